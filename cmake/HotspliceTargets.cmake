@@ -1,0 +1,41 @@
+# Shared compile settings and helpers for every hotsplice target.
+
+set(HOTSPLICE_WARNINGS -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wformat=2)
+
+function(hotsplice_target_defaults target)
+  target_compile_options(${target} PRIVATE ${HOTSPLICE_WARNINGS})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+endfunction()
+
+if(HOTSPLICE_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# hotsplice_library(name SOURCES ... LIBS ...): a static library of one component.
+function(hotsplice_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_LIBS})
+  hotsplice_target_defaults(${name})
+endfunction()
+
+# hotsplice_test(name LABEL unit SOURCES ... LIBS ...): a Catch2 test binary whose test
+# cases are registered one by one with ctest under the given label.
+function(hotsplice_test name)
+  if(NOT HOTSPLICE_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE hotsplice_test_support ${ARG_LIBS})
+  hotsplice_target_defaults(${name})
+  catch_discover_tests(${name}
+    TEST_PREFIX "${name}: "
+    PROPERTIES LABELS ${ARG_LABEL}
+    EXTRA_ARGS --use-colour no)
+endfunction()
