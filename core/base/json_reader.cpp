@@ -65,6 +65,15 @@ Error JsonObject::invalid(std::string_view key, std::string_view why) const {
   return Error("invalid_field", field_path(key) + ": " + std::string(why));
 }
 
+Status JsonObject::only_fields(std::initializer_list<std::string_view> known) const {
+  for (const auto& item : value_->items()) {
+    bool is_known = false;
+    for (auto name : known) is_known = is_known || item.key() == name;
+    if (!is_known) return Error("unknown_field", field_path(item.key()) + ": unknown field");
+  }
+  return Status::ok();
+}
+
 Expected<const Json*> JsonObject::field(std::string_view key) const {
   auto found = value_->find(key);
   if (found == value_->end()) return Error("missing_field", field_path(key) + ": missing");

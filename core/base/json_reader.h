@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class JsonObject {
   Status each_array_item(std::string_view key, std::size_t max_items,
                          const std::function<Status(const Json& item, const std::string& path)>&
                              read_item) const;
+
+  // Fails with "unknown_field" naming the first key not in known. For formats where an
+  // unexpected field means a newer writer or a hand edit, and guessing would be wrong.
+  Status only_fields(std::initializer_list<std::string_view> known) const;
 
   // The error for a field whose value is present but unacceptable.
   Error invalid(std::string_view key, std::string_view why) const;

@@ -50,3 +50,15 @@ TEST_CASE("JsonObject enforces length and count bounds") {
   REQUIRE_FALSE(mixed);
   CHECK(mixed.error().message() == "m.mixed[1]: expected a string, found number");
 }
+
+TEST_CASE("JsonObject::only_fields names the first unknown key") {
+  auto json = parse_json(R"({"id": "a", "extra": 1})", "m");
+  REQUIRE(json);
+  auto root = JsonObject::from(*json, "manifest");
+  REQUIRE(root);
+  CHECK(root->only_fields({"id", "extra"}));
+  auto status = root->only_fields({"id"});
+  REQUIRE_FALSE(status);
+  CHECK(status.error().code() == "unknown_field");
+  CHECK(status.error().message() == "manifest.extra: unknown field");
+}
