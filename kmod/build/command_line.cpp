@@ -1,0 +1,95 @@
+#include "kmod/build/command_line.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "kmod/elfdiff/comparison.h"
+#include "kmod/elfdiff/report.h"
+
+namespace hotsplice::build {
+namespace {
+
+using elfdiff::ObjectReport;
+using elfdiff::Outcome;
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  hotsplice-build objects [--json] [--module] BEFORE.o AFTER.o\n"
+    "  hotsplice-build kernel --source TREE|TARBALL --config CONFIG --patch DIFF\n"
+    "                         --output DIR [--cache DIR] [--jobs N] [--json]\n"
+    "exit status: 0 changes, 3 no effective change, 2 refused, 1 error\n";
+
+// Options are "--name value" or "--flag"; everything else is positional.
+struct ParsedArguments {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+  bool has(const std::string& name) const { return options.count(name) != 0; }
+};
+
+std::optional<ParsedArguments> parse(const std::vector<std::string>& arguments,
+                                     const std::vector<std::string>& flags,
+                                     const std::vector<std::string>& valued, std::ostream& err) {
+  ParsedArguments parsed;
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (!argument.starts_with("--")) {
+      parsed.positional.push_back(argument);
+    } else if (std::find(flags.begin(), flags.end(), argument) != flags.end()) {
+      parsed.options[argument] = "";
+    } else if (std::find(valued.begin(), valued.end(), argument) != valued.end()) {
+      if (i + 1 >= arguments.size()) {
+        err << "hotsplice-build: " << argument << " needs a value\n";
+        return std::nullopt;
+      }
+      parsed.options[argument] = arguments[++i];
+    } else {
+      err << "hotsplice-build: unknown option " << argument << "\n" << kUsage;
+      return std::nullopt;
+    }
+  }
+  return parsed;
+}
+
+int print_reports(const std::vector<ObjectReport>& reports, bool json, std::ostream& out) {
+  if (json) {
+    out << elfdiff::report_to_json(reports).dump(2) << "\n";
+  } else {
+    out << elfdiff::report_to_text(reports);
+  }
+  return elfdiff::exit_status(elfdiff::outcome_of(reports));
+}
+
+int fail(const Error& error, std::ostream& err) {
+  err << "hotsplice-build: " << error.message() << " [" << error.code() << "]\n";
+  return elfdiff::exit_status(Outcome::error);
+}
+
+int run_objects(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  auto parsed = parse(arguments, {"--json", "--module"}, {}, err);
+  if (!parsed) return elfdiff::exit_status(Outcome::error);
+  if (parsed->positional.size() != 2) {
+    err << kUsage;
+    return elfdiff::exit_status(Outcome::error);
+  }
+  elfdiff::CompareOptions options;
+  options.object_is_module = parsed->has("--module");
+  auto report = elfdiff::compare_object_files(parsed->positional[0], parsed->positional[1],
+                                              parsed->positional[1], options);
+  if (!report) return fail(report.error(), err);
+  return print_reports({*report}, parsed->has("--json"), out);
+}
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h") {
+    (arguments.empty() ? err : out) << kUsage;
+    return arguments.empty() ? elfdiff::exit_status(Outcome::error) : 0;
+  }
+  if (arguments[0] == "objects") return run_objects(arguments, out, err);
+  err << "hotsplice-build: unknown command " << arguments[0] << "\n" << kUsage;
+  return elfdiff::exit_status(Outcome::error);
+}
+
+}  // namespace hotsplice::build
