@@ -6,10 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/kernel/module_info.h"  // kMaxModuleNameLength
+
 namespace hotsplice {
 
 inline constexpr std::size_t kMaxBundleIdLength = 64;
-inline constexpr std::size_t kMaxModuleNameLength = 55;  // MODULE_NAME_LEN - 1
 inline constexpr std::size_t kMaxSymbolNameLength = 127;  // KSYM_NAME_LEN - 1 in 6.1
 inline constexpr std::size_t kMaxDescriptionLength = 4096;
 

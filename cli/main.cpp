@@ -1,0 +1,65 @@
+// hotsplice: the operator's command-line tool.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/bundle_commands.h"
+#include "core/base/version.h"
+
+namespace {
+
+using hotsplice::cli::CommandContext;
+
+struct Subcommand {
+  const char* group;
+  const char* name;
+  int (*run)(CommandContext&);
+  const char* synopsis;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"bundle", "keygen", hotsplice::cli::run_bundle_keygen,
+     "--out PREFIX                  make an Ed25519 signing key (PREFIX.key, PREFIX.pub)"},
+    {"bundle", "sign", hotsplice::cli::run_bundle_sign,
+     "--key K --module M.ko --id ID --replaces OBJ:FN[,FN] --output B.hsb\n"
+     "        (--target-running [--root DIR] | --target-release R --target-version V "
+     "--target-build-id HEX)\n"
+     "        [--cve CVE-...]... [--description TEXT] [--allow-non-livepatch]"},
+    {"bundle", "verify", hotsplice::cli::run_bundle_verify,
+     "[--keys DIR] B.hsb            check signature, manifest and module"},
+    {"bundle", "inspect", hotsplice::cli::run_bundle_inspect,
+     "[--keys DIR] [--json] B.hsb   show a bundle and whether it verifies"},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: hotsplice <command> [options]\n\ncommands:\n";
+  for (const auto& command : kSubcommands) {
+    out << "  " << command.group << " " << command.name << " " << command.synopsis << "\n";
+  }
+  out << "\nTrusted keys are read from --keys DIR, $HOTSPLICE_KEYS_DIR or /etc/hotsplice/keys.d.\n"
+         "Exit status: 0 success, 1 refused or failed, 64 usage error.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    print_usage(words.empty() ? std::cerr : std::cout);
+    return words.empty() ? hotsplice::cli::kExitUsage : hotsplice::cli::kExitOk;
+  }
+  if (words[0] == "--version") {
+    std::cout << "hotsplice " << hotsplice::kVersion << "\n";
+    return hotsplice::cli::kExitOk;
+  }
+  for (const auto& command : kSubcommands) {
+    if (words.size() >= 2 && words[0] == command.group && words[1] == command.name) {
+      CommandContext context{{words.begin() + 2, words.end()}, std::cout, std::cerr};
+      return command.run(context);
+    }
+  }
+  std::cerr << "hotsplice: unknown command \"" << words[0]
+            << (words.size() > 1 ? " " + words[1] : "") << "\"\n\n";
+  print_usage(std::cerr);
+  return hotsplice::cli::kExitUsage;
+}

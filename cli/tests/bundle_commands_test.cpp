@@ -1,0 +1,187 @@
+// The bundle commands end to end, in process, on modules that gcc compiles at test time
+// with a real .modinfo section.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "cli/bundle_commands.h"
+#include "core/base/file_io.h"
+#include "core/base/json_reader.h"
+#include "tests/support/run_process.h"
+#include "tests/support/temp_dir.h"
+
+using hotsplice::testing::TempDir;
+namespace cli = hotsplice::cli;
+
+namespace {
+
+constexpr const char* kRelease = "6.1.0-56-amd64";
+constexpr const char* kBuildId = "00112233445566778899aabbccddeeff00112233";
+
+struct Run {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Run run(int (*command)(cli::CommandContext&), std::vector<std::string> arguments) {
+  std::ostringstream out;
+  std::ostringstream err;
+  cli::CommandContext context{std::move(arguments), out, err};
+  int exit_code = command(context);
+  return {exit_code, out.str(), err.str()};
+}
+
+// Compiles an object whose .modinfo section looks like a kernel module's.
+std::filesystem::path compile_module(const TempDir& dir, const std::string& name,
+                                     const std::string& vermagic, bool livepatch) {
+  std::string source = "int hotsplice_test_function(void) { return 42; }\n";
+  auto modinfo = [&](const std::string& entry, int index) {
+    return "static const char modinfo" + std::to_string(index) +
+           "[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \"" + entry + "\";\n";
+  };
+  source += modinfo("license=GPL", 0) + modinfo("name=" + name, 1) +
+            modinfo("vermagic=" + vermagic, 2);
+  if (livepatch) source += modinfo("livepatch=Y", 3);
+  auto source_path = dir.write(name + ".c", source);
+  auto module_path = dir / (name + ".ko");
+  auto compiled = hotsplice::testing::run_process(
+      {"gcc", "-c", "-O2", "-o", module_path.string(), source_path.string()});
+  REQUIRE(compiled.exit_code == 0);
+  return module_path;
+}
+
+// A key pair under dir/keys (public half) and dir/signer.key (private half).
+std::string make_key(const TempDir& dir) {
+  auto made = run(cli::run_bundle_keygen, {"--out", (dir / "signer").string()});
+  REQUIRE(made.exit_code == 0);
+  std::filesystem::create_directories(dir / "keys");
+  std::filesystem::copy_file(dir / "signer.pub", dir / "keys" / "signer.pub");
+  return (dir / "signer.key").string();
+}
+
+std::vector<std::string> sign_arguments(const TempDir& dir, const std::filesystem::path& module) {
+  return {"--key", (dir / "signer.key").string(), "--module", module.string(), "--id",
+          "hs-test-1", "--replaces", "vmlinux:cmdline_proc_show,meminfo_proc_show", "--cve",
+          "CVE-2024-1086", "--description", "test patch", "--target-release", kRelease,
+          "--target-version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2", "--target-build-id",
+          kBuildId, "--output", (dir / "patch.hsb").string()};
+}
+
+}  // namespace
+
+TEST_CASE("bundle keygen writes a private key only its owner can read, and never overwrites") {
+  TempDir dir;
+  auto made = run(cli::run_bundle_keygen, {"--out", (dir / "ops").string()});
+  REQUIRE(made.exit_code == 0);
+  CHECK_THAT(made.out, Catch::StartsWith("key id "));
+  struct stat info {};
+  REQUIRE(::stat((dir / "ops.key").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  auto again = run(cli::run_bundle_keygen, {"--out", (dir / "ops").string()});
+  CHECK(again.exit_code == cli::kExitFailure);
+  CHECK_THAT(again.err, Catch::Contains("already exists") && Catch::Contains("[file_exists]"));
+}
+
+TEST_CASE("sign, verify and inspect a livepatch module bundle") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_1", std::string(kRelease) + " SMP mod_unload", true);
+  auto signed_bundle = run(cli::run_bundle_sign, sign_arguments(dir, module));
+  INFO(signed_bundle.err);
+  REQUIRE(signed_bundle.exit_code == 0);
+
+  std::string bundle = (dir / "patch.hsb").string();
+  std::string keys = (dir / "keys").string();
+  auto verified = run(cli::run_bundle_verify, {"--keys", keys, bundle});
+  CHECK(verified.exit_code == 0);
+  CHECK_THAT(verified.out, Catch::StartsWith("ok: hs-test-1 for 6.1.0-56-amd64"));
+
+  auto inspected = run(cli::run_bundle_inspect, {"--keys", keys, bundle});
+  CHECK(inspected.exit_code == 0);
+  CHECK_THAT(inspected.out, Catch::Contains("Signature      valid, key "));
+  CHECK_THAT(inspected.out, Catch::Contains("Replaces       vmlinux: cmdline_proc_show, meminfo_proc_show"));
+  CHECK_THAT(inspected.out, Catch::Contains("Module         hotsplice_test_1.ko"));
+  CHECK_THAT(inspected.out, Catch::Contains("CVEs           CVE-2024-1086"));
+
+  auto as_json = run(cli::run_bundle_inspect, {"--keys", keys, "--json", bundle});
+  auto json = hotsplice::parse_json(as_json.out, "inspect output");
+  REQUIRE(json);
+  CHECK((*json)["verified"] == true);
+  CHECK((*json)["manifest"]["module"]["name"] == "hotsplice_test_1");
+  CHECK((*json)["manifest"]["target"]["build_id"] == kBuildId);
+}
+
+TEST_CASE("a bundle with a flipped module byte fails verify and is marked in inspect") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_2", kRelease, true);
+  REQUIRE(run(cli::run_bundle_sign, sign_arguments(dir, module)).exit_code == 0);
+  auto bytes = *hotsplice::read_file(dir / "patch.hsb", 1 << 20);
+  bytes[bytes.size() - 10] ^= 0x40;
+  REQUIRE(hotsplice::write_file_atomically(dir / "patch.hsb", bytes));
+
+  std::string keys = (dir / "keys").string();
+  auto verified = run(cli::run_bundle_verify, {"--keys", keys, (dir / "patch.hsb").string()});
+  CHECK(verified.exit_code == cli::kExitFailure);
+  CHECK_THAT(verified.err, Catch::Contains("[module_sha256_mismatch]"));
+  auto inspected = run(cli::run_bundle_inspect, {"--keys", keys, (dir / "patch.hsb").string()});
+  CHECK(inspected.exit_code == cli::kExitFailure);
+  CHECK_THAT(inspected.out, Catch::StartsWith("Signature      NOT VERIFIED: module sha256"));
+  CHECK_THAT(inspected.out, Catch::Contains("Bundle         hs-test-1"));
+}
+
+TEST_CASE("verify refuses a bundle signed by a key that is not trusted") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_3", kRelease, true);
+  REQUIRE(run(cli::run_bundle_sign, sign_arguments(dir, module)).exit_code == 0);
+  std::filesystem::create_directories(dir / "empty-keys");
+  auto verified = run(cli::run_bundle_verify,
+                      {"--keys", (dir / "empty-keys").string(), (dir / "patch.hsb").string()});
+  CHECK(verified.exit_code == cli::kExitFailure);
+  CHECK_THAT(verified.err, Catch::Contains("[unknown_key]"));
+}
+
+TEST_CASE("sign refuses modules that would not do what the bundle says") {
+  TempDir dir;
+  make_key(dir);
+  SECTION("not a livepatch module") {
+    auto module = compile_module(dir, "plain_module", kRelease, false);
+    auto refused = run(cli::run_bundle_sign, sign_arguments(dir, module));
+    CHECK(refused.exit_code == cli::kExitFailure);
+    CHECK_THAT(refused.err, Catch::Contains("[not_livepatch]"));
+    CHECK_FALSE(std::filesystem::exists(dir / "patch.hsb"));
+    auto arguments = sign_arguments(dir, module);
+    arguments.push_back("--allow-non-livepatch");
+    auto forced = run(cli::run_bundle_sign, arguments);
+    CHECK(forced.exit_code == 0);
+    CHECK_THAT(forced.err, Catch::Contains("warning: module plain_module is not a livepatch"));
+  }
+  SECTION("built for another kernel") {
+    auto module = compile_module(dir, "other_kernel", "6.1.0-53-amd64 SMP", true);
+    auto refused = run(cli::run_bundle_sign, sign_arguments(dir, module));
+    CHECK(refused.exit_code == cli::kExitFailure);
+    CHECK_THAT(refused.err, Catch::Contains("built for kernel 6.1.0-53-amd64 but the bundle "
+                                            "targets 6.1.0-56-amd64"));
+  }
+  SECTION("a file that is not a module") {
+    auto text = dir.write("notes.ko", "just text");
+    auto refused = run(cli::run_bundle_sign, sign_arguments(dir, text));
+    CHECK(refused.exit_code == cli::kExitFailure);
+    CHECK_THAT(refused.err, Catch::Contains("[not_elf]"));
+  }
+  SECTION("an unsafe bundle id") {
+    auto module = compile_module(dir, "hotsplice_test_4", kRelease, true);
+    auto arguments = sign_arguments(dir, module);
+    arguments[5] = "../../escape";
+    auto refused = run(cli::run_bundle_sign, arguments);
+    CHECK(refused.exit_code == cli::kExitFailure);
+    CHECK_THAT(refused.err, Catch::Contains("[unsafe_name]"));
+  }
+  SECTION("a usage mistake") {
+    auto refused = run(cli::run_bundle_sign, {"--key"});
+    CHECK(refused.exit_code == cli::kExitUsage);
+  }
+}
