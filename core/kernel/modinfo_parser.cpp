@@ -22,6 +22,14 @@ std::optional<std::string> ModuleInfo::first_value(std::string_view key) const {
   return found->second;
 }
 
+Status check_module_name(std::string_view name) {
+  if (name.size() > kMaxModuleNameLength || !is_safe_file_name(name)) {
+    return Error("invalid_name", quote_for_error(name) + " is not a module name (1 to " +
+                                     std::to_string(kMaxModuleNameLength) + " bytes, no '/')");
+  }
+  return Status::ok();
+}
+
 Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::string_view what) {
   if (section.size() > kMaxModinfoBytes) {
     return Error("modinfo_malformed",
@@ -53,11 +61,8 @@ Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::s
   if (!name || name->empty()) {
     return Error("module_name_missing", std::string(what) + ": .modinfo has no name= entry");
   }
-  if (name->size() > kMaxModuleNameLength || !is_safe_file_name(*name)) {
-    return Error("modinfo_malformed", std::string(what) + ": module name " +
-                                          quote_for_error(*name) +
-                                          " is not a valid module name (at most " +
-                                          std::to_string(kMaxModuleNameLength) + " bytes, no '/')");
+  if (auto valid = check_module_name(*name); !valid) {
+    return Error("modinfo_malformed", std::string(what) + ": " + valid.error().message());
   }
   info.name = std::move(*name);
   info.vermagic = info.first_value("vermagic").value_or("");

@@ -44,6 +44,10 @@ struct ModuleInfo {
 // is no usable name= entry. what names the source in errors.
 Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::string_view what);
 
+// Fails with "invalid_name" unless name could be a module's name: 1 to kMaxModuleNameLength
+// bytes and safe as one path component (it names /sys/kernel/livepatch/<name>).
+Status check_module_name(std::string_view name);
+
 // Reads a .ko file. Fails with "not_elf", "not_relocatable" (an ELF that is not ET_REL, as
 // every module is), "elf_invalid" (libelf refused it, or a section lies outside the file),
 // "modinfo_missing", or parse_modinfo's errors; "io_error" when the file cannot be opened.

@@ -116,10 +116,7 @@ Status LivepatchControl::disable(std::string_view patch_name, std::chrono::milli
 }
 
 Status LivepatchControl::unload(std::string_view module_name) {
-  if (module_name.size() > kMaxModuleNameLength || !is_safe_file_name(module_name)) {
-    return Error("invalid_name",
-                 "module name " + quote_for_error(module_name) + " is not a module name");
-  }
+  if (auto valid = check_module_name(module_name); !valid) return valid;
   int errnum = syscalls_.delete_module(std::string(module_name), O_NONBLOCK);
   if (errnum != 0) return unload_error(module_name, errnum);
   return Status::ok();

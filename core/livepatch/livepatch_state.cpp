@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/base/file_io.h"
 #include "core/kernel/directory_listing.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
@@ -63,10 +62,9 @@ std::filesystem::path livepatch_sysfs_dir(const std::filesystem::path& root) {
 }
 
 Status check_livepatch_name(std::string_view name) {
-  if (name.size() > kMaxModuleNameLength || !is_safe_file_name(name)) {
-    return Error("invalid_name", "livepatch name " + quote_for_error(name) +
-                                     " is not a module name (1 to " +
-                                     std::to_string(kMaxModuleNameLength) + " bytes, no '/')");
+  // A livepatch's sysfs directory is named after its module.
+  if (auto valid = check_module_name(name); !valid) {
+    return valid.error().with_context("livepatch name");
   }
   return Status::ok();
 }
