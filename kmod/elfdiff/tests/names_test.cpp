@@ -1,0 +1,34 @@
+#include <catch2/catch.hpp>
+
+#include "kmod/elfdiff/symbol_names.h"
+
+using namespace hotsplice::elfdiff;
+
+TEST_CASE("correlation names drop compiler numbers but keep the clone kind") {
+  CHECK(correlation_name("foo.isra.0") == "foo.isra");
+  CHECK(correlation_name("foo.constprop.12.isra.0") == "foo.constprop.isra");
+  CHECK(correlation_name("foo.part.3") == "foo.part");
+  CHECK(correlation_name("foo.cold") == "foo.cold");
+  CHECK(correlation_name("counter.12") == "counter");
+  CHECK(correlation_name("__key.34") == "__key");
+  CHECK(correlation_name("__func__.5") == "__func__");
+  CHECK(correlation_name(".LC12") == ".LC");
+  CHECK(correlation_name("__UNIQUE_ID_ddebug412") == "__UNIQUE_ID_ddebug");
+  CHECK(correlation_name("plain_function") == "plain_function");
+}
+
+TEST_CASE("pieces belong to the function they were split from") {
+  CHECK(parent_of_piece("foo.cold") == "foo");
+  CHECK(parent_of_piece("foo.part.0") == "foo");
+  CHECK(parent_of_piece("foo.isra.0.part.1") == "foo.isra.0");
+  CHECK(parent_of_piece("foo.isra.0") == "");
+  CHECK(parent_of_piece("foo") == "");
+  CHECK(source_function_name("foo.constprop.0.isra.0") == "foo");
+}
+
+TEST_CASE("per-site statics are recognised") {
+  CHECK(is_per_site_static("__key"));
+  CHECK(is_per_site_static("__warned"));
+  CHECK(is_per_site_static("__UNIQUE_ID_ddebug"));
+  CHECK_FALSE(is_per_site_static("counter"));
+}
