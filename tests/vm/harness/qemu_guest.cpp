@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 
+#include "core/base/file_io.h"
 #include "tests/vm/harness/console_watch.h"
 
 namespace hotsplice::vm {
@@ -24,6 +25,7 @@ Expected<QemuGuest> QemuGuest::start(const QemuGuestOptions& options) {
   std::filesystem::path agent_socket = dir / "agent.sock";
   std::filesystem::path test_socket = dir / "test.sock";
   std::filesystem::path console_log = dir / "console.log";
+  if (Status made = ensure_directory(dir); !made) return made.error();
   std::error_code ignored;
   for (const auto& stale : {agent_socket, test_socket, console_log}) {
     std::filesystem::remove(stale, ignored);

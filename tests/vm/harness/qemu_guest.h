@@ -22,7 +22,7 @@ struct QemuGuestOptions {
       : image(std::move(guest_image)), work_dir(std::move(directory)) {}
 
   GuestImage image;
-  std::filesystem::path work_dir;  // must exist; holds sockets and logs (keep the path short)
+  std::filesystem::path work_dir;  // created if missing; holds sockets and logs (keep the path short)
   std::string extra_kernel_args;
   unsigned memory_mib = 256;
   // Until the test shell answers; a panic or an exit of QEMU fails sooner.
