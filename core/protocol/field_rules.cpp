@@ -1,0 +1,157 @@
+#include "core/protocol/field_rules.h"
+
+#include <algorithm>
+
+#include "core/base/hex.h"
+
+namespace hotsplice::protocol {
+namespace {
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Reads a bounded string and checks it with rule, describing the expected form on failure.
+Expected<std::string> read_checked(const JsonObject& object, std::string_view key,
+                                   std::size_t max_length, bool (*rule)(std::string_view),
+                                   std::string_view expected_form) {
+  auto text = object.string(key, max_length);
+  if (!text) return text.error();
+  if (!rule(*text)) return object.invalid(key, "expected " + std::string(expected_form));
+  return text;
+}
+
+}  // namespace
+
+bool is_valid_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength || id.front() == '.') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool is_valid_code(std::string_view code) {
+  if (code.empty() || code.size() > kMaxTokenLength ||
+      !(code.front() >= 'a' && code.front() <= 'z')) {
+    return false;
+  }
+  return std::all_of(code.begin(), code.end(),
+                     [](char c) { return is_lower_alnum(c) || c == '_'; });
+}
+
+bool is_valid_token(std::string_view token) {
+  if (token.empty() || token.size() > kMaxTokenLength) return false;
+  return std::all_of(token.begin(), token.end(),
+                     [](char c) { return is_lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+bool is_valid_module_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxModuleNameLength) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return is_ascii_alnum(c) || c == '_' || c == '-'; });
+}
+
+bool is_display_text(std::string_view text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t' && c != '\n') || byte == 0x7f;
+  });
+}
+
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    // Allowed range of the second byte, narrowed for the lead bytes that would otherwise
+    // permit overlong forms (E0, F0), surrogates (ED) or code points past U+10FFFF (F4).
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    std::size_t length = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    auto second = static_cast<unsigned char>(text[i + 1]);
+    if (second < low || second > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+std::string fit_display_text(std::string_view text, std::size_t max_length) {
+  if (text.size() <= max_length && is_display_text(text) && is_valid_utf8(text)) {
+    return std::string(text);
+  }
+  return to_display_text(text, max_length);
+}
+
+std::string to_display_text(std::string_view text, std::size_t max_length) {
+  std::string safe(text.substr(0, max_length));
+  for (char& c : safe) {
+    auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n') || byte >= 0x7f) c = '?';
+  }
+  return safe;
+}
+
+Expected<std::uint32_t> read_u32(const JsonObject& object, std::string_view key) {
+  auto value = object.unsigned_integer(key, UINT32_MAX);
+  if (!value) return value.error();
+  return static_cast<std::uint32_t>(*value);
+}
+
+Expected<std::string> read_id(const JsonObject& object, std::string_view key) {
+  return read_checked(object, key, kMaxIdLength, is_valid_id,
+                      "an id of 1-64 characters from [A-Za-z0-9._-], not starting with '.'");
+}
+
+Expected<std::string> read_sha256(const JsonObject& object, std::string_view key) {
+  return read_checked(
+      object, key, kSha256HexLength,
+      [](std::string_view text) { return is_lower_hex(text, kSha256HexLength); },
+      "a SHA-256 digest as 64 lower-case hex digits");
+}
+
+Expected<std::string> read_code(const JsonObject& object, std::string_view key) {
+  return read_checked(object, key, kMaxTokenLength, is_valid_code,
+                      "a snake_case code of at most 64 characters");
+}
+
+Expected<std::string> read_token(const JsonObject& object, std::string_view key) {
+  return read_checked(object, key, kMaxTokenLength, is_valid_token,
+                      "1-64 characters from [a-z0-9._-]");
+}
+
+Expected<std::string> read_module_name(const JsonObject& object, std::string_view key) {
+  return read_checked(object, key, kMaxModuleNameLength, is_valid_module_name,
+                      "a kernel module name of 1-55 characters from [A-Za-z0-9_-]");
+}
+
+Expected<std::string> read_text(const JsonObject& object, std::string_view key,
+                                std::size_t max_length) {
+  auto text = object.string(key, max_length);
+  if (!text) return text.error();
+  if (!is_display_text(*text)) return object.invalid(key, "contains control characters");
+  return text;
+}
+
+}  // namespace hotsplice::protocol

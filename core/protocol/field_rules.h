@@ -1,0 +1,55 @@
+// The shapes a wire field may take, and readers that enforce them. Every name that reaches
+// a file path or a log line from the peer passes one of these first.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/base/expected.h"
+#include "core/base/json_reader.h"
+
+namespace hotsplice::protocol {
+
+inline constexpr std::size_t kMaxIdLength = 64;
+inline constexpr std::size_t kMaxTokenLength = 64;
+inline constexpr std::size_t kMaxModuleNameLength = 55;  // MODULE_NAME_LEN - 1
+inline constexpr std::size_t kMaxTextLength = 1024;
+inline constexpr std::size_t kSha256HexLength = 64;
+
+// Bundle and patch ids: [A-Za-z0-9._-]{1,64}, not starting with '.', so an id is always a
+// safe file name and can never be "." or "..".
+bool is_valid_id(std::string_view id);
+// Error codes: snake_case, [a-z][a-z0-9_]{0,63}.
+bool is_valid_code(std::string_view code);
+// Capabilities, container technologies: [a-z0-9._-]{1,64}.
+bool is_valid_token(std::string_view token);
+// Kernel module names as the kernel accepts them: [A-Za-z0-9_-]{1,55}.
+bool is_valid_module_name(std::string_view name);
+// Human text shown in logs and terminals: no control characters but tab and newline.
+bool is_display_text(std::string_view text);
+
+// Whether text is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): the JSON layer refuses anything else.
+bool is_valid_utf8(std::string_view text);
+
+// text itself when a peer accepts it as a display text field of max_length, otherwise
+// to_display_text(text, max_length). For outgoing text that may come from anywhere.
+std::string fit_display_text(std::string_view text, std::size_t max_length = kMaxTextLength);
+
+// text made safe to send as a display text field: every control character and non-ASCII byte
+// becomes '?', and it is cut to max_length. Used for error text that may quote peer bytes.
+std::string to_display_text(std::string_view text, std::size_t max_length = kMaxTextLength);
+
+// Readers: each fails with "missing_field" or "invalid_field" naming the field's path.
+Expected<std::uint32_t> read_u32(const JsonObject& object, std::string_view key);
+Expected<std::string> read_id(const JsonObject& object, std::string_view key);
+Expected<std::string> read_sha256(const JsonObject& object, std::string_view key);
+Expected<std::string> read_code(const JsonObject& object, std::string_view key);
+Expected<std::string> read_token(const JsonObject& object, std::string_view key);
+Expected<std::string> read_module_name(const JsonObject& object, std::string_view key);
+Expected<std::string> read_text(const JsonObject& object, std::string_view key,
+                                std::size_t max_length = kMaxTextLength);
+
+}  // namespace hotsplice::protocol

@@ -1,0 +1,149 @@
+#include "core/protocol/frame_codec.h"
+
+#include "core/protocol/crc32.h"
+
+namespace hotsplice::protocol {
+namespace {
+
+void append_u32_le(std::string& out, std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xFFu));
+  }
+}
+
+std::uint32_t read_u32_le(std::string_view bytes) {
+  std::uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) {
+    value = value << 8 | static_cast<std::uint8_t>(bytes[static_cast<std::size_t>(i)]);
+  }
+  return value;
+}
+
+std::string hex32(std::uint32_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text = "0x00000000";
+  for (int i = 9; i >= 2; --i, value >>= 4)
+    text[static_cast<std::size_t>(i)] = kDigits[value & 0xF];
+  return text;
+}
+
+}  // namespace
+
+Expected<std::string> encode_frame(const Json& message, std::string_view body,
+                                   std::size_t max_frame_bytes) {
+  // Strings from the local system (uname output, file names) may hold invalid UTF-8; the
+  // replacement character keeps such a message sendable instead of throwing.
+  std::string json = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::size_t content_size = kFrameOverheadBytes + json.size() + body.size();
+  if (content_size > max_frame_bytes) {
+    return Error("frame_too_large", "frame of " + std::to_string(content_size) +
+                                        " bytes exceeds the limit of " +
+                                        std::to_string(max_frame_bytes));
+  }
+  std::string content;
+  content.reserve(content_size);
+  content.push_back(static_cast<char>(kFrameVersion));
+  append_u32_le(content, static_cast<std::uint32_t>(json.size()));
+  content += json;
+  content += body;
+  append_u32_le(content, crc32(content));
+
+  std::string wire;
+  wire.reserve(content_size + content_size / 254 + 4);
+  wire.push_back(kFrameDelimiter);
+  wire += cobs_encode(content);
+  wire.push_back(kFrameDelimiter);
+  return wire;
+}
+
+std::optional<Expected<Frame>> FrameDecoder::decode(std::string_view& input) {
+  while (!input.empty()) {
+    const auto byte = static_cast<std::uint8_t>(input.front());
+    input.remove_prefix(1);
+    if (byte == static_cast<std::uint8_t>(kFrameDelimiter)) {
+      if (auto decoded = end_of_run()) return decoded;
+      continue;
+    }
+    ++run_bytes_;
+    if (skipping_oversized_) {
+      ++discarded_bytes_;
+      continue;
+    }
+    cobs_.push(byte, content_);
+    if (content_.size() > max_frame_bytes_) {
+      // Report now rather than at the delimiter: a peer that never sends one must not be
+      // able to make us wait, or buffer, without end.
+      discarded_bytes_ += run_bytes_;
+      skipping_oversized_ = true;
+      content_.clear();
+      cobs_.reset();
+      return Error("frame_too_large", "frame exceeds the limit of " +
+                                          std::to_string(max_frame_bytes_) +
+                                          " bytes; skipping to the next delimiter");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Expected<Frame>> FrameDecoder::end_of_run() {
+  if (run_bytes_ == 0) return std::nullopt;  // empty frame: delimiters back to back
+  if (skipping_oversized_) {                 // already reported when it grew too large
+    start_next_run();
+    return std::nullopt;
+  }
+  Expected<Frame> frame = cobs_.complete()
+                              ? parse_content()
+                              : Error("truncated_frame", "frame ends inside a COBS block after " +
+                                                             std::to_string(run_bytes_) + " bytes");
+  if (!frame) discarded_bytes_ += run_bytes_;
+  start_next_run();
+  return frame;
+}
+
+void FrameDecoder::start_next_run() {
+  content_.clear();
+  // A frame near the limit leaves a large buffer behind; give it back rather than hold a
+  // megabyte per idle channel.
+  if (content_.capacity() > 64 * 1024) content_.shrink_to_fit();
+  cobs_.reset();
+  run_bytes_ = 0;
+  skipping_oversized_ = false;
+}
+
+Expected<Frame> FrameDecoder::parse_content() const {
+  std::string_view content = content_;
+  if (content.size() < kFrameOverheadBytes) {
+    return Error("truncated_frame", "frame of " + std::to_string(content.size()) +
+                                        " bytes is shorter than its fixed fields (" +
+                                        std::to_string(kFrameOverheadBytes) + ")");
+  }
+  // The checksum comes first: for garbage it is the one check that says so reliably.
+  std::string_view checked = content.substr(0, content.size() - 4);
+  std::uint32_t expected_crc = read_u32_le(content.substr(content.size() - 4));
+  std::uint32_t actual_crc = crc32(checked);
+  if (expected_crc != actual_crc) {
+    return Error("bad_crc",
+                 "frame CRC-32 is " + hex32(actual_crc) + ", trailer says " + hex32(expected_crc));
+  }
+  auto version = static_cast<std::uint8_t>(checked[0]);
+  if (version != kFrameVersion) {
+    return Error("bad_version", "frame version " + std::to_string(version) + ", this side speaks " +
+                                    std::to_string(kFrameVersion));
+  }
+  std::uint32_t json_length = read_u32_le(checked.substr(1, 4));
+  std::string_view payload = checked.substr(5);
+  if (json_length > payload.size()) {
+    return Error("bad_json_length", "json length " + std::to_string(json_length) +
+                                        " runs past the end of the frame (" +
+                                        std::to_string(payload.size()) + " bytes left)");
+  }
+  auto message = parse_json(payload.substr(0, json_length), "frame json", kMaxMessageDepth);
+  if (!message) return message.error();
+  if (!message->is_object()) {
+    return Error("invalid_json",
+                 std::string("frame json: expected an object, found ") + message->type_name());
+  }
+  return Frame{std::move(*message), std::string(payload.substr(json_length))};
+}
+
+}  // namespace hotsplice::protocol
