@@ -1,11 +1,14 @@
 #include "kmod/build/command_line.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
+#include "core/base/file_io.h"
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/report.h"
+#include "kmod/kernel_tree/build_session.h"
 
 namespace hotsplice::build {
 namespace {
@@ -80,6 +83,53 @@ int run_objects(const std::vector<std::string>& arguments, std::ostream& out, st
   return print_reports({*report}, parsed->has("--json"), out);
 }
 
+// Where prepared trees are kept unless --cache says otherwise.
+std::string default_cache() {
+  const char* configured = std::getenv("HOTSPLICE_KERNEL_CACHE");
+  return configured && *configured ? configured : "/var/cache/hotsplice/kernel-trees";
+}
+
+int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  auto parsed = parse(arguments, {"--json"},
+                      {"--source", "--config", "--patch", "--output", "--cache", "--jobs"}, err);
+  if (!parsed) return elfdiff::exit_status(Outcome::error);
+  for (const char* required : {"--source", "--config", "--patch", "--output"}) {
+    if (!parsed->has(required)) {
+      err << "hotsplice-build kernel: " << required << " is required\n" << kUsage;
+      return elfdiff::exit_status(Outcome::error);
+    }
+  }
+  kernel_tree::SessionRequest request;
+  request.tree.source = parsed->options["--source"];
+  request.tree.config = parsed->options["--config"];
+  request.tree.cache = parsed->has("--cache") ? parsed->options["--cache"] : default_cache();
+  request.patch = parsed->options["--patch"];
+  request.output = parsed->options["--output"];
+  if (parsed->has("--jobs")) {
+    const std::string& jobs = parsed->options["--jobs"];
+    if (jobs.empty() || jobs.size() > 3 ||
+        jobs.find_first_not_of("0123456789") != std::string::npos || std::stoi(jobs) == 0) {
+      err << "hotsplice-build kernel: --jobs needs a number from 1 to 999\n";
+      return elfdiff::exit_status(Outcome::error);
+    }
+    request.tree.jobs = std::stoi(jobs);
+  }
+  auto reports = kernel_tree::run_session(request);
+  if (!reports) return fail(reports.error(), err);
+  // Both forms are kept next to the objects for later steps and for people.
+  const Json json = elfdiff::report_to_json(*reports);
+  if (auto status = write_file_atomically(request.output / "report.json", json.dump(2) + "\n");
+      !status) {
+    return fail(status.error(), err);
+  }
+  if (auto status =
+          write_file_atomically(request.output / "report.txt", elfdiff::report_to_text(*reports));
+      !status) {
+    return fail(status.error(), err);
+  }
+  return print_reports(*reports, parsed->has("--json"), out);
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
@@ -88,6 +138,7 @@ int run_command(const std::vector<std::string>& arguments, std::ostream& out, st
     return arguments.empty() ? elfdiff::exit_status(Outcome::error) : 0;
   }
   if (arguments[0] == "objects") return run_objects(arguments, out, err);
+  if (arguments[0] == "kernel") return run_kernel(arguments, out, err);
   err << "hotsplice-build: unknown command " << arguments[0] << "\n" << kUsage;
   return elfdiff::exit_status(Outcome::error);
 }

@@ -1,0 +1,97 @@
+#include "kmod/kernel_tree/build_session.h"
+
+#include "core/base/file_io.h"
+#include "kmod/elfdiff/comparison.h"
+#include "kmod/kernel_tree/object_build.h"
+#include "kmod/kernel_tree/patch_files.h"
+#include "kmod/kernel_tree/process.h"
+
+namespace hotsplice::kernel_tree {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxPatchBytes = 16 << 20;
+
+// Copies each built object out of the work tree, which the next build overwrites.
+Status keep_objects(const fs::path& tree, const std::vector<std::string>& objects,
+                    const fs::path& destination) {
+  for (const std::string& object : objects) {
+    const fs::path target = destination / object;
+    if (auto status = ensure_directory(target.parent_path()); !status) return status;
+    std::error_code error;
+    fs::copy_file(tree / object, target, fs::copy_options::overwrite_existing, error);
+    if (error) return io_error("copy " + (tree / object).string(), error.value());
+  }
+  return Status::ok();
+}
+
+Status apply_patch(const fs::path& tree, const PatchFiles& files, const fs::path& patch,
+                   const fs::path& log) {
+  for (const std::string& file : files.files) {
+    if (auto status = detach_file(tree / file); !status) return status;
+  }
+  return run_logged({"patch", "-p" + std::to_string(files.strip), "--forward", "--batch",
+                     "--no-backup-if-mismatch", "-i", fs::absolute(patch).string()},
+                    tree, log);
+}
+
+}  // namespace
+
+Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& request) {
+  auto diff = read_file(request.patch, kMaxPatchBytes);
+  if (!diff) return diff.error().with_context("reading the patch");
+  auto files = files_of_patch(*diff);
+  if (!files) return files.error();
+  auto objects = objects_of(files->files);
+  if (!objects) return objects.error();
+
+  if (auto status = ensure_directory(request.output); !status) return status.error();
+  const fs::path log = request.output / "build.log";
+  auto pristine = prepare_pristine_tree(request.tree, log);
+  if (!pristine) return pristine.error();
+  const fs::path work = request.output / "tree";
+  if (auto status = make_work_copy(*pristine, work, log); !status) return status.error();
+
+  const int jobs = request.tree.jobs;
+  if (auto status = build_objects(work, *objects, jobs, log); !status) return status.error();
+  std::vector<std::string> before_commands;
+  for (const std::string& object : *objects) {
+    auto command = compile_command_of(work, object);
+    if (!command) return command.error();
+    before_commands.push_back(*command);
+  }
+  if (auto status = keep_objects(work, *objects, request.output / "before"); !status) {
+    return status.error();
+  }
+  if (auto status = apply_patch(work, *files, request.patch, log); !status) return status.error();
+  if (auto status = build_objects(work, *objects, jobs, log); !status) return status.error();
+  if (auto status = keep_objects(work, *objects, request.output / "after"); !status) {
+    return status.error();
+  }
+
+  std::vector<elfdiff::ObjectReport> reports;
+  for (std::size_t i = 0; i < objects->size(); ++i) {
+    const std::string& object = (*objects)[i];
+    auto command = compile_command_of(work, object);
+    if (!command) return command.error();
+    if (*command != before_commands[i]) {
+      return Error("build_mismatch", object + " was compiled with different flags after the patch");
+    }
+    auto binary = binary_of_command(*command);
+    if (!binary) return binary.error().with_context(object);
+    elfdiff::CompareOptions options;
+    options.object_is_module = *binary != "vmlinux";
+    auto report = elfdiff::compare_object_files(request.output / "before" / object,
+                                                request.output / "after" / object, object, options);
+    if (!report) return report.error();
+    report->binary = *binary;
+    reports.push_back(std::move(*report));
+  }
+  // The work tree is gigabytes of links and objects; the kept objects are what matters.
+  std::error_code error;
+  fs::remove_all(work, error);
+  return reports;
+}
+
+}  // namespace hotsplice::kernel_tree

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include "kmod/kernel_tree/object_build.h"
+#include "kmod/kernel_tree/patch_files.h"
+
+using namespace hotsplice::kernel_tree;
+
+TEST_CASE("a git-style diff names its files and strips one level") {
+  auto files = files_of_patch(
+      "--- a/fs/proc/meminfo.c\t2024-01-01\n+++ b/fs/proc/meminfo.c\t2024-01-01\n@@ -1 +1 @@\n"
+      "--- a/drivers/block/null_blk/main.c\n+++ b/drivers/block/null_blk/main.c\n");
+  REQUIRE(files);
+  CHECK(files->strip == 1);
+  CHECK(files->files ==
+        std::vector<std::string>{"fs/proc/meminfo.c", "drivers/block/null_blk/main.c"});
+  auto objects = objects_of(files->files);
+  REQUIRE(objects);
+  CHECK(*objects == std::vector<std::string>{"fs/proc/meminfo.o", "drivers/block/null_blk/main.o"});
+}
+
+TEST_CASE("paths that leave the tree are refused") {
+  auto files = files_of_patch("--- a/../etc/passwd\n+++ b/../etc/passwd\n");
+  REQUIRE_FALSE(files);
+  CHECK(files.error().code() == "invalid_patch");
+  CHECK_FALSE(files_of_patch("--- /etc/passwd\n+++ /etc/passwd\n"));
+  CHECK_FALSE(files_of_patch("not a diff at all"));
+}
+
+TEST_CASE("header changes and new files are not supported yet, with a reason") {
+  auto objects = objects_of({"include/linux/fs.h"});
+  REQUIRE_FALSE(objects);
+  CHECK(objects.error().code() == "unsupported_patch");
+  CHECK_THAT(objects.error().message(), Catch::Contains("include/linux/fs.h"));
+  auto files = files_of_patch("--- /dev/null\n+++ b/fs/new.c\n");
+  REQUIRE_FALSE(files);
+  CHECK(files.error().code() == "unsupported_patch");
+}
+
+TEST_CASE("the compile command tells vmlinux code from module code") {
+  CHECK(*binary_of_command("gcc -D__KERNEL__ -DKBUILD_MODNAME='\"meminfo\"' -c -o x.o x.c") ==
+        "vmlinux");
+  CHECK(*binary_of_command("gcc -DMODULE -DKBUILD_BASENAME='\"main\"' "
+                           "-DKBUILD_MODNAME='\"null_blk\"' -c -o main.o main.c") == "null_blk");
+  CHECK_FALSE(binary_of_command("gcc -DMODULE -c x.c"));
+}
