@@ -48,11 +48,13 @@ std::string console_log_excerpt(const std::filesystem::path& console_log) {
          "\n--- end of console log ---";
 }
 
-std::string guest_kernel_command_line(const std::string& extra_args) {
+std::string guest_kernel_command_line(const std::string& extra_args,
+                                      std::chrono::seconds lifetime) {
   // panic=-1: reboot at once on panic, which -no-reboot / on_crash=destroy turn into an
   // exit, so a panicking guest is noticed immediately. quiet: less console output to
   // emulate (panics and errors are printed anyway).
-  std::string line = "console=ttyS0 panic=-1 quiet";
+  std::string line =
+      "console=ttyS0 panic=-1 quiet hotsplice.lifetime=" + std::to_string(lifetime.count());
   if (!extra_args.empty()) line += " " + extra_args;
   return line;
 }

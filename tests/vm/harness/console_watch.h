@@ -3,6 +3,7 @@
 // guest going away, with the console log in the error so a failing test shows why.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -25,7 +26,8 @@ Status wait_for_guest_ready(const std::filesystem::path& console_log, const Dead
 // "\n--- console log of <path> (last N bytes) ---\n<text>" for error messages.
 std::string console_log_excerpt(const std::filesystem::path& console_log);
 
-// The kernel command line both runners boot with, plus extra arguments.
-std::string guest_kernel_command_line(const std::string& extra_args);
+// The kernel command line both runners boot with, plus extra arguments. The guest powers
+// itself off after `lifetime` (see tests/vm/guest/init).
+std::string guest_kernel_command_line(const std::string& extra_args, std::chrono::seconds lifetime);
 
 }  // namespace hotsplice::vm

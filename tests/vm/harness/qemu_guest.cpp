@@ -56,7 +56,7 @@ Expected<QemuGuest> QemuGuest::start(const QemuGuestOptions& options) {
       "-initrd",
       options.image.initramfs.string(),
       "-append",
-      guest_kernel_command_line(options.extra_kernel_args),
+      guest_kernel_command_line(options.extra_kernel_args, options.hard_timeout),
       "-chardev",
       "file,id=console,path=" + console_log.string(),
       "-serial",

@@ -22,12 +22,14 @@ struct QemuGuestOptions {
       : image(std::move(guest_image)), work_dir(std::move(directory)) {}
 
   GuestImage image;
-  std::filesystem::path work_dir;  // created if missing; holds sockets and logs (keep the path short)
+  std::filesystem::path
+      work_dir;  // created if missing; holds sockets and logs (keep the path short)
   std::string extra_kernel_args;
   unsigned memory_mib = 256;
   // Until the test shell answers; a panic or an exit of QEMU fails sooner.
   std::chrono::seconds boot_timeout{60};
-  // QEMU is killed after this even if the test process dies without cleaning up.
+  // QEMU is killed (and the guest powers off) after this, even if the test process dies
+  // without cleaning up.
   std::chrono::seconds hard_timeout{900};
 };
 

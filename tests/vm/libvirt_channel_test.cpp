@@ -1,0 +1,70 @@
+// Issue 3's libvirt runner: two guests under a private libvirtd, each channel socket found
+// through the live domain XML, bytes exchanged with a process inside each guest.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+#include "tests/vm/harness/domain_xml.h"
+#include "tests/vm/harness/guest_kernel.h"
+#include "tests/vm/harness/private_libvirt.h"
+#include "tests/vm/harness/unix_stream.h"
+#include "tests/vm/require_ok.h"
+
+using namespace hotsplice::vm;
+
+TEST_CASE("two libvirt guests each talk over their own agent channel", "[libvirt]") {
+  hotsplice::testing::TempDir dir;
+  auto libvirt = require_ok(PrivateLibvirt::start(dir / "libvirt"));
+  GuestImage image = require_ok(build_guest_image(GuestImageSpec(test_kernel_releases().front())));
+
+  std::vector<LibvirtGuest> guests;
+  for (const char* name : {"hotsplice-a", "hotsplice-b"}) {
+    guests.push_back(require_ok(libvirt->start_guest(name, image)));
+  }
+  auto deadline = Deadline::after(std::chrono::seconds(90));
+  for (LibvirtGuest& guest : guests) require_ok(guest.wait_until_ready(deadline));
+
+  std::set<std::filesystem::path> agent_paths;
+  for (LibvirtGuest& guest : guests) {
+    INFO("guest " << guest.name());
+    std::filesystem::path agent = require_ok(guest.channel_path(kAgentPortName));
+    agent_paths.insert(agent);
+    // A process in the guest answers on the agent port with its guest's name.
+    require_ok(guest.shell().check_output("/usr/lib/hotsplice/echo-port.sh " +
+                                          std::string(kAgentPortName) + " " + guest.name() +
+                                          " >/dev/null 2>&1 &"));
+    UnixStream stream =
+        require_ok(UnixStream::connect(agent, Deadline::after(std::chrono::seconds(10))));
+    // The guest drops bytes that arrive before its process opened the port: retry.
+    std::string reply;
+    for (int attempt = 0; attempt < 20 && reply.empty(); ++attempt) {
+      require_ok(stream.write_all("hello " + guest.name() + "\n", deadline));
+      auto line = stream.read_line(Deadline::after(std::chrono::milliseconds(500)));
+      if (line) reply = *line;
+    }
+    CHECK(reply == guest.name() + ":hello " + guest.name());
+  }
+  CHECK(agent_paths.size() == 2);
+}
+
+TEST_CASE("channel socket paths are read from libvirt's live XML", "[unit]") {
+  std::string xml = R"(<domain type='qemu' id='3'>
+    <devices>
+      <channel type='pty'><target type='virtio' name='org.other.0'/></channel>
+      <channel type="unix">
+        <source mode="bind" path="/var/lib/libvirt/qemu/channel/target/domain-3-a&amp;b/org.hotsplice.agent.0"/>
+        <target type="virtio" name="org.hotsplice.agent.0" state="connected"/>
+        <alias name='channel0'/>
+      </channel>
+      <channel type='unix'>
+        <source mode='bind'/>
+        <target type='virtio' name='org.hotsplice.test.0'/>
+      </channel>
+    </devices></domain>)";
+  auto paths = unix_channel_paths(xml);
+  REQUIRE(paths.size() == 1);
+  CHECK(paths.at("org.hotsplice.agent.0") ==
+        "/var/lib/libvirt/qemu/channel/target/domain-3-a&b/org.hotsplice.agent.0");
+}
