@@ -1,5 +1,6 @@
 #include "core/protocol/channel_sync.h"
 
+#include <algorithm>
 #include <random>
 
 namespace hotsplice::protocol {

@@ -1,5 +1,7 @@
 #include "core/protocol/frame_codec.h"
 
+#include <cstdio>
+
 #include "core/protocol/crc32.h"
 
 namespace hotsplice::protocol {
@@ -20,10 +22,8 @@ std::uint32_t read_u32_le(std::string_view bytes) {
 }
 
 std::string hex32(std::uint32_t value) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text = "0x00000000";
-  for (int i = 9; i >= 2; --i, value >>= 4)
-    text[static_cast<std::size_t>(i)] = kDigits[value & 0xF];
+  char text[11];
+  std::snprintf(text, sizeof text, "0x%08x", static_cast<unsigned>(value));
   return text;
 }
 

@@ -5,7 +5,8 @@
 // Chunks must arrive in order: each one starts exactly where the staged bytes end. A re-offer
 // of the same digest after a cut resumes from the staged size. At most one partial file is
 // kept: offering another digest removes any other partial, so a peer cannot fill the disk
-// with abandoned transfers.
+// with abandoned transfers. Not thread-safe: one receiver per staging directory, used by the
+// agent's channel loop.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,19 @@
 // Feeds arbitrary bytes to a FrameDecoder in chunks of varying size and parses every frame
-// it yields as a message. Beyond "no crash, no leak, no unbounded allocation" it checks two
+// it yields as a message. The first input byte picks the mode and the chunking:
+//   bit 7 clear: the rest is the raw byte stream, as a hostile peer would send it;
+//   bit 7 set:   the rest is frame content (JSON, then 0xFE, then the body) which the target
+//                frames correctly itself, since random mutations almost never keep a CRC
+//                valid and the message parsers would otherwise see little input. Beyond "no crash,
+//                no leak, no unbounded allocation" it checks two
 // properties: a message that parsed re-encodes to a frame that decodes and parses to the
 // same message, and the decoder never holds a frame larger than its limit.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "core/protocol/cobs.h"
+#include "core/protocol/crc32.h"
 #include "core/protocol/frame_codec.h"
 #include "core/protocol/messages.h"
 
@@ -38,13 +46,35 @@ void handle(hotsplice::Expected<Frame> frame) {
   if (message) check_round_trip(*message);
 }
 
+void append_u32_le(std::string& out, std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+// A correctly framed stream around json_and_body; JSON text never holds a raw 0xFE byte, so
+// the first one (if any) separates the JSON from the body.
+std::string framed(std::string_view json_and_body) {
+  std::size_t split = json_and_body.find('\xfe');
+  std::string_view json = json_and_body.substr(0, split);
+  std::string_view body =
+      split == std::string_view::npos ? std::string_view() : json_and_body.substr(split + 1);
+  std::string content(1, static_cast<char>(hotsplice::protocol::kFrameVersion));
+  append_u32_le(content, static_cast<std::uint32_t>(json.size()));
+  content += json;
+  content += body;
+  append_u32_le(content, hotsplice::protocol::crc32(content));
+  return std::string(1, '\0') + hotsplice::protocol::cobs_encode(content) + std::string(1, '\0');
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  // The first byte picks the chunking, so the same stream is cut at many different places.
+  // Low bits of the first byte pick the chunking, so one stream is cut at many places.
   const std::size_t stride = data[0] % 64 + 1;
-  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const bool frame_it_here = (data[0] & 0x80) != 0;
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string stream = frame_it_here ? framed(input) : std::string();
+  std::string_view rest = frame_it_here ? std::string_view(stream) : input;
   FrameDecoder decoder(kFuzzMaxFrameBytes);
   std::size_t chunk = stride;
   while (!rest.empty()) {
