@@ -16,15 +16,22 @@ using namespace hotsplice::vm;
 
 TEST_CASE("two libvirt guests each talk over their own agent channel", "[libvirt]") {
   hotsplice::testing::TempDir dir;
+  auto started = std::chrono::steady_clock::now();
+  auto seconds_since_start = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   auto libvirt = require_ok(PrivateLibvirt::start(dir / "libvirt"));
+  WARN("private libvirtd answering after " << seconds_since_start() << " s");
   GuestImage image = require_ok(build_guest_image(GuestImageSpec(test_kernel_releases().front())));
 
   std::vector<LibvirtGuest> guests;
   for (const char* name : {"hotsplice-a", "hotsplice-b"}) {
     guests.push_back(require_ok(libvirt->start_guest(name, image)));
   }
+  WARN("both guests started after " << seconds_since_start() << " s");
   auto deadline = Deadline::after(std::chrono::seconds(90));
   for (LibvirtGuest& guest : guests) require_ok(guest.wait_until_ready(deadline));
+  WARN("both guests ready after " << seconds_since_start() << " s");
 
   std::set<std::filesystem::path> agent_paths;
   for (LibvirtGuest& guest : guests) {

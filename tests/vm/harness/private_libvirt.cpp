@@ -16,6 +16,7 @@
 #include "core/base/file_io.h"
 #include "tests/vm/harness/console_watch.h"
 #include "tests/vm/harness/domain_xml.h"
+#include "tests/vm/harness/guest_kernel.h"
 
 namespace hotsplice::vm {
 namespace {
@@ -107,9 +108,20 @@ Status PrivateLibvirt::enter_private_mounts() {
   for (const auto& [name, target] : kPrivateDirs) {
     if (Status ok = bind(work_dir_ / name, target); !ok) return ok;
   }
-  // libvirt would find /dev/kvm and use it; an empty file makes KVM look broken instead.
+  // libvirtd probes QEMU's capabilities on first use, which takes half a minute on a busy
+  // 2-core machine; its cache (only that lives in /var/cache/libvirt) is kept between runs.
+  // libvirt replaces cache files atomically and revalidates them against the QEMU binary.
+  std::filesystem::path shared_cache = guest_image_cache_dir() / "libvirt-cache";
+  if (Status made = ensure_directory(shared_cache); !made) return made;
+  if (Status ok = bind(shared_cache, "/var/cache/libvirt"); !ok) return ok;
+  // libvirt would find /dev/kvm (which hangs here) and use it. An empty file mounted read-only
+  // in its place makes KVM unusable in libvirt's eyes (access(W_OK) fails even for root).
+  // Merely broken but writable, libvirt would re-probe QEMU on every lookup, hoping for KVM.
   if (std::filesystem::exists("/dev/kvm")) {
     if (Status ok = bind(work_dir_ / "no-kvm", "/dev/kvm"); !ok) return ok;
+    if (::mount(nullptr, "/dev/kvm", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+      return io_error("making the /dev/kvm stand-in read-only", errno);
+    }
   }
   return Status::ok();
 }
