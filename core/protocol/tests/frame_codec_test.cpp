@@ -152,9 +152,8 @@ TEST_CASE("an oversized frame is reported once, early, and skipped without buffe
 TEST_CASE("a frame exactly at the limit is accepted") {
   std::string wire = encoded(kMessage, std::string(100, 'b'));
   std::size_t content_size = kFrameOverheadBytes + kMessage.dump().size() + 100;
-  auto events = decode_all(wire);
   FrameDecoder at_limit(content_size);
-  events = decode_all(at_limit, wire);
+  auto events = decode_all(at_limit, wire);
   REQUIRE(events.size() == 1);
   CHECK(events[0]);
   FrameDecoder below_limit(content_size - 1);
