@@ -55,23 +55,3 @@ TEST_CASE("two libvirt guests each talk over their own agent channel", "[libvirt
   }
   CHECK(agent_paths.size() == 2);
 }
-
-TEST_CASE("channel socket paths are read from libvirt's live XML", "[unit]") {
-  std::string xml = R"(<domain type='qemu' id='3'>
-    <devices>
-      <channel type='pty'><target type='virtio' name='org.other.0'/></channel>
-      <channel type="unix">
-        <source mode="bind" path="/var/lib/libvirt/qemu/channel/target/domain-3-a&amp;b/org.hotsplice.agent.0"/>
-        <target type="virtio" name="org.hotsplice.agent.0" state="connected"/>
-        <alias name='channel0'/>
-      </channel>
-      <channel type='unix'>
-        <source mode='bind'/>
-        <target type='virtio' name='org.hotsplice.test.0'/>
-      </channel>
-    </devices></domain>)";
-  auto paths = unix_channel_paths(xml);
-  REQUIRE(paths.size() == 1);
-  CHECK(paths.at("org.hotsplice.agent.0") ==
-        "/var/lib/libvirt/qemu/channel/target/domain-3-a&b/org.hotsplice.agent.0");
-}
