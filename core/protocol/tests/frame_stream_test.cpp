@@ -60,7 +60,7 @@ TEST_CASE("messages cross a socket pair, including a large chunk") {
   CHECK(std::get<Heartbeat>(*incoming->message).seq == 9);
 }
 
-TEST_CASE("a refused message is reported with its request id; the channel stays usable") {
+TEST_CASE("a refused message is reported with its request id and the channel stays usable") {
   SocketPair pair;
   FrameStream guest(pair.guest);
   write_raw(pair.host, test::encoded(Json{{"type", "apply"}, {"id", 12}, {"bundle_id", "../x"}}));
