@@ -6,6 +6,7 @@
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/kernel/kernel_identity_reader.h"
+#include "core/kernel/kernel_image.h"
 #include "core/kernel/module_info.h"
 
 namespace hotsplice::cli {
@@ -25,6 +26,7 @@ const std::vector<OptionSpec> kSignOptions = {
     {"target-version"},
     {"target-build-id"},
     {"target-running", false},
+    {"target-image"},
     {"root"},
     {"allow-non-livepatch", false},
 };
@@ -51,6 +53,7 @@ Expected<KernelIdentity> target_from_arguments(const Arguments& arguments) {
   if (arguments.has("target-running")) {
     return read_kernel_identity(arguments.value("root").value_or("/"));
   }
+  if (auto image = arguments.value("target-image")) return read_kernel_image_identity_file(*image);
   KernelIdentity target;
   for (auto [option, field] : {std::pair{"target-release", &target.release},
                                std::pair{"target-version", &target.version},
@@ -58,7 +61,7 @@ Expected<KernelIdentity> target_from_arguments(const Arguments& arguments) {
     auto value = arguments.required(option);
     if (!value) {
       return Error("usage", value.error().message() +
-                                " (or use --target-running to sign for the running kernel)");
+                                " (or use --target-image /boot/vmlinuz-<release>, or --target-running)");
     }
     *field = *value;
   }

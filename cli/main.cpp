@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/bundle_commands.h"
+#include "cli/kernel_commands.h"
 #include "core/base/version.h"
 
 namespace {
@@ -22,13 +23,18 @@ constexpr Subcommand kSubcommands[] = {
      "--out PREFIX                  make an Ed25519 signing key (PREFIX.key, PREFIX.pub)"},
     {"bundle", "sign", hotsplice::cli::run_bundle_sign,
      "--key K --module M.ko --id ID --replaces OBJ:FN[,FN] --output B.hsb\n"
-     "        (--target-running [--root DIR] | --target-release R --target-version V "
+     "        (--target-image VMLINUZ | --target-running [--root DIR] |\n"
+     "         --target-release R --target-version V "
      "--target-build-id HEX)\n"
      "        [--cve CVE-...]... [--description TEXT] [--allow-non-livepatch]"},
     {"bundle", "verify", hotsplice::cli::run_bundle_verify,
      "[--keys DIR] B.hsb            check signature, manifest and module"},
     {"bundle", "inspect", hotsplice::cli::run_bundle_inspect,
      "[--keys DIR] [--json] B.hsb   show a bundle and whether it verifies"},
+    {"kernel", "status", hotsplice::cli::run_kernel_status,
+     "[--root DIR] [--json]         this kernel's identity and its live patches"},
+    {"kernel", "identify", hotsplice::cli::run_kernel_identify,
+     "[--json] IMAGE                identity of a kernel image (/boot/vmlinuz-*)"},
 };
 
 void print_usage(std::ostream& out) {

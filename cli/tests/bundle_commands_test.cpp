@@ -185,3 +185,22 @@ TEST_CASE("sign refuses modules that would not do what the bundle says") {
     CHECK(refused.exit_code == cli::kExitUsage);
   }
 }
+
+TEST_CASE("sign --target-image takes the target identity from the kernel image") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_5", kRelease, true);
+  std::vector<std::string> arguments = {
+      "--key", (dir / "signer.key").string(), "--module", module.string(), "--id", "hs-image",
+      "--replaces", "vmlinux:cmdline_proc_show", "--target-image",
+      "/boot/vmlinuz-6.1.0-56-amd64", "--output", (dir / "patch.hsb").string()};
+  auto signed_bundle = run(cli::run_bundle_sign, arguments);
+  INFO(signed_bundle.err);
+  REQUIRE(signed_bundle.exit_code == 0);
+  auto inspected = run(cli::run_bundle_inspect,
+                       {"--keys", (dir / "keys").string(), "--json", (dir / "patch.hsb").string()});
+  auto json = hotsplice::parse_json(inspected.out, "inspect");
+  REQUIRE(json);
+  CHECK((*json)["manifest"]["target"]["release"] == "6.1.0-56-amd64");
+  CHECK((*json)["manifest"]["target"]["build_id"].get<std::string>().size() == 40);
+}
