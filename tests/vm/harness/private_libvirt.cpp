@@ -248,7 +248,11 @@ Status LibvirtGuest::wait_until_ready(const Deadline& deadline) {
   auto path = channel_path(kTestPortName);
   if (!path) return path.error();
   auto shell = GuestShell::connect(*path, deadline);
-  if (!shell) return shell.error().with_context(name_);
+  if (!shell) {
+    return Error(shell.error().code(),
+                 name_ + " booted but its test shell did not answer: " + shell.error().message() +
+                     console_log_excerpt(console_log_));
+  }
   shell_.emplace(std::move(*shell));
   return Status::ok();
 }

@@ -89,7 +89,11 @@ Expected<QemuGuest> QemuGuest::start(const QemuGuestOptions& options) {
     return ready.error();
   }
   auto shell = GuestShell::connect(test_socket, deadline);
-  if (!shell) return shell.error().with_context("guest booted");
+  if (!shell) {
+    return Error(shell.error().code(),
+                 "guest booted but its test shell did not answer: " + shell.error().message() +
+                     console_log_excerpt(console_log));
+  }
   guest.shell_.emplace(std::move(*shell));
   guest.boot_time_ =
       std::chrono::duration_cast<std::chrono::milliseconds>(Deadline::Clock::now() - started_at);
