@@ -7,6 +7,12 @@ function(hotsplice_target_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
 endfunction()
 
+# The fuzz preset instruments every library, not only the fuzzer's own file: without
+# coverage feedback from the decoders and parsers, libFuzzer would be guessing blind.
+if(HOTSPLICE_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+endif()
+
 if(HOTSPLICE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
@@ -21,13 +27,14 @@ function(hotsplice_library name)
   hotsplice_target_defaults(${name})
 endfunction()
 
-# hotsplice_test(name LABEL unit SOURCES ... LIBS ...): a Catch2 test binary whose test
-# cases are registered one by one with ctest under the given label.
+# hotsplice_test(name LABEL unit SOURCES ... LIBS ... PROPERTIES ...): a Catch2 test binary
+# whose test cases are registered one by one with ctest under the given label, each with the
+# extra ctest PROPERTIES given (fixtures, timeouts, resource locks).
 function(hotsplice_test name)
   if(NOT HOTSPLICE_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS;PROPERTIES" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -36,6 +43,6 @@ function(hotsplice_test name)
   hotsplice_target_defaults(${name})
   catch_discover_tests(${name}
     TEST_PREFIX "${name}: "
-    PROPERTIES LABELS ${ARG_LABEL}
+    PROPERTIES LABELS ${ARG_LABEL} ${ARG_PROPERTIES}
     EXTRA_ARGS --use-colour no)
 endfunction()

@@ -97,7 +97,11 @@ Expected<std::uint64_t> JsonObject::unsigned_integer(std::string_view key,
                                                      std::uint64_t max_value) const {
   auto value = field(key);
   if (!value) return value.error();
-  if (!(*value)->is_number_unsigned()) {
+  // JSON text "4" parses as unsigned, but Json{{"id", 4}} built in C++ holds a signed 4:
+  // both are the same non-negative integer.
+  bool non_negative = (*value)->is_number_unsigned() ||
+                      ((*value)->is_number_integer() && (*value)->get<std::int64_t>() >= 0);
+  if (!non_negative) {
     return invalid(key, std::string("expected a non-negative integer, found ") +
                             ((*value)->is_number() ? "another number" : type_name(**value)));
   }

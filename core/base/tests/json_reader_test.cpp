@@ -62,3 +62,11 @@ TEST_CASE("JsonObject::only_fields names the first unknown key") {
   CHECK(status.error().code() == "unknown_field");
   CHECK(status.error().message() == "manifest.extra: unknown field");
 }
+
+TEST_CASE("JsonObject accepts a non-negative integer however it was built") {
+  hotsplice::Json built{{"id", 4}, {"negative", -4}};
+  auto root = JsonObject::from(built, "m");
+  REQUIRE(root);
+  CHECK(root->unsigned_integer("id").value() == 4);
+  CHECK_FALSE(root->unsigned_integer("negative"));
+}
