@@ -11,6 +11,7 @@ endfunction()
 # coverage feedback from the decoders and parsers, libFuzzer would be guessing blind.
 if(HOTSPLICE_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
 endif()
 
 if(HOTSPLICE_SANITIZE)
