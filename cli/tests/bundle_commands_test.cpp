@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <sstream>
 
 #include "cli/bundle_commands.h"
+#include "cli/tests/command_runner.h"
 #include "core/base/file_io.h"
 #include "core/base/json_reader.h"
 #include "tests/support/run_process.h"
@@ -13,25 +13,12 @@
 
 using hotsplice::testing::TempDir;
 namespace cli = hotsplice::cli;
+using hotsplice::cli::testing::run;
 
 namespace {
 
 constexpr const char* kRelease = "6.1.0-56-amd64";
 constexpr const char* kBuildId = "00112233445566778899aabbccddeeff00112233";
-
-struct Run {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-Run run(int (*command)(cli::CommandContext&), std::vector<std::string> arguments) {
-  std::ostringstream out;
-  std::ostringstream err;
-  cli::CommandContext context{std::move(arguments), out, err};
-  int exit_code = command(context);
-  return {exit_code, out.str(), err.str()};
-}
 
 // Compiles an object whose .modinfo section looks like a kernel module's.
 std::filesystem::path compile_module(const TempDir& dir, const std::string& name,

@@ -1,28 +1,15 @@
 #include <catch2/catch.hpp>
-#include <sstream>
 
 #include "cli/kernel_commands.h"
+#include "cli/tests/command_runner.h"
 #include "core/base/json_reader.h"
 #include "tests/support/temp_dir.h"
 
 namespace cli = hotsplice::cli;
+using hotsplice::cli::testing::run;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Run {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-Run run(int (*command)(cli::CommandContext&), std::vector<std::string> arguments) {
-  std::ostringstream out;
-  std::ostringstream err;
-  cli::CommandContext context{std::move(arguments), out, err};
-  int exit_code = command(context);
-  return {exit_code, out.str(), err.str()};
-}
 
 // A root made of the recorded host kernel identity plus a hand-made livepatch tree.
 void make_root(const hotsplice::testing::TempDir& dir) {

@@ -119,7 +119,7 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   }
   manifest.id = std::move(*id);
   auto description = checked_string(root, "description", kMaxDescriptionLength,
-                                     is_printable_text, "printable text");
+                                     is_display_text, "printable text");
   if (!description) return description.error();
   manifest.description = std::move(*description);
   auto cves = root.string_array("cves", kMaxCves, 16);

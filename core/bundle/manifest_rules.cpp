@@ -26,22 +26,6 @@ int number(std::string_view digits) {
 
 }  // namespace
 
-bool is_valid_bundle_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxBundleIdLength || id.front() == '.') return false;
-  for (char c : id) {
-    if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
-bool is_valid_module_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxModuleNameLength) return false;
-  for (char c : name) {
-    if (!is_alnum(c) && c != '_') return false;
-  }
-  return true;
-}
-
 bool is_valid_object_name(std::string_view name) {
   return name == "vmlinux" || is_valid_module_name(name);
 }
@@ -80,14 +64,6 @@ bool is_valid_utc_timestamp(std::string_view text) {
   int day = number(fields[2]);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 && number(fields[3]) <= 23 &&
          number(fields[4]) <= 59 && number(fields[5]) <= 60;
-}
-
-bool is_printable_text(std::string_view text) {
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) return false;
-  }
-  return true;
 }
 
 std::string format_utc_timestamp(std::int64_t seconds_since_epoch) {

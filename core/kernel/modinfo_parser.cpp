@@ -23,9 +23,9 @@ std::optional<std::string> ModuleInfo::first_value(std::string_view key) const {
 }
 
 Status check_module_name(std::string_view name) {
-  if (name.size() > kMaxModuleNameLength || !is_safe_file_name(name)) {
-    return Error("invalid_name", quote_for_error(name) + " is not a module name (1 to " +
-                                     std::to_string(kMaxModuleNameLength) + " bytes, no '/')");
+  if (!is_valid_module_name(name)) {
+    return Error("invalid_name", quote_for_error(name) + " is not a module name ([A-Za-z0-9_]{1," +
+                                     std::to_string(kMaxModuleNameLength) + "})");
   }
   return Status::ok();
 }

@@ -15,11 +15,10 @@
 #include <vector>
 
 #include "core/base/expected.h"
+#include "core/base/names.h"
 
 namespace hotsplice {
 
-// The kernel's MODULE_NAME_LEN (64 - sizeof(unsigned long)) minus its NUL.
-inline constexpr std::size_t kMaxModuleNameLength = 55;
 // Real .modinfo sections are a few KiB (drivers listing many firmware files reach tens).
 inline constexpr std::size_t kMaxModinfoBytes = 1024 * 1024;
 
@@ -44,8 +43,8 @@ struct ModuleInfo {
 // is no usable name= entry. what names the source in errors.
 Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::string_view what);
 
-// Fails with "invalid_name" unless name could be a module's name: 1 to kMaxModuleNameLength
-// bytes and safe as one path component (it names /sys/kernel/livepatch/<name>).
+// Fails with "invalid_name" unless name is a module's name (is_valid_module_name): it names
+// /sys/kernel/livepatch/<name> and is passed to delete_module.
 Status check_module_name(std::string_view name);
 
 // Reads a .ko file. Fails with "not_elf", "not_relocatable" (an ELF that is not ET_REL, as

@@ -9,26 +9,24 @@
 
 #include "core/base/expected.h"
 #include "core/base/json_reader.h"
+#include "core/base/names.h"
 
 namespace hotsplice::protocol {
 
-inline constexpr std::size_t kMaxIdLength = 64;
+inline constexpr std::size_t kMaxIdLength = kMaxBundleIdLength;
 inline constexpr std::size_t kMaxTokenLength = 64;
-inline constexpr std::size_t kMaxModuleNameLength = 55;  // MODULE_NAME_LEN - 1
 inline constexpr std::size_t kMaxTextLength = 1024;
 inline constexpr std::size_t kSha256HexLength = 64;
 
-// Bundle and patch ids: [A-Za-z0-9._-]{1,64}, not starting with '.', so an id is always a
-// safe file name and can never be "." or "..".
-bool is_valid_id(std::string_view id);
+// Bundle and patch ids: the rule of core/base/names.h.
+inline bool is_valid_id(std::string_view id) { return is_valid_bundle_id(id); }
 // Error codes: snake_case, [a-z][a-z0-9_]{0,63}.
 bool is_valid_code(std::string_view code);
 // Capabilities, container technologies: [a-z0-9._-]{1,64}.
 bool is_valid_token(std::string_view token);
-// Kernel module names as the kernel accepts them: [A-Za-z0-9_-]{1,55}.
-bool is_valid_module_name(std::string_view name);
-// Human text shown in logs and terminals: no control characters but tab and newline.
-bool is_display_text(std::string_view text);
+// Module names and display text: the rules of core/base/names.h.
+using ::hotsplice::is_display_text;
+using ::hotsplice::is_valid_module_name;
 
 // Whether text is well-formed UTF-8 (no overlong forms, surrogates or code points past
 // U+10FFFF): the JSON layer refuses anything else.
