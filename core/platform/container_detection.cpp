@@ -17,7 +17,7 @@ using protocol::Environment;
 // /proc files describing one process are small; anything larger is not what we expect.
 constexpr std::size_t kMaxProcFileBytes = 64 * 1024;
 
-bool exists(const std::filesystem::path& path) {
+bool path_exists(const std::filesystem::path& path) {
   std::error_code ignored;
   return std::filesystem::exists(path, ignored);
 }
@@ -45,8 +45,7 @@ std::optional<std::string> status_field(const std::string& status, std::string_v
     std::size_t line_end = status.find('\n', line_start);
     if (line_end == std::string::npos) line_end = status.size();
     std::string_view line(status.data() + line_start, line_end - line_start);
-    if (line.size() > key.size() && line.substr(0, key.size()) == key &&
-        line[key.size()] == ':') {
+    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':') {
       return trim(line.substr(key.size() + 1));
     }
     line_start = line_end + 1;
@@ -61,7 +60,7 @@ PlatformReport container(std::string technology, std::string evidence) {
 // OpenVZ/Virtuozzo: the node has both /proc/vz and /proc/bc (beancounters); a container
 // sees /proc/vz but no /proc/bc. Inside a container, envID in status is the container id.
 std::optional<PlatformReport> detect_openvz(const std::filesystem::path& root) {
-  if (exists(root / "proc/vz") && !exists(root / "proc/bc")) {
+  if (path_exists(root / "proc/vz") && !path_exists(root / "proc/bc")) {
     return container("openvz", "/proc/vz present without /proc/bc");
   }
   if (auto status = read_small(root / "proc/self/status")) {
@@ -97,8 +96,8 @@ std::optional<PlatformReport> detect_container_variable(const std::filesystem::p
 }
 
 std::optional<PlatformReport> detect_marker_files(const std::filesystem::path& root) {
-  if (exists(root / "run/.containerenv")) return container("podman", "/run/.containerenv");
-  if (exists(root / ".dockerenv")) return container("docker", "/.dockerenv");
+  if (path_exists(root / "run/.containerenv")) return container("podman", "/run/.containerenv");
+  if (path_exists(root / ".dockerenv")) return container("docker", "/.dockerenv");
   return std::nullopt;
 }
 
@@ -107,8 +106,11 @@ std::optional<PlatformReport> detect_cgroup_hints(const std::filesystem::path& r
   auto cgroup = read_small(root / "proc/1/cgroup");
   if (!cgroup) return std::nullopt;
   static constexpr std::pair<std::string_view, std::string_view> kHints[] = {
-      {"/docker/", "docker"}, {"/lxc/", "lxc"}, {"/kubepods", "kubernetes"},
-      {"/machine.slice/systemd-nspawn", "systemd-nspawn"}, {"/libpod-", "podman"}};
+      {"/docker/", "docker"},
+      {"/lxc/", "lxc"},
+      {"/kubepods", "kubernetes"},
+      {"/machine.slice/systemd-nspawn", "systemd-nspawn"},
+      {"/libpod-", "podman"}};
   for (const auto& [hint, technology] : kHints) {
     if (cgroup->find(hint) != std::string::npos) {
       return container(std::string(technology), std::string(hint) + " in /proc/1/cgroup");

@@ -1,0 +1,114 @@
+#include "guestagent/agent.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "guestagent/channel.h"
+#include "guestagent/log.h"
+#include "guestagent/port_finder.h"
+
+namespace hotsplice::guestd {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Hot-plug is rare: looking for the port every few seconds costs nothing.
+constexpr milliseconds kPortLookupInterval{3000};
+// While the host side is closed the port reports hang-up at once, so it cannot be polled.
+// The driver sends SIGIO when the host opens it; this timer is only the fallback, growing
+// so an absent host costs (almost) no wake-ups.
+constexpr milliseconds kFirstHostRetry{100};
+constexpr milliseconds kMaxHostRetry{5000};
+
+class OpenPort {
+ public:
+  explicit OpenPort(int fd) : fd_(fd) {}
+  ~OpenPort() { ::close(fd_); }
+  OpenPort(const OpenPort&) = delete;
+  OpenPort& operator=(const OpenPort&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool is_socket(int fd) {
+  struct stat info {};
+  return ::fstat(fd, &info) == 0 && S_ISSOCK(info.st_mode);
+}
+
+// Asks for SIGIO when the port's state changes (the host side opening it, data arriving).
+void request_sigio(int fd) {
+  ::fcntl(fd, F_SETOWN, ::getpid());
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK);
+}
+
+bool host_side_open(int fd) {
+  pollfd descriptor{fd, POLLIN, 0};
+  if (::poll(&descriptor, 1, 0) < 0) return false;
+  // Data waiting is read even if the host already left again.
+  return (descriptor.revents & POLLIN) || !(descriptor.revents & (POLLHUP | POLLERR));
+}
+
+std::optional<std::filesystem::path> locate_port(const Options& options) {
+  if (options.port_path) return *options.port_path;
+  return find_port_device(options.root, options.port_name);
+}
+
+}  // namespace
+
+int run_agent(const Options& options, Session& session, Signals& signals) {
+  bool said_waiting = false;
+  while (!signals.stop_requested()) {
+    auto device = locate_port(options);
+    Expected<int> opened = device ? open_port(*device) : Error("absent", "port not found");
+    if (!opened) {
+      if (!said_waiting) {
+        log_info("waiting for port " + options.port_name + ": " + opened.error().message());
+        said_waiting = true;
+      }
+      signals.wait(kPortLookupInterval);
+      continue;
+    }
+    said_waiting = false;
+    OpenPort port(*opened);
+    const bool socket = is_socket(port.fd());
+    request_sigio(port.fd());
+    log_info("port " + device->string() + " open");
+
+    milliseconds retry = kFirstHostRetry;
+    bool reopen = false;
+    while (!reopen && !signals.stop_requested()) {
+      if (!host_side_open(port.fd())) {
+        if (socket) return 0;  // a socket's peer does not come back
+        signals.wait(retry);
+        retry = std::min(retry * 2, kMaxHostRetry);
+        continue;
+      }
+      retry = kFirstHostRetry;
+      ChannelStats stats;
+      ChannelEnd end = serve_channel(port.fd(), session, signals, stats);
+      if (end == ChannelEnd::stop_requested) break;
+      if (stats.frames_received > 0) {
+        log_info("host disconnected after " + std::to_string(stats.frames_received) + " frames");
+        if (options.once) return 0;
+      }
+      if (socket) return 0;
+      if (end == ChannelEnd::port_failed) {
+        // Unplugged or broken: look it up again, but not in a tight loop.
+        reopen = true;
+        signals.wait(kPortLookupInterval);
+      }
+    }
+  }
+  log_info("stopping");
+  return 0;
+}
+
+}  // namespace hotsplice::guestd

@@ -1,0 +1,117 @@
+#include "guestagent/channel.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <string_view>
+
+#include "core/base/file_io.h"
+#include "core/protocol/frame_codec.h"
+#include "guestagent/log.h"
+
+namespace hotsplice::guestd {
+namespace {
+
+constexpr std::size_t kReadBytes = 64 * 1024;
+// Replies are small; more than this queued means the host is not reading.
+constexpr std::size_t kMaxQueuedBytes = 256 * 1024;
+
+class Connection {
+ public:
+  Connection(int fd, Session& session, ChannelStats& stats)
+      : fd_(fd), session_(session), stats_(stats) {}
+
+  short wanted_events() const {
+    short events = 0;
+    if (queued_.size() < kMaxQueuedBytes) events |= POLLIN;
+    if (!queued_.empty()) events |= POLLOUT;
+    return events;
+  }
+
+  // nullopt: keep serving.
+  std::optional<ChannelEnd> on_ready(short revents) {
+    if (revents & POLLNVAL) return ChannelEnd::port_failed;
+    if (revents & POLLOUT) {
+      if (auto end = flush()) return end;
+    }
+    if (revents & POLLIN) return read_and_answer();
+    // Hang-up with nothing left to read: the host side is gone.
+    if (revents & POLLHUP) return ChannelEnd::host_gone;
+    if (revents & POLLERR) return ChannelEnd::port_failed;
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<ChannelEnd> read_and_answer() {
+    char buffer[kReadBytes];
+    ssize_t count = ::read(fd_, buffer, sizeof(buffer));
+    if (count == 0) return ChannelEnd::host_gone;
+    if (count < 0) {
+      if (errno == EAGAIN || errno == EINTR) return std::nullopt;
+      if (errno == ECONNRESET) return ChannelEnd::host_gone;
+      log_warning(io_error("reading the port", errno).message());
+      return ChannelEnd::port_failed;
+    }
+    std::string_view input(buffer, static_cast<std::size_t>(count));
+    while (auto frame = decoder_.decode(input)) {
+      ++stats_.frames_received;
+      for (const protocol::Message& reply :
+           session_.handle(protocol::to_incoming(std::move(*frame)))) {
+        queue(reply);
+      }
+    }
+    return std::nullopt;
+  }
+
+  void queue(const protocol::Message& reply) {
+    auto bytes = protocol::encode_message(reply);
+    if (!bytes) {
+      log_error("cannot encode a " + std::string(protocol::type_of(reply)) +
+                " reply: " + bytes.error().message());
+      return;
+    }
+    queued_ += *bytes;
+  }
+
+  std::optional<ChannelEnd> flush() {
+    ssize_t written = ::write(fd_, queued_.data(), queued_.size());
+    if (written < 0) {
+      if (errno == EAGAIN || errno == EINTR) return std::nullopt;
+      if (errno == EPIPE || errno == ECONNRESET) return ChannelEnd::host_gone;
+      log_warning(io_error("writing the port", errno).message());
+      return ChannelEnd::port_failed;
+    }
+    queued_.erase(0, static_cast<std::size_t>(written));
+    return std::nullopt;
+  }
+
+  int fd_;
+  Session& session_;
+  ChannelStats& stats_;
+  // A fresh decoder per connection: a frame half-sent by a previous host never joins the
+  // next one's first frame.
+  protocol::FrameDecoder decoder_;
+  std::string queued_;
+};
+
+}  // namespace
+
+ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats) {
+  Connection connection(fd, session, stats);
+  for (;;) {
+    pollfd descriptors[2] = {{fd, connection.wanted_events(), 0}, {signals.fd(), POLLIN, 0}};
+    if (::poll(descriptors, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log_error(io_error("poll", errno).message());
+      return ChannelEnd::port_failed;
+    }
+    if (descriptors[1].revents != 0 && signals.drain()) return ChannelEnd::stop_requested;
+    if (descriptors[0].revents != 0) {
+      if (auto end = connection.on_ready(descriptors[0].revents)) return *end;
+    }
+  }
+}
+
+}  // namespace hotsplice::guestd

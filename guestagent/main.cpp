@@ -1,0 +1,94 @@
+// hotsplice-guestd: see options.cpp for the command line and agent.h for the loop.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/base/version.h"
+#include "core/bundle/trusted_keys.h"
+#include "core/kernel/kernel_identity_reader.h"
+#include "core/livepatch/module_syscalls.h"
+#include "core/platform/container_detection.h"
+#include "core/protocol/messages.h"
+#include "core/protocol/transfer_receiver.h"
+#include "guestagent/agent.h"
+#include "guestagent/log.h"
+#include "guestagent/options.h"
+#include "guestagent/patch_manager.h"
+#include "guestagent/session.h"
+#include "guestagent/signals.h"
+#include "guestagent/state_store.h"
+
+using namespace hotsplice;
+using namespace hotsplice::guestd;
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int fail(const std::string& what, const Error& error) {
+  log_error(what + ": " + error.code() + ": " + error.message());
+  return kExitFailure;
+}
+
+std::string describe(const protocol::Environment& environment) {
+  const char* kind = environment.kind == protocol::Environment::Kind::vm          ? "vm"
+                     : environment.kind == protocol::Environment::Kind::container ? "container"
+                                                                                  : "bare metal";
+  return std::string(kind) +
+         (environment.technology.empty() ? "" : " (" + environment.technology + ")");
+}
+
+int run(const Options& options) {
+  set_log_level(options.log_level);
+  // Signals first: a SIGTERM during start-up must not kill the agent mid-apply.
+  auto signals = Signals::open();
+  if (!signals) return fail("start-up", signals.error());
+
+  auto kernel = read_kernel_identity(options.root);
+  if (!kernel) return fail("reading the running kernel's identity", kernel.error());
+  PlatformReport platform = detect_platform(options.root);
+  log_info("kernel " + hotsplice::describe(*kernel) + "; running in a " +
+           describe(platform.environment) + ": " + platform.evidence);
+
+  auto keys = TrustedKeys::load(options.keys_dir);
+  if (!keys) return fail("loading trusted keys", keys.error());
+  if (keys->size() == 0) {
+    log_warning("no trusted keys in " + options.keys_dir.string() + ": every bundle is refused");
+  }
+  auto store = StateStore::open(options.state_dir);
+  if (!store) return fail("opening the state directory", store.error());
+
+  LinuxModuleSyscalls syscalls;
+  PatchTimeouts timeouts;
+  timeouts.transition = options.transition_timeout;
+  PatchManager patches(options.root, *kernel, platform.environment, *keys, *store, syscalls,
+                       timeouts);
+  std::size_t live = patches.apply_stored();
+  log_info(std::to_string(live) + " stored bundle(s) live for this kernel");
+  if (options.apply_stored) return 0;
+
+  auto receiver = protocol::TransferReceiver::open(store->staging_dir(), protocol::kMaxBundleBytes);
+  if (!receiver) return fail("opening the staging directory", receiver.error());
+  Session session(patches, *receiver);
+  return run_agent(options, session, *signals);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto options = parse_options(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options) {
+    std::fprintf(stderr, "hotsplice-guestd: %s\n", options.error().message().c_str());
+    return kExitUsage;
+  }
+  if (options->help) {
+    std::fputs(usage_text(), stdout);
+    return 0;
+  }
+  if (options->version) {
+    std::printf("hotsplice-guestd %s\n", kVersion);
+    return 0;
+  }
+  return run(*options);
+}

@@ -1,0 +1,265 @@
+#include "guestagent/patch_manager.h"
+
+#include <unistd.h>
+
+#include "core/base/file_io.h"
+#include "core/bundle/bundle_file.h"
+#include "core/bundle/manifest.h"
+#include "core/kernel/module_info.h"
+#include "core/livepatch/livepatch_state.h"
+#include "core/livepatch/livepatch_state_json.h"
+#include "core/platform/container_detection.h"
+#include "guestagent/log.h"
+
+namespace hotsplice::guestd {
+namespace {
+
+bool is_live(const std::filesystem::path& root, const std::string& module) {
+  return read_livepatch(root, module).has_value();
+}
+
+// Removes the module file once the kernel has its own copy (or refused it).
+class ScopedFile {
+ public:
+  explicit ScopedFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~ScopedFile() { ::unlink(path_.c_str()); }
+  ScopedFile(const ScopedFile&) = delete;
+  ScopedFile& operator=(const ScopedFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+PatchManager::PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
+                           protocol::Environment environment, const TrustedKeys& keys,
+                           const StateStore& store, ModuleSyscalls& syscalls,
+                           PatchTimeouts timeouts)
+    : root_(std::move(root)),
+      running_kernel_(std::move(running_kernel)),
+      environment_(std::move(environment)),
+      keys_(keys),
+      store_(store),
+      control_(root_, syscalls),
+      timeouts_(timeouts) {
+  remember_stored_modules();
+}
+
+// Names only, for reports: a stored bundle is verified again before anything is loaded.
+void PatchManager::remember_stored_modules() {
+  for (const std::string& id : store_.applied_ids()) {
+    auto bytes = store_.read_applied(id);
+    if (!bytes) continue;
+    auto parts = decode_bundle(*bytes);
+    if (!parts) continue;
+    auto manifest = parse_manifest(parts->manifest);
+    if (manifest && manifest->id == id) module_of_bundle_[id] = manifest->module.name;
+  }
+}
+
+std::optional<Error> PatchManager::refuse_in_container() const {
+  if (!is_shared_kernel_container(environment_)) return std::nullopt;
+  return Error(
+      "shared_kernel_container",
+      "this agent runs in a shared-kernel container (" +
+          (environment_.technology.empty() ? std::string("unknown") : environment_.technology) +
+          "): the host's kernel is patched by the host, not from inside a container");
+}
+
+Expected<VerifiedBundle> PatchManager::verify_for_this_kernel(std::string_view bundle_bytes) const {
+  auto verified = verify_bundle_bytes(bundle_bytes, keys_);
+  if (!verified) return verified.error();
+  if (Status target = check_bundle_target(verified->manifest, running_kernel_); !target) {
+    return target.error();
+  }
+  return verified;
+}
+
+Outcome PatchManager::apply_bundle_file(std::string_view requested_id,
+                                        const std::filesystem::path& file) {
+  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  auto bytes = read_file(file, max_bundle_bytes());
+  if (!bytes) return Outcome::failure(bytes.error());
+  auto verified = verify_for_this_kernel(*bytes);
+  if (!verified) return Outcome::failure(verified.error());
+  if (verified->manifest.id != requested_id) {
+    return Outcome::failure(Error("bundle_id_mismatch", "the bundle's manifest names " +
+                                                            verified->manifest.id + ", not " +
+                                                            std::string(requested_id)));
+  }
+  return apply_verified(*verified, *bytes, /*store_bundle=*/true);
+}
+
+Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_view bundle_bytes,
+                                     bool store_bundle) {
+  const std::string& id = bundle.manifest.id;
+  const std::string& module = bundle.manifest.module.name;
+  if (is_live(root_, module)) {
+    if (module_of_bundle_.count(id) && module_of_bundle_[id] == module) {
+      // Interrupted earlier (agent restarted mid-transition): finish that transition.
+      if (Status settled = wait_or_roll_back(module); !settled) {
+        (void)store_.remove_applied(id);
+        module_of_bundle_.erase(id);
+        return Outcome::failure(settled.error());
+      }
+      return live_outcome(id, module, "bundle " + id + " was already applied");
+    }
+    return Outcome::failure(
+        Error("module_already_loaded", "a livepatch named " + module + " is already loaded"));
+  }
+  // Stored before loading: if the agent dies during the load, its next start re-applies
+  // the bundle (or finds it live and finishes the transition) instead of forgetting it.
+  if (store_bundle) {
+    if (Status saved = store_.save_applied(id, bundle_bytes); !saved) {
+      return Outcome::failure(saved.error().with_context("storing bundle " + id));
+    }
+  }
+  module_of_bundle_[id] = module;
+  Status applied = load_module(bundle);
+  if (applied) applied = wait_or_roll_back(module);
+  if (!applied) {
+    (void)store_.remove_applied(id);
+    module_of_bundle_.erase(id);
+    log_warning("bundle " + id + " not applied: " + applied.error().code() + ": " +
+                applied.error().message());
+    return Outcome::failure(applied.error());
+  }
+  log_info("bundle " + id + " applied: livepatch " + module + " enabled");
+  return live_outcome(id, module, "bundle " + id + " applied");
+}
+
+Status PatchManager::load_module(const VerifiedBundle& bundle) {
+  const std::string& module = bundle.manifest.module.name;
+  if (!is_safe_file_name(module_file_name(bundle.manifest))) {
+    return Error("invalid_name", "unsafe module name in the manifest");
+  }
+  ScopedFile file(store_.work_dir() / module_file_name(bundle.manifest));
+  if (Status written = write_file_atomically(file.path(), bundle.module, 0600); !written) {
+    return written;
+  }
+  auto info = read_module_info(file.path());
+  if (!info) return info.error();
+  if (!info->is_livepatch) {
+    return Error("not_livepatch", "module " + info->name + " is not a livepatch module");
+  }
+  if (info->name != module) {
+    return Error("module_name_mismatch",
+                 "the module calls itself " + info->name + ", the manifest " + module);
+  }
+  return control_.load(file.path());
+}
+
+// A stalled transition gets the fake signal once; if that does not finish it either, the
+// patch is disabled and unloaded, so the kernel ends as it was before the apply.
+Status PatchManager::wait_or_roll_back(const std::string& module) {
+  Status done = control_.wait_for_transition(module, timeouts_.transition);
+  if (done || done.error().code() != "transition_stalled") return done;
+  log_warning("livepatch " + module +
+              " transition stalled; signalling the blocking tasks: " + done.error().message());
+  (void)control_.signal_blocking_tasks(module);
+  done = control_.wait_for_transition(module, timeouts_.after_signal);
+  if (done || done.error().code() != "transition_stalled") return done;
+  Status undone = disable_and_unload(module);
+  return Error(
+      "transition_stalled",
+      done.error().message() + (undone ? "; rolled back (disabled and unloaded)"
+                                       : "; rolling back failed: " + undone.error().message()));
+}
+
+Status PatchManager::disable_and_unload(const std::string& module) {
+  if (is_live(root_, module)) {
+    Status disabled = control_.disable(module, timeouts_.transition);
+    if (!disabled && disabled.error().code() == "transition_stalled") {
+      (void)control_.signal_blocking_tasks(module);
+      disabled = control_.wait_for_transition(module, timeouts_.after_signal);
+    }
+    if (!disabled) return disabled;
+  }
+  Status unloaded = control_.unload(module);
+  if (!unloaded && unloaded.error().code() != "module_not_loaded") return unloaded;
+  return Status::ok();
+}
+
+Outcome PatchManager::rollback(std::string_view bundle_id) {
+  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  auto known = module_of_bundle_.find(std::string(bundle_id));
+  if (known == module_of_bundle_.end()) {
+    return Outcome::failure(
+        Error("not_applied", "bundle " + std::string(bundle_id) + " is not applied here"));
+  }
+  std::string id = known->first;
+  std::string module = known->second;
+  // Forgotten first: a rollback cut short by a crash must not be re-applied at the next boot.
+  if (Status removed = store_.remove_applied(id); !removed)
+    return Outcome::failure(removed.error());
+  module_of_bundle_.erase(known);
+  if (Status undone = disable_and_unload(module); !undone) {
+    log_error("rollback of " + id + " failed: " + undone.error().message());
+    return Outcome::failure(undone.error());
+  }
+  log_info("bundle " + id + " rolled back: livepatch " + module + " disabled and unloaded");
+  Json state{{"bundle_id", id}, {"name", module}, {"loaded", is_live(root_, module)}};
+  return {true, "ok", "bundle " + id + " rolled back", std::move(state)};
+}
+
+Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::string& module,
+                                   std::string message) const {
+  auto state = read_livepatch(root_, module);
+  if (!state) return Outcome::failure(state.error());
+  Json json = to_json(*state);
+  json["bundle_id"] = bundle_id;
+  return {true, "ok", std::move(message), std::move(json)};
+}
+
+std::size_t PatchManager::apply_stored() {
+  if (auto refusal = refuse_in_container()) {
+    log_info("not re-applying stored bundles: " + refusal->message());
+    return 0;
+  }
+  std::size_t live = 0;
+  for (const std::string& id : store_.applied_ids()) {
+    auto bytes = store_.read_applied(id);
+    if (!bytes) {
+      log_warning("stored bundle " + id + " unreadable: " + bytes.error().message());
+      continue;
+    }
+    auto verified = verify_for_this_kernel(*bytes);
+    if (!verified) {
+      // Kept on disk: a bundle for another kernel is right again after booting that kernel.
+      log_info("stored bundle " + id + " skipped: " + verified.error().code() + ": " +
+               verified.error().message());
+      continue;
+    }
+    if (verified->manifest.id != id) {
+      log_warning("stored bundle " + id + " skipped: its manifest names " + verified->manifest.id);
+      continue;
+    }
+    Outcome outcome = apply_verified(*verified, *bytes, /*store_bundle=*/false);
+    // A bundle that fails here is forgotten (apply_verified removed it): the host sees it
+    // missing from the hello and decides whether to offer it again.
+    if (outcome.ok) ++live;
+  }
+  return live;
+}
+
+std::vector<protocol::AppliedPatch> PatchManager::applied_patches() const {
+  std::vector<protocol::AppliedPatch> patches;
+  auto states = list_livepatches(root_);
+  if (!states) {
+    log_warning("reading livepatch state: " + states.error().message());
+    return patches;
+  }
+  for (const LivepatchState& state : *states) {
+    std::string id = state.name;  // a patch this agent did not load is named by its module
+    for (const auto& [bundle_id, module] : module_of_bundle_) {
+      if (module == state.name) id = bundle_id;
+    }
+    patches.push_back({id, state.name, state.enabled, state.transition});
+    if (patches.size() == protocol::kMaxAppliedPatches) break;
+  }
+  return patches;
+}
+
+}  // namespace hotsplice::guestd

@@ -1,0 +1,164 @@
+#include "guestagent/session.h"
+
+#include <unistd.h>
+
+#include <system_error>
+
+#include "core/base/version.h"
+#include "core/protocol/field_rules.h"
+#include "guestagent/log.h"
+
+namespace hotsplice::guestd {
+
+using namespace protocol;
+
+namespace {
+
+Result refusal(std::uint32_t request_id, const Error& error) {
+  return to_result(request_id, Outcome::failure(error));
+}
+
+std::string describe_incoming_error(const Error& error) {
+  return "refused a frame from the host: " + error.code() + ": " + error.message();
+}
+
+}  // namespace
+
+Result to_result(std::uint32_t request_id, Outcome outcome) {
+  Result result;
+  result.re = request_id;
+  result.ok = outcome.ok;
+  result.code = is_valid_code(outcome.code) ? outcome.code : "failed";
+  result.message = to_display_text(outcome.message);
+  result.state = std::move(outcome.state);
+  return result;
+}
+
+std::vector<std::string> Session::capabilities() {
+  return {"apply", "rollback", "resume_transfer", "inventory", "heartbeat"};
+}
+
+std::vector<Message> Session::handle(Incoming incoming) {
+  if (!incoming.message) {
+    log_debug(describe_incoming_error(incoming.message.error()));
+    return {ErrorMessage::answering(incoming.message.error(), incoming.request_id)};
+  }
+  return std::visit(
+      [this](auto& message) -> Replies {
+        using T = std::decay_t<decltype(message)>;
+        if constexpr (std::is_same_v<T, Sync> || std::is_same_v<T, InventoryRequest> ||
+                      std::is_same_v<T, Offer> || std::is_same_v<T, Chunk> ||
+                      std::is_same_v<T, Apply> || std::is_same_v<T, Rollback>) {
+          return on(message);
+        } else if constexpr (std::is_same_v<T, Hello> || std::is_same_v<T, Heartbeat>) {
+          // Replies the host sends to our (never sent) requests are dropped, not answered:
+          // answering a reply could start an endless exchange with a confused peer.
+          if (message.correlation.is_reply) return {};
+          return on(message);
+        } else {
+          return on_unexpected(Message(message));
+        }
+      },
+      *incoming.message);
+}
+
+Session::Replies Session::on(const Sync& sync) {
+  log_debug("sync from the host");
+  return {SyncAck{sync.id, sync.nonce}};
+}
+
+Session::Replies Session::on(const Hello& hello) {
+  log_info("host connected (agent " + hello.agent_version + ")");
+  Hello reply;
+  reply.correlation = Correlation::reply_to(hello.correlation.number);
+  reply.agent_version = std::string(kVersion).substr(0, kMaxAgentVersionLength);
+  reply.role = Role::guest;
+  reply.capabilities = capabilities();
+  reply.kernel = patches_.running_kernel();
+  reply.applied_patches = patches_.applied_patches();
+  reply.environment = patches_.environment();
+  return {reply};
+}
+
+Session::Replies Session::on(const InventoryRequest& request) {
+  return {Inventory{request.id, patches_.running_kernel(), patches_.applied_patches()}};
+}
+
+// Only one staged bundle is kept besides the transfer in progress: a host cannot fill the
+// disk by offering one bundle after another without applying them.
+void Session::remove_other_staged_bundles(const std::string& keep_sha256) const {
+  std::error_code error;
+  std::filesystem::path keep = receiver_.bundle_path(keep_sha256);
+  for (const auto& entry : std::filesystem::directory_iterator(
+           receiver_.bundle_path(keep_sha256).parent_path(), error)) {
+    if (entry.path().extension() == ".bundle" && entry.path() != keep) {
+      ::unlink(entry.path().c_str());
+    }
+  }
+}
+
+Session::Replies Session::on(const Offer& offer) {
+  remove_other_staged_bundles(offer.sha256);
+  auto offset = receiver_.offer(offer.sha256, offer.size);
+  if (!offset) return {refusal(offer.id, offset.error())};
+  offered_ = Offered{offer.bundle_id, offer.sha256, offer.size};
+  log_info("offer of bundle " + offer.bundle_id + " (" + std::to_string(offer.size) +
+           " bytes), continuing from byte " + std::to_string(*offset));
+  return {OfferAccept{offer.id, *offset}};
+}
+
+Session::Replies Session::on(const Chunk& chunk) {
+  auto progress = receiver_.write_chunk(chunk.sha256, chunk.offset, chunk.data);
+  if (!progress) return {refusal(chunk.id, progress.error())};
+  if (!progress->bundle) return {};
+  last_chunk_at_ = std::chrono::steady_clock::now();
+  return {TransferComplete{chunk.id, chunk.sha256, progress->size}};
+}
+
+Session::Replies Session::on(const Apply& apply) {
+  std::error_code error;
+  if (!offered_ || offered_->bundle_id != apply.bundle_id) {
+    return {refusal(apply.id, Error("not_transferred", "bundle " + apply.bundle_id +
+                                                           " was not offered to this agent"))};
+  }
+  std::filesystem::path staged = receiver_.bundle_path(offered_->sha256);
+  if (!std::filesystem::is_regular_file(staged, error)) {
+    return {refusal(apply.id, Error("transfer_incomplete",
+                                    "bundle " + apply.bundle_id + " is not completely received"))};
+  }
+  log_info("applying bundle " + apply.bundle_id);
+  Outcome outcome = patches_.apply_bundle_file(apply.bundle_id, staged);
+  if (outcome.ok) {
+    // Stored under the state directory now; the staged copy has done its job.
+    ::unlink(staged.c_str());
+    offered_.reset();
+    if (last_chunk_at_) {
+      auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - *last_chunk_at_);
+      log_info("bundle " + apply.bundle_id + " live " + std::to_string(elapsed.count()) +
+               " ms after its last chunk arrived");
+    }
+  }
+  return {to_result(apply.id, std::move(outcome))};
+}
+
+Session::Replies Session::on(const Rollback& rollback) {
+  log_info("rolling back bundle " + rollback.bundle_id);
+  return {to_result(rollback.id, patches_.rollback(rollback.bundle_id))};
+}
+
+Session::Replies Session::on(const Heartbeat& heartbeat) {
+  return {Heartbeat{Correlation::reply_to(heartbeat.correlation.number), heartbeat.seq}};
+}
+
+Session::Replies Session::on_unexpected(const Message& message) {
+  std::string_view type = type_of(message);
+  // Results and errors are never answered, for the same reason as replies above.
+  if (type == Result::kType || type == ErrorMessage::kType) return {};
+  ErrorMessage error;
+  error.code = "unexpected_message";
+  error.message = "a guest agent does not accept " + std::string(type) + " messages";
+  return {error};
+}
+
+}  // namespace hotsplice::guestd
