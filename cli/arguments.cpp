@@ -5,7 +5,9 @@
 namespace hotsplice::cli {
 namespace {
 
-Error usage(std::string message) { return Error("usage", std::move(message)); }
+Error usage(std::string message) {
+  return Error("usage", std::move(message));
+}
 
 const OptionSpec* find_spec(const std::vector<OptionSpec>& specs, std::string_view name) {
   auto found = std::find_if(specs.begin(), specs.end(),
@@ -60,7 +62,9 @@ Expected<Arguments> Arguments::parse(const std::vector<std::string>& argv,
   return arguments;
 }
 
-bool Arguments::has(std::string_view name) const { return options_.contains(name); }
+bool Arguments::has(std::string_view name) const {
+  return options_.contains(name);
+}
 
 std::optional<std::string> Arguments::value(std::string_view name) const {
   auto found = options_.find(name);

@@ -18,8 +18,9 @@ int run_bundle_keygen(CommandContext& context) {
   for (const auto& path : {private_path, public_path}) {
     // Overwriting a signing key by accident would orphan every bundle signed with it.
     if (std::filesystem::exists(path)) {
-      return report_error(context, "bundle keygen",
-                          Error("file_exists", path.string() + " already exists; not replacing it"));
+      return report_error(
+          context, "bundle keygen",
+          Error("file_exists", path.string() + " already exists; not replacing it"));
     }
   }
   auto key = Ed25519PrivateKey::generate();

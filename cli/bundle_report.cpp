@@ -25,8 +25,9 @@ void print_bundle_text(std::ostream& out, const InspectedBundle& bundle) {
   if (bundle.key_id) {
     row(out, "Signature", "valid, key " + *bundle.key_id);
   } else {
-    row(out, "Signature", "NOT VERIFIED: " + bundle.verification_error->message() + " [" +
-                              bundle.verification_error->code() + "]");
+    row(out, "Signature",
+        "NOT VERIFIED: " + bundle.verification_error->message() + " [" +
+            bundle.verification_error->code() + "]");
   }
   if (!bundle.manifest) {
     row(out, "Manifest", "unreadable: " + bundle.manifest_error->message());
@@ -49,8 +50,8 @@ void print_bundle_text(std::ostream& out, const InspectedBundle& bundle) {
     row(out, label, replaced.object + ": " + joined(replaced.functions, ", "));
     label = "";
   }
-  row(out, "Module", module_file_name(manifest) + ", " + std::to_string(manifest.module.size) +
-                         " bytes");
+  row(out, "Module",
+      module_file_name(manifest) + ", " + std::to_string(manifest.module.size) + " bytes");
   row(out, "  sha256", manifest.module.sha256);
   row(out, "Created", manifest.created);
   row(out, "Bundle size", std::to_string(bundle.total_bytes) + " bytes");

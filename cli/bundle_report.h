@@ -13,9 +13,9 @@
 namespace hotsplice::cli {
 
 struct InspectedBundle {
-  std::optional<Manifest> manifest;        // absent when the manifest does not parse
+  std::optional<Manifest> manifest;  // absent when the manifest does not parse
   std::optional<Error> manifest_error;
-  std::optional<std::string> key_id;       // set when the signature verified
+  std::optional<std::string> key_id;  // set when the signature verified
   std::optional<Error> verification_error;
   std::uint64_t total_bytes = 0;
 };

@@ -55,13 +55,14 @@ Expected<KernelIdentity> target_from_arguments(const Arguments& arguments) {
   }
   if (auto image = arguments.value("target-image")) return read_kernel_image_identity_file(*image);
   KernelIdentity target;
-  for (auto [option, field] : {std::pair{"target-release", &target.release},
-                               std::pair{"target-version", &target.version},
-                               std::pair{"target-build-id", &target.build_id}}) {
+  for (auto [option, field] :
+       {std::pair{"target-release", &target.release}, std::pair{"target-version", &target.version},
+        std::pair{"target-build-id", &target.build_id}}) {
     auto value = arguments.required(option);
     if (!value) {
-      return Error("usage", value.error().message() +
-                                " (or use --target-image /boot/vmlinuz-<release>, or --target-running)");
+      return Error("usage",
+                   value.error().message() +
+                       " (or use --target-image /boot/vmlinuz-<release>, or --target-running)");
     }
     *field = *value;
   }
@@ -70,8 +71,8 @@ Expected<KernelIdentity> target_from_arguments(const Arguments& arguments) {
 
 // The module must be the one the target kernel will accept, and (unless told otherwise)
 // a livepatch module: anything else would be loaded into a kernel and patch nothing.
-Status check_module(const ModuleInfo& info, const KernelIdentity& target,
-                    bool allow_non_livepatch, std::ostream& err) {
+Status check_module(const ModuleInfo& info, const KernelIdentity& target, bool allow_non_livepatch,
+                    std::ostream& err) {
   if (!info.vermagic.empty()) {
     std::string built_for = info.vermagic.substr(0, info.vermagic.find(' '));
     if (built_for != target.release) {
@@ -136,8 +137,8 @@ int run_bundle_sign(CommandContext& context) {
 
   auto manifest = manifest_from_arguments(*arguments, *info);
   if (!manifest) return report_error(context, what, manifest.error());
-  if (Status checked = check_module(*info, manifest->target,
-                                    arguments->has("allow-non-livepatch"), context.err);
+  if (Status checked =
+          check_module(*info, manifest->target, arguments->has("allow-non-livepatch"), context.err);
       !checked) {
     return report_error(context, what, checked.error().with_context(*module_path));
   }

@@ -3,8 +3,7 @@
 namespace hotsplice::cli {
 
 int report_error(CommandContext& context, const std::string& what, const Error& error) {
-  context.err << "hotsplice: " << what << ": " << error.message() << " [" << error.code()
-              << "]\n";
+  context.err << "hotsplice: " << what << ": " << error.message() << " [" << error.code() << "]\n";
   return error.code() == "usage" ? kExitUsage : kExitFailure;
 }
 

@@ -16,8 +16,9 @@ void print_identity(std::ostream& out, const KernelIdentity& identity) {
 
 std::string patch_line(const LivepatchState& patch) {
   std::string state = patch.enabled ? "enabled" : "disabled";
-  if (patch.transition) state += patch.enabled ? ", transition to patched under way"
-                                               : ", transition to unpatched under way";
+  if (patch.transition)
+    state +=
+        patch.enabled ? ", transition to patched under way" : ", transition to unpatched under way";
   std::string functions;
   for (const auto& object : patch.objects) {
     for (const auto& function : object.functions) {
@@ -57,8 +58,9 @@ int run_kernel_identify(CommandContext& context) {
   auto arguments = Arguments::parse(context.arguments, {{"json", false}}, 1);
   if (!arguments) return report_error(context, "kernel identify", arguments.error());
   if (arguments->positionals().size() != 1) {
-    return report_error(context, "kernel identify",
-                        Error("usage", "expected one kernel image, e.g. /boot/vmlinuz-$(uname -r)"));
+    return report_error(
+        context, "kernel identify",
+        Error("usage", "expected one kernel image, e.g. /boot/vmlinuz-$(uname -r)"));
   }
   auto identity = read_kernel_image_identity_file(arguments->positionals()[0]);
   if (!identity) return report_error(context, "kernel identify", identity.error());

@@ -20,7 +20,8 @@ std::string usage_error(const std::vector<std::string>& argv) {
 
 TEST_CASE("arguments: values, inline values, repeats, flags and positionals") {
   auto parsed = Arguments::parse(
-      {"--key", "k.pem", "--cve=CVE-2024-1", "--cve", "CVE-2024-2", "--json", "file.hsb"}, kSpecs, 1);
+      {"--key", "k.pem", "--cve=CVE-2024-1", "--cve", "CVE-2024-2", "--json", "file.hsb"}, kSpecs,
+      1);
   REQUIRE(parsed);
   CHECK(parsed->value("key") == "k.pem");
   CHECK(parsed->values("cve") == std::vector<std::string>{"CVE-2024-1", "CVE-2024-2"});

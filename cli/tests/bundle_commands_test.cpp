@@ -28,8 +28,8 @@ std::filesystem::path compile_module(const TempDir& dir, const std::string& name
     return "static const char modinfo" + std::to_string(index) +
            "[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \"" + entry + "\";\n";
   };
-  source += modinfo("license=GPL", 0) + modinfo("name=" + name, 1) +
-            modinfo("vermagic=" + vermagic, 2);
+  source +=
+      modinfo("license=GPL", 0) + modinfo("name=" + name, 1) + modinfo("vermagic=" + vermagic, 2);
   if (livepatch) source += modinfo("livepatch=Y", 3);
   auto source_path = dir.write(name + ".c", source);
   auto module_path = dir / (name + ".ko");
@@ -49,11 +49,26 @@ std::string make_key(const TempDir& dir) {
 }
 
 std::vector<std::string> sign_arguments(const TempDir& dir, const std::filesystem::path& module) {
-  return {"--key", (dir / "signer.key").string(), "--module", module.string(), "--id",
-          "hs-test-1", "--replaces", "vmlinux:cmdline_proc_show,meminfo_proc_show", "--cve",
-          "CVE-2024-1086", "--description", "test patch", "--target-release", kRelease,
-          "--target-version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2", "--target-build-id",
-          kBuildId, "--output", (dir / "patch.hsb").string()};
+  return {"--key",
+          (dir / "signer.key").string(),
+          "--module",
+          module.string(),
+          "--id",
+          "hs-test-1",
+          "--replaces",
+          "vmlinux:cmdline_proc_show,meminfo_proc_show",
+          "--cve",
+          "CVE-2024-1086",
+          "--description",
+          "test patch",
+          "--target-release",
+          kRelease,
+          "--target-version",
+          "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2",
+          "--target-build-id",
+          kBuildId,
+          "--output",
+          (dir / "patch.hsb").string()};
 }
 
 }  // namespace
@@ -74,7 +89,8 @@ TEST_CASE("bundle keygen writes a private key only its owner can read, and never
 TEST_CASE("sign, verify and inspect a livepatch module bundle") {
   TempDir dir;
   make_key(dir);
-  auto module = compile_module(dir, "hotsplice_test_1", std::string(kRelease) + " SMP mod_unload", true);
+  auto module =
+      compile_module(dir, "hotsplice_test_1", std::string(kRelease) + " SMP mod_unload", true);
   auto signed_bundle = run(cli::run_bundle_sign, sign_arguments(dir, module));
   INFO(signed_bundle.err);
   REQUIRE(signed_bundle.exit_code == 0);
@@ -88,7 +104,8 @@ TEST_CASE("sign, verify and inspect a livepatch module bundle") {
   auto inspected = run(cli::run_bundle_inspect, {"--keys", keys, bundle});
   CHECK(inspected.exit_code == 0);
   CHECK_THAT(inspected.out, Catch::Contains("Signature      valid, key "));
-  CHECK_THAT(inspected.out, Catch::Contains("Replaces       vmlinux: cmdline_proc_show, meminfo_proc_show"));
+  CHECK_THAT(inspected.out,
+             Catch::Contains("Replaces       vmlinux: cmdline_proc_show, meminfo_proc_show"));
   CHECK_THAT(inspected.out, Catch::Contains("Module         hotsplice_test_1.ko"));
   CHECK_THAT(inspected.out, Catch::Contains("CVEs           CVE-2024-1086"));
 
@@ -177,10 +194,12 @@ TEST_CASE("sign --target-image takes the target identity from the kernel image")
   TempDir dir;
   make_key(dir);
   auto module = compile_module(dir, "hotsplice_test_5", kRelease, true);
-  std::vector<std::string> arguments = {
-      "--key", (dir / "signer.key").string(), "--module", module.string(), "--id", "hs-image",
-      "--replaces", "vmlinux:cmdline_proc_show", "--target-image",
-      "/boot/vmlinuz-6.1.0-56-amd64", "--output", (dir / "patch.hsb").string()};
+  std::vector<std::string> arguments = {"--key",          (dir / "signer.key").string(),
+                                        "--module",       module.string(),
+                                        "--id",           "hs-image",
+                                        "--replaces",     "vmlinux:cmdline_proc_show",
+                                        "--target-image", "/boot/vmlinuz-6.1.0-56-amd64",
+                                        "--output",       (dir / "patch.hsb").string()};
   auto signed_bundle = run(cli::run_bundle_sign, arguments);
   INFO(signed_bundle.err);
   REQUIRE(signed_bundle.exit_code == 0);

@@ -70,9 +70,8 @@ Expected<std::string> read_file(const std::filesystem::path& path, std::size_t m
     }
     if (got == 0) break;
     if (content.size() + static_cast<std::size_t>(got) > max_bytes) {
-      return Error("file_too_large",
-                   path.string() + " is larger than the limit of " + std::to_string(max_bytes) +
-                       " bytes");
+      return Error("file_too_large", path.string() + " is larger than the limit of " +
+                                         std::to_string(max_bytes) + " bytes");
     }
     content.append(buffer, static_cast<std::size_t>(got));
   }

@@ -30,7 +30,8 @@ std::string to_hex(std::string_view bytes) {
 
 Expected<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) {
-    return Error("invalid_hex", "hex string has an odd length (" + std::to_string(text.size()) + ")");
+    return Error("invalid_hex",
+                 "hex string has an odd length (" + std::to_string(text.size()) + ")");
   }
   std::vector<std::uint8_t> bytes;
   bytes.reserve(text.size() / 2);
@@ -38,7 +39,8 @@ Expected<std::vector<std::uint8_t>> from_hex(std::string_view text) {
     int high = digit_value(text[i]);
     int low = digit_value(text[i + 1]);
     if (high < 0 || low < 0) {
-      return Error("invalid_hex", "not a hex digit at position " + std::to_string(high < 0 ? i : i + 1));
+      return Error("invalid_hex",
+                   "not a hex digit at position " + std::to_string(high < 0 ? i : i + 1));
     }
     bytes.push_back(static_cast<std::uint8_t>(high << 4 | low));
   }

@@ -32,7 +32,9 @@ int max_nesting(std::string_view text) {
   return deepest;
 }
 
-const char* type_name(const Json& value) { return value.type_name(); }
+const char* type_name(const Json& value) {
+  return value.type_name();
+}
 
 }  // namespace
 
@@ -55,7 +57,9 @@ Expected<JsonObject> JsonObject::from(const Json& value, std::string path) {
   return JsonObject(value, std::move(path));
 }
 
-bool JsonObject::has(std::string_view key) const { return value_->contains(key); }
+bool JsonObject::has(std::string_view key) const {
+  return value_->contains(key);
+}
 
 std::string JsonObject::field_path(std::string_view key) const {
   return path_ + "." + std::string(key);
@@ -145,8 +149,8 @@ Status JsonObject::each_array_item(
 }
 
 Expected<std::vector<std::string>> JsonObject::string_array(std::string_view key,
-                                                           std::size_t max_items,
-                                                           std::size_t max_length) const {
+                                                            std::size_t max_items,
+                                                            std::size_t max_length) const {
   std::vector<std::string> items;
   Status status = each_array_item(key, max_items, [&](const Json& item, const std::string& path) {
     if (!item.is_string()) {
@@ -154,8 +158,8 @@ Expected<std::vector<std::string>> JsonObject::string_array(std::string_view key
                           path + ": expected a string, found " + std::string(type_name(item))));
     }
     if (item.get_ref<const std::string&>().size() > max_length) {
-      return Status(Error("invalid_field",
-                          path + ": longer than " + std::to_string(max_length) + " bytes"));
+      return Status(
+          Error("invalid_field", path + ": longer than " + std::to_string(max_length) + " bytes"));
     }
     items.push_back(item.get<std::string>());
     return Status::ok();

@@ -39,9 +39,9 @@ class JsonObject {
   // An array of at most max_items elements; each element is handed to read_item with its path.
   Expected<std::vector<std::string>> string_array(std::string_view key, std::size_t max_items,
                                                   std::size_t max_length) const;
-  Status each_array_item(std::string_view key, std::size_t max_items,
-                         const std::function<Status(const Json& item, const std::string& path)>&
-                             read_item) const;
+  Status each_array_item(
+      std::string_view key, std::size_t max_items,
+      const std::function<Status(const Json& item, const std::string& path)>& read_item) const;
 
   // Fails with "unknown_field" naming the first key not in known. For formats where an
   // unexpected field means a newer writer or a hand edit, and guessing would be wrong.

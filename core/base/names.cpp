@@ -19,7 +19,8 @@ bool is_valid_bundle_id(std::string_view id) {
 
 bool is_valid_module_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxModuleNameLength) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return is_ascii_alnum(c) || c == '_'; });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return is_ascii_alnum(c) || c == '_'; });
 }
 
 bool is_display_text(std::string_view text) {

@@ -28,8 +28,7 @@ Integer read_little_endian(std::string_view bytes, std::size_t offset) {
 
 Error too_large(std::string_view part, std::uint64_t length, std::uint64_t limit) {
   return Error("bundle_too_large", std::string(part) + " length " + std::to_string(length) +
-                                       " exceeds the limit of " + std::to_string(limit) +
-                                       " bytes");
+                                       " exceeds the limit of " + std::to_string(limit) + " bytes");
 }
 
 }  // namespace

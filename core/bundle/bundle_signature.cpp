@@ -8,7 +8,9 @@
 namespace hotsplice {
 namespace {
 
-Error malformed(const Error& cause) { return Error("signature_malformed", cause.message()); }
+Error malformed(const Error& cause) {
+  return Error("signature_malformed", cause.message());
+}
 
 }  // namespace
 

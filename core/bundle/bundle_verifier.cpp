@@ -29,8 +29,7 @@ Expected<VerifiedBundle> verify_bundle(BundleParts parts, const TrustedKeys& key
   std::string actual = sha256_hex(parts.module);
   if (actual != manifest->module.sha256) {
     return Error("module_sha256_mismatch", "module sha256 is " + actual +
-                                               " but the manifest says " +
-                                               manifest->module.sha256);
+                                               " but the manifest says " + manifest->module.sha256);
   }
   return VerifiedBundle{std::move(*manifest), std::move(parts.module), signature->key_id};
 }
@@ -52,8 +51,7 @@ Status check_bundle_target(const Manifest& manifest, const KernelIdentity& runni
   } else {
     difference = "version \"" + target.version + "\" vs running \"" + running.version + "\"";
   }
-  return Error("wrong_kernel",
-               "bundle " + manifest.id + " is for another kernel: " + difference);
+  return Error("wrong_kernel", "bundle " + manifest.id + " is for another kernel: " + difference);
 }
 
 Expected<BundleParts> make_signed_bundle(Manifest manifest, std::string module,

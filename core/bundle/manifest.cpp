@@ -76,8 +76,8 @@ Expected<ModuleReference> parse_module(const JsonObject& root) {
     // A name that could leave the staging directory gets its own code: it is an attack,
     // not a typo.
     if (name->find('/') != std::string::npos || name->find("..") != std::string::npos) {
-      return Error("unsafe_name", object->path() + ".name: \"" + *name +
-                                      "\" could escape a directory");
+      return Error("unsafe_name",
+                   object->path() + ".name: \"" + *name + "\" could escape a directory");
     }
     return object->invalid("name", "expected a kernel module name ([A-Za-z0-9_]{1,55})");
   }
@@ -99,13 +99,12 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   auto schema = root.unsigned_integer("schema");
   if (!schema) return schema.error();
   if (*schema != kManifestSchemaVersion) {
-    return Error("unsupported_schema",
-                 "manifest.schema: version " + std::to_string(*schema) +
-                     " is not supported (this hotsplice reads version " +
-                     std::to_string(kManifestSchemaVersion) + ")");
+    return Error("unsupported_schema", "manifest.schema: version " + std::to_string(*schema) +
+                                           " is not supported (this hotsplice reads version " +
+                                           std::to_string(kManifestSchemaVersion) + ")");
   }
-  if (Status known = root.only_fields({"schema", "id", "description", "cves", "target",
-                                       "replaces", "module", "created"});
+  if (Status known = root.only_fields(
+          {"schema", "id", "description", "cves", "target", "replaces", "module", "created"});
       !known) {
     return known;
   }
@@ -118,8 +117,8 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
     return root.invalid("id", "expected [A-Za-z0-9._-]{1,64}");
   }
   manifest.id = std::move(*id);
-  auto description = checked_string(root, "description", kMaxDescriptionLength,
-                                     is_display_text, "printable text");
+  auto description =
+      checked_string(root, "description", kMaxDescriptionLength, is_display_text, "printable text");
   if (!description) return description.error();
   manifest.description = std::move(*description);
   auto cves = root.string_array("cves", kMaxCves, 16);
@@ -167,8 +166,8 @@ Json to_json(const Manifest& manifest) {
 
 Expected<Manifest> parse_manifest(std::string_view bytes) {
   if (bytes.size() > kMaxManifestBytes) {
-    return Error("invalid_field", "manifest: larger than " + std::to_string(kMaxManifestBytes) +
-                                      " bytes");
+    return Error("invalid_field",
+                 "manifest: larger than " + std::to_string(kMaxManifestBytes) + " bytes");
   }
   auto json = parse_json(bytes, "manifest");
   if (!json) return json.error();
@@ -187,6 +186,8 @@ Expected<std::string> serialize_manifest(const Manifest& manifest) {
   return text;
 }
 
-std::string module_file_name(const Manifest& manifest) { return manifest.module.name + ".ko"; }
+std::string module_file_name(const Manifest& manifest) {
+  return manifest.module.name + ".ko";
+}
 
 }  // namespace hotsplice

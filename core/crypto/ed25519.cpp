@@ -14,7 +14,9 @@
 namespace hotsplice {
 namespace {
 
-EVP_PKEY* raw(const PkeyHandle& key) { return static_cast<EVP_PKEY*>(key.get()); }
+EVP_PKEY* raw(const PkeyHandle& key) {
+  return static_cast<EVP_PKEY*>(key.get());
+}
 
 // The most recent OpenSSL error as text, and the error queue cleared.
 std::string openssl_error_text() {
@@ -46,11 +48,15 @@ std::string bio_contents(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-bool is_ed25519(EVP_PKEY* key) { return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519; }
+bool is_ed25519(EVP_PKEY* key) {
+  return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519;
+}
 
 }  // namespace
 
-void PkeyDeleter::operator()(void* key) const { EVP_PKEY_free(static_cast<EVP_PKEY*>(key)); }
+void PkeyDeleter::operator()(void* key) const {
+  EVP_PKEY_free(static_cast<EVP_PKEY*>(key));
+}
 
 Ed25519PublicKey::Ed25519PublicKey(PkeyHandle key) : key_(std::move(key)) {}
 
@@ -75,7 +81,8 @@ std::string Ed25519PublicKey::key_id() const {
   std::array<std::uint8_t, 32> raw_key{};
   std::size_t length = raw_key.size();
   EVP_PKEY_get_raw_public_key(raw(key_), raw_key.data(), &length);
-  Sha256Digest digest = sha256(std::string_view(reinterpret_cast<const char*>(raw_key.data()), length));
+  Sha256Digest digest =
+      sha256(std::string_view(reinterpret_cast<const char*>(raw_key.data()), length));
   return to_hex(std::span(digest).first(8));
 }
 
@@ -85,9 +92,9 @@ bool Ed25519PublicKey::verify(std::string_view message, const Ed25519Signature& 
     ERR_clear_error();
     return false;
   }
-  int result = EVP_DigestVerify(context.get(), signature.data(), signature.size(),
-                                reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
+  int result =
+      EVP_DigestVerify(context.get(), signature.data(), signature.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size());
   ERR_clear_error();
   return result == 1;
 }
@@ -96,7 +103,8 @@ Ed25519PrivateKey::Ed25519PrivateKey(PkeyHandle key) : key_(std::move(key)) {}
 
 Expected<Ed25519PrivateKey> Ed25519PrivateKey::generate() {
   EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  if (key == nullptr) return Error("crypto_error", "Ed25519 key generation failed: " + openssl_error_text());
+  if (key == nullptr)
+    return Error("crypto_error", "Ed25519 key generation failed: " + openssl_error_text());
   return Ed25519PrivateKey(PkeyHandle(key));
 }
 
@@ -122,8 +130,8 @@ Ed25519PublicKey Ed25519PrivateKey::public_key() const {
   std::array<std::uint8_t, 32> raw_key{};
   std::size_t length = raw_key.size();
   EVP_PKEY_get_raw_public_key(raw(key_), raw_key.data(), &length);
-  return Ed25519PublicKey(PkeyHandle(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw_key.data(), length)));
+  return Ed25519PublicKey(
+      PkeyHandle(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw_key.data(), length)));
 }
 
 Expected<Ed25519Signature> Ed25519PrivateKey::sign(std::string_view message) const {

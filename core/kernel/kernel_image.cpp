@@ -40,8 +40,7 @@ Expected<KernelIdentity> parse_version_string(std::string_view text) {
   auto close = text.find(") ", open == std::string_view::npos ? 0 : open);
   if (open == std::string_view::npos || open == 0 || close == std::string_view::npos ||
       close + 2 >= text.size()) {
-    return Error("invalid_value", "kernel version string \"" +
-                                      std::string(text.substr(0, 120)) +
+    return Error("invalid_value", "kernel version string \"" + std::string(text.substr(0, 120)) +
                                       "\" is not \"<release> (<builder>) <version>\"");
   }
   KernelIdentity identity;
@@ -129,7 +128,8 @@ Expected<KernelIdentity> read_kernel_image_identity(std::string_view image) {
   if (!identity) return identity.error();
   auto payload = compressed_payload(image);
   if (!payload) return payload.error();
-  if (!payload->starts_with("\xfd" "7zXZ")) {
+  if (!payload->starts_with("\xfd"
+                            "7zXZ")) {
     return Error("unsupported_compression",
                  "the kernel payload is not XZ-compressed (only XZ, Debian's format, is read)");
   }

@@ -7,12 +7,18 @@ namespace {
 
 const char* describe_lzma(lzma_ret code) {
   switch (code) {
-    case LZMA_MEM_ERROR: return "out of memory";
-    case LZMA_FORMAT_ERROR: return "not XZ data";
-    case LZMA_OPTIONS_ERROR: return "unsupported XZ options";
-    case LZMA_DATA_ERROR: return "corrupt XZ data";
-    case LZMA_BUF_ERROR: return "XZ data ends early";
-    default: return "liblzma error";
+    case LZMA_MEM_ERROR:
+      return "out of memory";
+    case LZMA_FORMAT_ERROR:
+      return "not XZ data";
+    case LZMA_OPTIONS_ERROR:
+      return "unsupported XZ options";
+    case LZMA_DATA_ERROR:
+      return "corrupt XZ data";
+    case LZMA_BUF_ERROR:
+      return "XZ data ends early";
+    default:
+      return "liblzma error";
   }
 }
 
@@ -22,7 +28,8 @@ Expected<std::string> xz_decompress(std::string_view input, std::size_t max_outp
   lzma_stream stream = LZMA_STREAM_INIT;
   lzma_ret started = lzma_stream_decoder(&stream, UINT64_MAX, 0);
   if (started != LZMA_OK) {
-    return Error("decompress_failed", std::string("cannot start XZ decoder: ") + describe_lzma(started));
+    return Error("decompress_failed",
+                 std::string("cannot start XZ decoder: ") + describe_lzma(started));
   }
   std::string output;
   stream.next_in = reinterpret_cast<const std::uint8_t*>(input.data());

@@ -19,7 +19,9 @@ inline constexpr std::size_t kMaxTextLength = 1024;
 inline constexpr std::size_t kSha256HexLength = 64;
 
 // Bundle and patch ids: the rule of core/base/names.h.
-inline bool is_valid_id(std::string_view id) { return is_valid_bundle_id(id); }
+inline bool is_valid_id(std::string_view id) {
+  return is_valid_bundle_id(id);
+}
 // Error codes: snake_case, [a-z][a-z0-9_]{0,63}.
 bool is_valid_code(std::string_view code);
 // Capabilities, container technologies: [a-z0-9._-]{1,64}.

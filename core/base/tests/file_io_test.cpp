@@ -48,7 +48,8 @@ TEST_CASE("write_file_atomically into a missing directory fails and names it") {
   TempDir dir;
   auto status = hotsplice::write_file_atomically(dir / "missing" / "x", "data");
   REQUIRE_FALSE(status);
-  CHECK_THAT(status.error().message(), Catch::Contains("missing") && Catch::Contains("No such file"));
+  CHECK_THAT(status.error().message(),
+             Catch::Contains("missing") && Catch::Contains("No such file"));
 }
 
 TEST_CASE("ensure_directory creates parents and rejects a file in the way") {

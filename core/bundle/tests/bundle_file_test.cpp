@@ -10,7 +10,9 @@ using hotsplice::encode_bundle;
 
 namespace {
 
-BundleParts sample_parts() { return {"{\"manifest\": 1}", "{\"sig\": 2}", std::string(1000, 'M')}; }
+BundleParts sample_parts() {
+  return {"{\"manifest\": 1}", "{\"sig\": 2}", std::string(1000, 'M')};
+}
 
 // Overwrites a little-endian field of the header.
 void put_u64(std::string& bytes, std::size_t offset, std::uint64_t value, std::size_t width) {

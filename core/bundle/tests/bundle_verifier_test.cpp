@@ -89,8 +89,9 @@ TEST_CASE("missing and malformed signatures") {
   CHECK(verify_error(sample.parts, sample.keys) == "signature_missing");
   sample.parts.signature = "{\"algorithm\": \"rsa\", \"key_id\": \"00\", \"signature\": \"00\"}";
   CHECK(verify_error(sample.parts, sample.keys) == "signature_malformed");
-  sample.parts.signature = "{\"algorithm\": \"ed25519\", \"key_id\": \"0011223344556677\", "
-                           "\"signature\": \"abcd\"}";
+  sample.parts.signature =
+      "{\"algorithm\": \"ed25519\", \"key_id\": \"0011223344556677\", "
+      "\"signature\": \"abcd\"}";
   CHECK(verify_error(sample.parts, sample.keys) == "signature_malformed");
   sample.parts.signature = "\xff\xfe garbage";
   CHECK(verify_error(sample.parts, sample.keys) == "signature_malformed");
@@ -125,7 +126,8 @@ TEST_CASE("check_bundle_target demands the exact running kernel") {
   auto refused = hotsplice::check_bundle_target(manifest, other_release);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code() == "wrong_kernel");
-  CHECK_THAT(refused.error().message(), Catch::Contains("release 6.1.0-56-amd64 vs running 6.1.0-53-amd64"));
+  CHECK_THAT(refused.error().message(),
+             Catch::Contains("release 6.1.0-56-amd64 vs running 6.1.0-53-amd64"));
   auto rebuilt = manifest.target;
   rebuilt.build_id = "00";
   CHECK_THAT(hotsplice::check_bundle_target(manifest, rebuilt).error().message(),

@@ -10,7 +10,9 @@ using hotsplice::testing::sample_manifest;
 
 namespace {
 
-Json sample_json() { return Json::parse(*hotsplice::serialize_manifest(sample_manifest())); }
+Json sample_json() {
+  return Json::parse(*hotsplice::serialize_manifest(sample_manifest()));
+}
 
 // Parses the sample manifest after an edit and returns the error it must produce.
 hotsplice::Error error_after(const std::function<void(Json&)>& edit) {
@@ -73,8 +75,7 @@ TEST_CASE("manifest: mistyped fields") {
         "manifest.cves: expected an array, found string");
   CHECK(error_after([](Json& json) { json["module"]["size"] = -5; }).message() ==
         "manifest.module.size: expected a non-negative integer, found another number");
-  CHECK(error_after([](Json& json) { json["module"]["size"] = "4096"; }).code() ==
-        "invalid_field");
+  CHECK(error_after([](Json& json) { json["module"]["size"] = "4096"; }).code() == "invalid_field");
   CHECK(error_after([](Json& json) { json["replaces"][0] = "vmlinux"; }).message() ==
         "manifest.replaces[0]: expected an object, found string");
 }
@@ -96,16 +97,16 @@ TEST_CASE("manifest: values with the wrong form") {
              Catch::Contains("listed twice"));
   CHECK_THAT(error_after([](Json& json) { json["replaces"][1]["object"] = "vmlinux"; }).message(),
              Catch::Contains("appears more than once"));
-  CHECK_THAT(error_after([](Json& json) { json["replaces"][0]["functions"][0] = "rm -rf"; })
-                 .message(),
-             Catch::Contains("is not a symbol name"));
+  CHECK_THAT(
+      error_after([](Json& json) { json["replaces"][0]["functions"][0] = "rm -rf"; }).message(),
+      Catch::Contains("is not a symbol name"));
   CHECK(error_after([](Json& json) { json["module"]["size"] = 0; }).code() == "invalid_field");
 }
 
 TEST_CASE("manifest: oversized values") {
-  CHECK_THAT(error_after([](Json& json) { json["description"] = std::string(5000, 'x'); })
-                 .message(),
-             Catch::Contains("manifest.description: longer than 4096 bytes"));
+  CHECK_THAT(
+      error_after([](Json& json) { json["description"] = std::string(5000, 'x'); }).message(),
+      Catch::Contains("manifest.description: longer than 4096 bytes"));
   CHECK(error_after([](Json& json) { json["module"]["size"] = 1ull << 40; }).code() ==
         "invalid_field");
   CHECK_THAT(error_after([](Json& json) {
@@ -127,8 +128,7 @@ TEST_CASE("manifest: names that could escape a directory") {
   CHECK_THAT(module.message(), Catch::Contains("manifest.module.name"));
   CHECK(error_after([](Json& json) { json["module"]["name"] = "with-dash"; }).code() ==
         "invalid_field");
-  CHECK(error_after([](Json& json) { json["description"] = "bell\a"; }).code() ==
-        "invalid_field");
+  CHECK(error_after([](Json& json) { json["description"] = "bell\a"; }).code() == "invalid_field");
 }
 
 TEST_CASE("manifest: unknown fields are refused") {

@@ -43,7 +43,8 @@ TEST_CASE("another key's signature does not verify") {
 }
 
 TEST_CASE("malformed PEM is rejected with key_invalid") {
-  auto garbage = Ed25519PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n");
+  auto garbage =
+      Ed25519PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n");
   REQUIRE_FALSE(garbage);
   CHECK(garbage.error().code() == "key_invalid");
   auto empty = Ed25519PrivateKey::from_pem("");

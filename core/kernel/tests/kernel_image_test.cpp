@@ -53,7 +53,8 @@ TEST_CASE("kernel images: malformed input is refused with a precise code") {
   // The payload starts at (setup_sects + 1) * 512 + payload_offset.
   std::size_t sectors = static_cast<unsigned char>(image[0x1f1]);
   std::size_t offset = 0;
-  for (int i = 0; i < 4; ++i) offset |= std::size_t{static_cast<unsigned char>(image[0x248 + i])} << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    offset |= std::size_t{static_cast<unsigned char>(image[0x248 + i])} << (8 * i);
   std::size_t payload = (sectors + 1) * 512 + offset;
 
   auto gzip = image;
@@ -69,8 +70,9 @@ TEST_CASE("kernel images: malformed input is refused with a precise code") {
   CHECK_THAT(refused.error().message(), Catch::StartsWith("decompressing the kernel payload: XZ:"));
 
   auto bad_version = image;
-  std::size_t version_at = (static_cast<unsigned char>(image[0x20e]) |
-                            static_cast<unsigned char>(image[0x20f]) << 8) + 0x200;
+  std::size_t version_at =
+      (static_cast<unsigned char>(image[0x20e]) | static_cast<unsigned char>(image[0x20f]) << 8) +
+      0x200;
   bad_version.replace(version_at, 16, "nonsense-without");
   CHECK(error_code_for(bad_version) == "invalid_value");
 }
