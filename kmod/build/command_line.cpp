@@ -1,5 +1,8 @@
 #include "kmod/build/command_line.h"
 
+#include "kmod/build/arguments.h"
+#include "kmod/build/patch_command.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <map>
@@ -21,38 +24,13 @@ constexpr const char* kUsage =
     "  hotsplice-build objects [--json] [--module] BEFORE.o AFTER.o\n"
     "  hotsplice-build kernel --source TREE|TARBALL --config CONFIG --patch DIFF\n"
     "                         --output DIR [--cache DIR] [--jobs N] [--json]\n"
+    "                         [MODULE OPTIONS: build the live patch module too]\n"
+    "  hotsplice-build patch --before BEFORE.o --after AFTER.o --binary vmlinux|MODULE\n"
+    "                        --output DIR [--target-module TARGET.ko] MODULE OPTIONS\n"
+    "MODULE OPTIONS: --name PATCH --release RELEASE [--kallsyms FILE] [--hooks FILE.c]\n"
+    "                [--kernel-build DIR] [--bundle OUT.hsb --key KEY.pem --id ID\n"
+    "                 [--description TEXT] [--cve CVE-1,CVE-2] [--target-image VMLINUZ]]\n"
     "exit status: 0 changes, 3 no effective change, 2 refused, 1 error\n";
-
-// Options are "--name value" or "--flag"; everything else is positional.
-struct ParsedArguments {
-  std::map<std::string, std::string> options;
-  std::vector<std::string> positional;
-  bool has(const std::string& name) const { return options.count(name) != 0; }
-};
-
-std::optional<ParsedArguments> parse(const std::vector<std::string>& arguments,
-                                     const std::vector<std::string>& flags,
-                                     const std::vector<std::string>& valued, std::ostream& err) {
-  ParsedArguments parsed;
-  for (std::size_t i = 1; i < arguments.size(); ++i) {
-    const std::string& argument = arguments[i];
-    if (!argument.starts_with("--")) {
-      parsed.positional.push_back(argument);
-    } else if (std::find(flags.begin(), flags.end(), argument) != flags.end()) {
-      parsed.options[argument] = "";
-    } else if (std::find(valued.begin(), valued.end(), argument) != valued.end()) {
-      if (i + 1 >= arguments.size()) {
-        err << "hotsplice-build: " << argument << " needs a value\n";
-        return std::nullopt;
-      }
-      parsed.options[argument] = arguments[++i];
-    } else {
-      err << "hotsplice-build: unknown option " << argument << "\n" << kUsage;
-      return std::nullopt;
-    }
-  }
-  return parsed;
-}
 
 int print_reports(const std::vector<ObjectReport>& reports, bool json, std::ostream& out) {
   if (json) {
@@ -90,8 +68,10 @@ std::string default_cache() {
 }
 
 int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  auto parsed = parse(arguments, {"--json"},
-                      {"--source", "--config", "--patch", "--output", "--cache", "--jobs"}, err);
+  std::vector<std::string> valued = {"--source", "--config", "--patch",
+                                     "--output", "--cache",  "--jobs"};
+  valued.insert(valued.end(), kModuleOptions.begin(), kModuleOptions.end());
+  auto parsed = parse(arguments, {"--json"}, valued, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
   for (const char* required : {"--source", "--config", "--patch", "--output"}) {
     if (!parsed->has(required)) {
@@ -127,7 +107,9 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
       !status) {
     return fail(status.error(), err);
   }
-  return print_reports(*reports, parsed->has("--json"), out);
+  const int status = print_reports(*reports, parsed->has("--json"), out);
+  if (status != elfdiff::exit_status(Outcome::changes) || !parsed->has("--name")) return status;
+  return build_module_for_session(*parsed, *reports, request.output.string(), out, err);
 }
 
 }  // namespace
@@ -139,6 +121,7 @@ int run_command(const std::vector<std::string>& arguments, std::ostream& out, st
   }
   if (arguments[0] == "objects") return run_objects(arguments, out, err);
   if (arguments[0] == "kernel") return run_kernel(arguments, out, err);
+  if (arguments[0] == "patch") return run_patch(arguments, out, err);
   err << "hotsplice-build: unknown command " << arguments[0] << "\n" << kUsage;
   return elfdiff::exit_status(Outcome::error);
 }

@@ -46,22 +46,6 @@ bool same_data(const ObjectIndex& before_index, const DataItem& before,
          old_content.relocations == new_content.relocations;
 }
 
-std::vector<PairingCandidate> unit_candidates(const ObjectIndex& index) {
-  std::vector<PairingCandidate> candidates;
-  for (const FunctionUnit& unit : index.functions()) {
-    candidates.push_back({unit.key, index.referrers(unit.pieces.front())});
-  }
-  return candidates;
-}
-
-std::vector<PairingCandidate> data_candidates(const ObjectIndex& index) {
-  std::vector<PairingCandidate> candidates;
-  for (const DataItem& item : index.data()) {
-    candidates.push_back({item.key, index.referrers(item.symbol)});
-  }
-  return candidates;
-}
-
 void compare_functions(const ObjectIndex& before, const ObjectIndex& after,
                        const CompareOptions& options, ObjectReport& report) {
   const Pairing pairing = pair_candidates(unit_candidates(before), unit_candidates(after));
@@ -100,6 +84,22 @@ void compare_data(const ObjectIndex& before, const ObjectIndex& after, ObjectRep
 }
 
 }  // namespace
+
+std::vector<PairingCandidate> unit_candidates(const ObjectIndex& index) {
+  std::vector<PairingCandidate> candidates;
+  for (const FunctionUnit& unit : index.functions()) {
+    candidates.push_back({unit.key, index.referrers(unit.pieces.front())});
+  }
+  return candidates;
+}
+
+std::vector<PairingCandidate> data_candidates(const ObjectIndex& index) {
+  std::vector<PairingCandidate> candidates;
+  for (const DataItem& item : index.data()) {
+    candidates.push_back({item.key, index.referrers(item.symbol)});
+  }
+  return candidates;
+}
 
 ObjectReport compare_objects(const ObjectIndex& before, const ObjectIndex& after,
                              const CompareOptions& options) {

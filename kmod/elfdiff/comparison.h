@@ -7,10 +7,15 @@
 
 #include "core/base/expected.h"
 #include "kmod/elfdiff/object_index.h"
+#include "kmod/elfdiff/pairing.h"
 #include "kmod/elfdiff/refusal_rules.h"
 #include "kmod/elfdiff/report.h"
 
 namespace hotsplice::elfdiff {
+
+// What pairing works on: one candidate per function unit / data item, in index order.
+std::vector<PairingCandidate> unit_candidates(const ObjectIndex& index);
+std::vector<PairingCandidate> data_candidates(const ObjectIndex& index);
 
 ObjectReport compare_objects(const ObjectIndex& before, const ObjectIndex& after,
                              const CompareOptions& options);

@@ -98,6 +98,8 @@ class Loader {
       section.type = header.sh_type;
       section.flags = header.sh_flags;
       section.size = header.sh_size;
+      section.alignment = header.sh_addralign;
+      section.entry_size = header.sh_entsize;
       headers_.push_back(header);
       if (header.sh_type == SHT_NOBITS || is_skipped_section(section.name)) continue;
       if (header.sh_type == SHT_NULL) continue;

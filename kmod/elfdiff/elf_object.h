@@ -27,6 +27,8 @@ struct Section {
   std::uint32_t type = 0;
   std::uint64_t flags = 0;
   std::uint64_t size = 0;
+  std::uint64_t alignment = 0;          // sh_addralign, kept so a section can be copied
+  std::uint64_t entry_size = 0;         // sh_entsize
   std::vector<std::uint8_t> bytes;      // empty for SHT_NOBITS and skipped sections
   std::vector<Relocation> relocations;  // from the SHT_RELA section that targets this one
   std::size_t group = 0;                // index of the SHT_GROUP section holding it, 0 if none

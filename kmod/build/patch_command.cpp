@@ -1,0 +1,125 @@
+#include "kmod/build/patch_command.h"
+
+#include <chrono>
+#include <sstream>
+
+#include "kmod/build/patch_bundle.h"
+#include "kmod/patchobj/patch_module.h"
+
+namespace hotsplice::build {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kError = 1;
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::istringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, ',')) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+int build_and_bundle(const ParsedArguments& parsed, std::vector<patchobj::ObjectBuilds> objects,
+                     const fs::path& output, std::ostream& out, std::ostream& err) {
+  for (const char* required : {"--name", "--release"}) {
+    if (!parsed.has(required)) {
+      err << "hotsplice-build: " << required << " is required to build a module\n";
+      return kError;
+    }
+  }
+  const std::string release = parsed.get("--release");
+  patchobj::PatchModuleRequest request;
+  request.module_name = parsed.get("--name");
+  request.kernel_build = parsed.has("--kernel-build")
+                             ? fs::path(parsed.get("--kernel-build"))
+                             : fs::path("/lib/modules/" + release + "/build");
+  request.module_tree = "/lib/modules/" + release;
+  request.objects = std::move(objects);
+  request.kallsyms = parsed.get("--kallsyms");
+  request.hooks = parsed.get("--hooks");
+  request.work_dir = fs::absolute(output / "module");
+  // The target module's own symbol table gives its symbol positions.
+  if (parsed.has("--target-module") && request.objects.size() == 1) {
+    request.module_files[request.objects.front().binary] = parsed.get("--target-module");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto module = patchobj::build_patch_module(request);
+  if (!module) {
+    err << "hotsplice-build: " << module.error().message() << " [" << module.error().code()
+        << "]\n";
+    return kError;
+  }
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+  out << "module " << module->module.string() << " (" << module->relocations.livepatch_symbols
+      << " livepatch symbols, " << module->relocations.livepatch_relocations
+      << " livepatch relocations, linked in " << seconds.count() << " s)\n";
+  for (const auto& object : module->objects) {
+    for (const auto& function : object.functions) {
+      out << "  replaces " << object.binary << ":" << function.old_name << "," << function.sympos
+          << "\n";
+    }
+  }
+  if (!parsed.has("--bundle")) return 0;
+  for (const char* required : {"--key", "--id"}) {
+    if (!parsed.has(required)) {
+      err << "hotsplice-build: --bundle needs " << required << "\n";
+      return kError;
+    }
+  }
+  BundleRequest bundle;
+  bundle.module = module->module;
+  bundle.module_name = request.module_name;
+  bundle.objects = module->objects;
+  bundle.target_image = parsed.has("--target-image") ? fs::path(parsed.get("--target-image"))
+                                                     : fs::path("/boot/vmlinuz-" + release);
+  bundle.key = parsed.get("--key");
+  bundle.id = parsed.get("--id");
+  bundle.description = parsed.get("--description");
+  bundle.cves = split_commas(parsed.get("--cve"));
+  bundle.output = parsed.get("--bundle");
+  if (auto status = write_patch_bundle(bundle); !status) {
+    err << "hotsplice-build: bundle: " << status.error().message() << " [" << status.error().code()
+        << "]\n";
+    return kError;
+  }
+  out << "bundle " << bundle.output.string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> valued = kModuleOptions;
+  for (const char* option : {"--before", "--after", "--binary", "--target-module", "--output"}) {
+    valued.push_back(option);
+  }
+  auto parsed = parse(arguments, {}, valued, err);
+  if (!parsed) return kError;
+  for (const char* required : {"--before", "--after", "--binary", "--output"}) {
+    if (!parsed->has(required)) {
+      err << "hotsplice-build patch: " << required << " is required\n";
+      return kError;
+    }
+  }
+  patchobj::ObjectBuilds builds{parsed->get("--before"), parsed->get("--after"),
+                                parsed->get("--binary")};
+  return build_and_bundle(*parsed, {builds}, parsed->get("--output"), out, err);
+}
+
+int build_module_for_session(const ParsedArguments& parsed,
+                             const std::vector<elfdiff::ObjectReport>& reports,
+                             const std::string& output, std::ostream& out, std::ostream& err) {
+  std::vector<patchobj::ObjectBuilds> objects;
+  for (const auto& report : reports) {
+    if (!report.has_effective_change()) continue;
+    objects.push_back({fs::path(output) / "before" / report.object,
+                       fs::path(output) / "after" / report.object, report.binary});
+  }
+  return build_and_bundle(parsed, std::move(objects), output, out, err);
+}
+
+}  // namespace hotsplice::build

@@ -1,0 +1,118 @@
+#include "kmod/patchobj/target_symbols.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/base/file_io.h"
+#include "kmod/elfdiff/elf_object.h"
+
+namespace hotsplice::patchobj {
+
+Expected<Exports> Exports::from_symvers(const std::filesystem::path& path) {
+  auto text = read_file(path, std::size_t{64} << 20);
+  if (!text) return text.error();
+  Exports exports;
+  std::istringstream lines(*text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string crc, name, module;
+    if (!std::getline(fields, crc, '\t') || !std::getline(fields, name, '\t') ||
+        !std::getline(fields, module, '\t')) {
+      continue;
+    }
+    // "drivers/block/null_blk/null_blk" -> "null_blk"; module names use '_' for '-'.
+    std::string binary = module.substr(module.find_last_of('/') + 1);
+    std::replace(binary.begin(), binary.end(), '-', '_');
+    exports.exporter_[name] = binary;
+  }
+  if (exports.exporter_.empty())
+    return Error("invalid_symvers", path.string() + " lists no exports");
+  return exports;
+}
+
+std::string Exports::exporter_of(const std::string& name) const {
+  auto it = exporter_.find(name);
+  return it == exporter_.end() ? std::string() : it->second;
+}
+
+void SymbolPositions::index() {
+  for (std::size_t i = 0; i < symbols_.size(); ++i) occurrences_[symbols_[i].name].push_back(i);
+}
+
+Expected<SymbolPositions> SymbolPositions::from_kallsyms(const std::string& text,
+                                                         const std::string& object) {
+  SymbolPositions positions;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string address, type, name, module;
+    if (!(fields >> address >> type >> name)) continue;
+    fields >> module;
+    const std::string owner = module.empty() ? "vmlinux" : module.substr(1, module.size() - 2);
+    if (owner != object) continue;
+    positions.symbols_.push_back({name, !type.empty() && std::isupper(type[0]) != 0});
+  }
+  if (positions.symbols_.empty()) {
+    return Error("symbol_not_found", "kallsyms lists no symbols of " + object);
+  }
+  positions.index();
+  return positions;
+}
+
+Expected<SymbolPositions> SymbolPositions::from_module_file(const std::filesystem::path& path) {
+  auto module = elfdiff::ElfObject::load(path);
+  if (!module) return module.error();
+  SymbolPositions positions;
+  for (const elfdiff::Symbol& symbol : module->symbols) {
+    // The kernel keeps named symbols of allocated sections other than init code.
+    if (symbol.index == 0 || symbol.name.empty() || symbol.type == STT_SECTION) continue;
+    if (symbol.section == 0 || symbol.type == STT_FILE) continue;
+    const elfdiff::Section& section = module->sections[symbol.section];
+    if ((section.flags & SHF_ALLOC) == 0 || section.name.starts_with(".init")) continue;
+    positions.symbols_.push_back({symbol.name, symbol.binding != STB_LOCAL});
+  }
+  positions.index();
+  return positions;
+}
+
+Expected<std::size_t> SymbolPositions::position(const std::string& name, bool global,
+                                                const std::set<std::string>& neighbours) const {
+  auto found = occurrences_.find(name);
+  if (found == occurrences_.end()) {
+    return Error("symbol_not_found",
+                 name +
+                     " is not in the target's symbol table (source, config or compiler "
+                     "differ from the running kernel?)");
+  }
+  const std::vector<std::size_t>& places = found->second;
+  if (places.size() == 1) return std::size_t{0};
+  // A global name is unique among globals; a local is found by the company it keeps:
+  // the other symbols of its object file sit next to it in address order.
+  constexpr std::size_t kWindow = 64;
+  std::size_t best = 0, best_score = 0, ties = 0;
+  for (std::size_t k = 0; k < places.size(); ++k) {
+    const std::size_t at = places[k];
+    std::size_t score = 0;
+    if (global && symbols_[at].global) score += 1000;
+    const std::size_t begin = at > kWindow ? at - kWindow : 0;
+    const std::size_t end = std::min(symbols_.size(), at + kWindow + 1);
+    for (std::size_t i = begin; i < end; ++i) score += neighbours.count(symbols_[i].name);
+    if (score > best_score) {
+      best = k, best_score = score, ties = 0;
+    } else if (score == best_score) {
+      ++ties;
+    }
+  }
+  if (best_score == 0 || ties != 0) {
+    return Error("symbol_ambiguous", name + " occurs " + std::to_string(places.size()) +
+                                         " times in the target and none of them is next to "
+                                         "the other symbols of its object file");
+  }
+  return best + 1;
+}
+
+}  // namespace hotsplice::patchobj

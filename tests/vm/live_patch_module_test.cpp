@@ -1,0 +1,72 @@
+// Issue 6, first proof: a patch built by hotsplice-build from a diff of a test module's
+// source goes live in a guest. The target (modules/hotsplice_target) has a static local
+// counter, a non-exported static helper, calls to exported kernel functions, string
+// literals and jump tables; the patched function must keep using the running module's
+// counter and helper, and disabling the patch must bring the old behaviour back.
+#include <catch2/catch.hpp>
+
+#include "core/base/file_io.h"
+#include "tests/support/temp_dir.h"
+#include "tests/vm/harness/guest_kernel.h"
+#include "tests/vm/harness/kernel_module_build.h"
+#include "tests/vm/harness/qemu_guest.h"
+#include "tests/vm/live_patch_support.h"
+#include "tests/vm/require_ok.h"
+
+using namespace hotsplice::vm;
+
+namespace {
+
+constexpr const char* kTarget = "hotsplice_target";
+constexpr const char* kPatch = "hotsplice_target_v2";
+
+std::string read_target(GuestShell& shell) {
+  return require_ok(shell.check_output("cat /proc/hotsplice_target"));
+}
+
+}  // namespace
+
+TEST_CASE("a patch built from a diff of a module's source goes live and comes off again",
+          "[vm][livepatch]") {
+  const std::string release = test_kernel_releases().at(0);
+  hotsplice::testing::TempDir dir;
+  const auto before_source = dir / "before-src";
+  std::filesystem::copy(test_module_source(kTarget), before_source);
+  const auto after_source = patched_copy(test_module_source(kTarget),
+                                         test_patch("hotsplice_target-v2.diff"), dir / "after-src");
+  const auto target_ko =
+      require_ok(build_kernel_module(before_source, kTarget, release, dir / "before"));
+  require_ok(build_kernel_module(after_source, kTarget, release, dir / "after"));
+  run_hotsplice_build({"patch", "--before", (dir / "before" / "hotsplice_target.o").string(),
+                       "--after", (dir / "after" / "hotsplice_target.o").string(), "--binary",
+                       kTarget, "--target-module", target_ko.string(), "--name", kPatch,
+                       "--release", release, "--output", (dir / "patch").string()});
+  const auto patch_ko = dir / "patch" / "module" / (std::string(kPatch) + ".ko");
+
+  GuestImage image = require_ok(build_guest_image(GuestImageSpec(release)));
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
+  GuestShell& shell = guest.shell();
+  require_ok(
+      shell.write_file("/tmp/target.ko", require_ok(hotsplice::read_file(target_ko, 16 << 20))));
+  require_ok(shell.check_output("insmod /tmp/target.ko"));
+  read_target(shell);
+  const std::string unpatched = read_target(shell);
+  CHECK(unpatched.starts_with("version=v1 calls=2 scaled=44\n"));
+  CHECK(unpatched.find("kind=two 2") != std::string::npos);
+
+  load_live_patch(shell, patch_ko, kPatch);
+  const std::string patched = read_target(shell);
+  INFO(patched);
+  // New code, the running module's counter (3, not 1) and helper (3*2+40).
+  CHECK(patched.starts_with("version=v2-patched calls=3 scaled=46\n"));
+  CHECK(patched.find("patched=three\n") != std::string::npos);
+  CHECK(patched.find("kind=three\n") != std::string::npos);
+  const std::string again = read_target(shell);
+  CHECK(again.find("patched=four 16\n") != std::string::npos);
+
+  unload_live_patch(shell, kPatch);
+  const std::string restored = read_target(shell);
+  CHECK(restored.starts_with("version=v1 calls=5 scaled=50\n"));
+  CHECK(restored.find("patched=") == std::string::npos);
+  require_ok(shell.check_output(std::string("rmmod ") + kTarget));
+}
