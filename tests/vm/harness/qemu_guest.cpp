@@ -72,6 +72,7 @@ Expected<QemuGuest> QemuGuest::start(const QemuGuestOptions& options) {
       "-device",
       virtio_port("test", kTestPortName),
   };
+  argv.insert(argv.end(), options.extra_qemu_args.begin(), options.extra_qemu_args.end());
   auto started_at = Deadline::Clock::now();
   auto deadline = Deadline::after(options.boot_timeout);
   auto process = ChildProcess::spawn(argv, dir / "qemu.log");

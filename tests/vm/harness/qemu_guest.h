@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/base/expected.h"
 #include "tests/vm/harness/child_process.h"
@@ -25,6 +26,8 @@ struct QemuGuestOptions {
   std::filesystem::path
       work_dir;  // created if missing; holds sockets and logs (keep the path short)
   std::string extra_kernel_args;
+  // Appended to QEMU's command line, e.g. {"-drive", "file=disk.img,format=raw,if=virtio"}.
+  std::vector<std::string> extra_qemu_args;
   unsigned memory_mib = 256;
   // Until the test shell answers; a panic or an exit of QEMU fails sooner.
   std::chrono::seconds boot_timeout{60};

@@ -1,0 +1,77 @@
+#include "tests/vm/guestd_test_kit.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/base/file_io.h"
+#include "core/bundle/bundle_verifier.h"
+#include "core/kernel/kernel_image.h"
+#include "tests/vm/harness/guest_kernel.h"
+#include "tests/vm/harness/kernel_module_build.h"
+#include "tests/vm/require_ok.h"
+
+namespace hotsplice::vm {
+namespace {
+
+// Kept between runs: a fresh key per run would give a new image (and a cache entry) each time.
+Ed25519PrivateKey load_or_create_key(const std::filesystem::path& path) {
+  if (auto pem = read_file(path, 64 * 1024)) {
+    if (auto key = Ed25519PrivateKey::from_pem(*pem)) return std::move(key).value();
+  }
+  auto key = require_ok(Ed25519PrivateKey::generate());
+  require_ok(write_file_atomically(path, key.to_pem(), 0600));
+  return key;
+}
+
+}  // namespace
+
+GuestdTestKit& GuestdTestKit::get() {
+  static GuestdTestKit kit;
+  return kit;
+}
+
+GuestdTestKit::GuestdTestKit()
+    : key_(load_or_create_key(std::filesystem::path(HOTSPLICE_GUESTD_TEST_STATE) /
+                              "guestd-test-key.pem")) {
+  auto public_key = work_.write("test.pub", key_.public_key().to_pem());
+  newest_ = prepare(test_kernel_releases().at(0), public_key);
+  older_ = prepare(test_kernel_releases().at(1), public_key);
+}
+
+TestKernel GuestdTestKit::prepare(const std::string& release,
+                                  const std::filesystem::path& public_key) {
+  TestKernel kernel;
+  kernel.release = release;
+  kernel.identity = require_ok(read_kernel_image_identity_file("/boot/vmlinuz-" + release));
+  auto module_file = require_ok(build_kernel_module(test_module_source("cmdline_livepatch"),
+                                                    kCmdlineModule, release, work_ / release));
+  kernel.module = require_ok(read_file(module_file, 16 << 20));
+
+  GuestImageSpec spec(release);
+  // ext4 (which mounts ext2) asks the crypto API for crc32c at mount time; without modprobe
+  // in the image the driver must already be loaded.
+  spec.modules = {"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4"};
+  spec.extra_files[HOTSPLICE_GUESTD_BINARY] = "/usr/sbin/hotsplice-guestd";
+  spec.extra_files[HOTSPLICE_GUESTD_INITD] = "/etc/hotsplice/init.d/hotsplice-guestd";
+  spec.extra_files[public_key] = "/etc/hotsplice/keys.d/test.pub";
+  kernel.image = require_ok(build_guest_image(spec));
+  return kernel;
+}
+
+BundleParts GuestdTestKit::bundle_parts(const std::string& id, const std::string& module,
+                                        const KernelIdentity& target) const {
+  Manifest manifest;
+  manifest.id = id;
+  manifest.description = "VM test: /proc/cmdline replaced";
+  manifest.target = target;
+  manifest.replaces = {{"vmlinux", {"cmdline_proc_show"}}};
+  manifest.module.name = kCmdlineModule;
+  manifest.created = "2026-11-21T22:00:00Z";
+  return require_ok(make_signed_bundle(manifest, module, key_));
+}
+
+std::string GuestdTestKit::bundle(const std::string& id, const std::string& module,
+                                  const KernelIdentity& target) const {
+  return encode_bundle(bundle_parts(id, module, target));
+}
+
+}  // namespace hotsplice::vm

@@ -1,0 +1,53 @@
+// What the guest agent's VM tests share, built once per test process: the signing key (kept
+// in the build tree so the guest image, which carries its public half, stays cached), the
+// guest image with the static agent, the test livepatch module built against each test
+// kernel, the kernels' identities read from their images, and signed bundles.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/bundle/bundle_file.h"
+#include "core/crypto/ed25519.h"
+#include "core/kernel/kernel_identity.h"
+#include "tests/support/temp_dir.h"
+#include "tests/vm/harness/guest_image.h"
+
+namespace hotsplice::vm {
+
+inline constexpr const char* kCmdlineModule = "hotsplice_test_cmdline";
+inline constexpr const char* kPatchedCmdline = "hotsplice-test-livepatch\n";
+
+struct TestKernel {
+  std::string release;
+  KernelIdentity identity;
+  std::string module;  // the cmdline livepatch built against this kernel's headers
+  GuestImage image;    // agent started at boot, state on /dev/vda when a disk is attached
+};
+
+class GuestdTestKit {
+ public:
+  static GuestdTestKit& get();
+
+  const TestKernel& newest() const { return newest_; }
+  const TestKernel& older() const { return older_; }
+  const Ed25519PrivateKey& key() const { return key_; }
+  const std::filesystem::path& work_dir() const { return work_.path(); }
+
+  // Bundle parts for module with a manifest naming id and target, signed with key().
+  BundleParts bundle_parts(const std::string& id, const std::string& module,
+                           const KernelIdentity& target) const;
+  std::string bundle(const std::string& id, const std::string& module,
+                     const KernelIdentity& target) const;
+
+ private:
+  GuestdTestKit();
+  TestKernel prepare(const std::string& release, const std::filesystem::path& public_key);
+
+  testing::TempDir work_;
+  Ed25519PrivateKey key_;
+  TestKernel newest_;
+  TestKernel older_;
+};
+
+}  // namespace hotsplice::vm
