@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  hotsplice-build objects [--json] [--module] BEFORE.o AFTER.o\n"
     "  hotsplice-build kernel --source TREE|TARBALL --config CONFIG --patch DIFF\n"
     "                         --output DIR [--cache DIR] [--jobs N] [--json]\n"
+    "                         [--baseline-patch DIFF: applied before the before build]\n"
     "                         [MODULE OPTIONS: build the live patch module too]\n"
     "  hotsplice-build patch --before BEFORE.o --after AFTER.o --binary vmlinux|MODULE\n"
     "                        --output DIR [--target-module TARGET.ko] MODULE OPTIONS\n"
@@ -68,8 +69,8 @@ std::string default_cache() {
 }
 
 int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> valued = {"--source", "--config", "--patch",
-                                     "--output", "--cache",  "--jobs"};
+  std::vector<std::string> valued = {"--source", "--config", "--patch",         "--output",
+                                     "--cache",  "--jobs",   "--baseline-patch"};
   valued.insert(valued.end(), kModuleOptions.begin(), kModuleOptions.end());
   auto parsed = parse(arguments, {"--json"}, valued, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
@@ -84,6 +85,7 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   request.tree.config = parsed->options["--config"];
   request.tree.cache = parsed->has("--cache") ? parsed->options["--cache"] : default_cache();
   request.patch = parsed->options["--patch"];
+  request.baseline = parsed->get("--baseline-patch");
   request.output = parsed->options["--output"];
   if (parsed->has("--jobs")) {
     const std::string& jobs = parsed->options["--jobs"];

@@ -53,6 +53,15 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
   const fs::path work = request.output / "tree";
   if (auto status = make_work_copy(*pristine, work, log); !status) return status.error();
 
+  if (!request.baseline.empty()) {
+    auto baseline = read_file(request.baseline, kMaxPatchBytes);
+    if (!baseline) return baseline.error().with_context("reading the baseline patch");
+    auto baseline_files = files_of_patch(*baseline);
+    if (!baseline_files) return baseline_files.error();
+    if (auto status = apply_patch(work, *baseline_files, request.baseline, log); !status) {
+      return status.error();
+    }
+  }
   const int jobs = request.tree.jobs;
   if (auto status = build_objects(work, *objects, jobs, log); !status) return status.error();
   std::vector<std::string> before_commands;

@@ -15,6 +15,10 @@ namespace hotsplice::kernel_tree {
 struct SessionRequest {
   TreeSource tree;
   std::filesystem::path patch;
+  // Optional diff applied to the tree before the "before" build, so that the patch is built
+  // against a source that differs from the pristine one (what-if builds, and the tests of
+  // the run-pre check, which need a before build that does not match the running kernel).
+  std::filesystem::path baseline;
   std::filesystem::path output;
 };
 

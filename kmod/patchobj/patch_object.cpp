@@ -154,7 +154,10 @@ class ObjectPatchBuilder {
 
   // Whether the thing a relocation reaches must travel with the patch.
   bool must_copy(const Symbol* target) const {
-    if (target == nullptr) return true;  // strings, jump tables, alternatives' code
+    if (target == nullptr) return true;  // jump tables, alternatives' code
+    // String literals (also when the assembler kept a .LC label for them).
+    if (after_->kind_of(target->section) == elfdiff::SectionKind::strings) return true;
+    if (target->name.starts_with(".L")) return true;
     if (target->type == STT_FUNC) return new_functions_.count(target->index) != 0;
     const std::string key = elfdiff::correlation_name(target->name);
     if (elfdiff::is_per_site_static(key)) return true;

@@ -12,6 +12,8 @@
 
 #include "hotsplice_trampoline.h"
 
+#define HOTSPLICE_MAX_PADDING 64
+
 /*
  * Compares the running code of every function of the object with the before build.
  * The livepatch core has resolved old_func and old_size (kallsyms) before this runs and
@@ -31,7 +33,12 @@ static int hotsplice_run_pre(struct klp_object *obj)
 			const struct hotsplice_run_pre *image = &check->images[i];
 			const unsigned char *running = func->old_func;
 
-			if (func->old_size != image->size) {
+			/*
+			 * kallsyms sizes run to the next symbol, so they include the
+			 * alignment padding after the function; a bigger gap is not padding.
+			 */
+			if (func->old_size < image->size ||
+			    func->old_size >= image->size + HOTSPLICE_MAX_PADDING) {
 				pr_err("run-pre check failed: %s is %lu bytes in the running kernel, %lu in the build this patch was made from; refusing to patch\n",
 				       func->old_name, func->old_size, image->size);
 				return -EINVAL;

@@ -28,7 +28,7 @@ fs::path kallsyms_of(const std::string& release, GuestShell& shell) {
   const fs::path file = cache / (identity.build_id + ".txt");
   if (fs::exists(file)) return file;
   const std::string text = require_ok(shell.check_output("cat /proc/kallsyms"));
-  REQUIRE(text.find(" T cmdline_proc_show") != std::string::npos);
+  REQUIRE(text.find(" t cmdline_proc_show\n") != std::string::npos);
   fs::create_directories(cache);
   require_ok(write_file_atomically(file, text));
   return file;

@@ -1,0 +1,177 @@
+// Issue 6 on the real kernel: patches built by `hotsplice-build kernel` from diffs of
+// Debian's linux-source-6.1 go live in a guest running the matching kernel and change what
+// it shows (/proc/cmdline, /proc/meminfo with a new static variable and a call to the
+// existing static show_val_kb, and a function of the null_blk module); a cumulative second
+// patch atomically replaces the first; the run-pre check refuses a patch whose before build
+// is not the running code, and accepts one whose functions are byte-identical in both test
+// kernels on both. Build times are printed for the notes.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "core/base/file_io.h"
+#include "tests/support/run_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/vm/harness/guest_kernel.h"
+#include "tests/vm/harness/qemu_guest.h"
+#include "tests/vm/live_patch_support.h"
+#include "tests/vm/require_ok.h"
+
+using namespace hotsplice::vm;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kKernelCache = "/var/tmp/hotsplice-kernel-cache";
+
+std::string kernel_cache() {
+  const char* configured = std::getenv("HOTSPLICE_KERNEL_CACHE");
+  return configured && *configured ? configured : kKernelCache;
+}
+
+// Runs `hotsplice-build kernel` for the diff and returns the built module.
+fs::path build_kernel_patch(const std::string& diff, const std::string& name,
+                            const std::string& release, const fs::path& kallsyms,
+                            const fs::path& output, const std::string& baseline = "") {
+  std::vector<std::string> arguments{"kernel",
+                                     "--source",
+                                     "/usr/src/linux-source-6.1.tar.xz",
+                                     "--config",
+                                     "/boot/config-" + release,
+                                     "--patch",
+                                     test_patch(diff).string(),
+                                     "--output",
+                                     output.string(),
+                                     "--cache",
+                                     kernel_cache(),
+                                     "--jobs",
+                                     "2",
+                                     "--name",
+                                     name,
+                                     "--release",
+                                     release,
+                                     "--kallsyms",
+                                     kallsyms.string()};
+  if (!baseline.empty()) {
+    arguments.push_back("--baseline-patch");
+    arguments.push_back(test_patch(baseline).string());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  run_hotsplice_build(arguments);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "hotsplice-build kernel " << diff << " -> " << name << ": " << seconds
+            << " s wall\n";
+  return output / "module" / (name + ".ko");
+}
+
+GuestImageSpec spec_with_null_blk(const std::string& release) {
+  GuestImageSpec spec(release);
+  spec.modules.push_back("null_blk");
+  return spec;
+}
+
+const char* kNullbFeatures =
+    "mount -t configfs none /sys/kernel/config 2>/dev/null; "
+    "cat /sys/kernel/config/nullb/features";
+
+}  // namespace
+
+TEST_CASE("kernel patches go live: /proc/cmdline, /proc/meminfo, null_blk; v2 replaces v1",
+          "[vm][livepatch][kernel]") {
+  const std::string release = test_kernel_releases().at(0);
+  hotsplice::testing::TempDir dir;
+  GuestImage image = require_ok(build_guest_image(spec_with_null_blk(release)));
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
+  GuestShell& shell = guest.shell();
+  const fs::path kallsyms = kallsyms_of(release, shell);
+
+  const std::string cmdline = require_ok(shell.check_output("cat /proc/cmdline"));
+  REQUIRE(require_ok(shell.check_output("grep -c HotspliceReads /proc/meminfo || true")) == "0\n");
+  const std::string features = require_ok(shell.check_output(kNullbFeatures));
+  REQUIRE(features.starts_with("badblocks,"));
+
+  const fs::path v1 =
+      build_kernel_patch("kernel-v1.diff", "hotsplice_kernel_v1", release, kallsyms, dir / "v1");
+  load_live_patch(shell, v1, "hotsplice_kernel_v1");
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == "hotsplice " + cmdline);
+  CHECK(require_ok(shell.check_output("grep HotspliceReads /proc/meminfo")) ==
+        "HotspliceReads:        4 kB\n");
+  // The new static variable lives in the patch and keeps counting (4 kB per read).
+  CHECK(require_ok(shell.check_output("grep HotspliceReads /proc/meminfo")) ==
+        "HotspliceReads:        8 kB\n");
+  CHECK(require_ok(shell.check_output("grep -c MemTotal /proc/meminfo")) == "1\n");
+  CHECK(require_ok(shell.check_output(kNullbFeatures)) == "hotsplice," + features);
+
+  const fs::path v2 =
+      build_kernel_patch("kernel-v2.diff", "hotsplice_kernel_v2", release, kallsyms, dir / "v2");
+  load_live_patch(shell, v2, "hotsplice_kernel_v2");
+  // Atomic replace: v1 is no longer a live patch once v2's transition completed.
+  require_ok(
+      shell.check_output(wait_in_guest("[ ! -e /sys/kernel/livepatch/hotsplice_kernel_v1 ]")));
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == "hotsplice-v2 " + cmdline);
+  // v2's own counter: the first read since v2 went live.
+  CHECK(require_ok(shell.check_output("grep HotspliceV2 /proc/meminfo")) ==
+        "HotspliceV2:           4 kB\n");
+  CHECK(require_ok(shell.check_output("grep -c HotspliceReads /proc/meminfo || true")) == "0\n");
+  CHECK(require_ok(shell.check_output(kNullbFeatures)) == "hotsplice-v2," + features);
+  require_ok(shell.check_output("rmmod hotsplice_kernel_v1"));
+
+  unload_live_patch(shell, "hotsplice_kernel_v2");
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == cmdline);
+  CHECK(require_ok(shell.check_output(kNullbFeatures)) == features);
+  CHECK(require_ok(shell.check_output("grep -c Hotsplice /proc/meminfo || true")) == "0\n");
+}
+
+TEST_CASE("the run-pre check refuses a patch built from other code, accepts identical code",
+          "[vm][livepatch][kernel]") {
+  const std::string newer = test_kernel_releases().at(0);
+  const std::string older = test_kernel_releases().at(1);
+  hotsplice::testing::TempDir dir;
+  GuestImage newer_image = require_ok(build_guest_image(GuestImageSpec(newer)));
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(newer_image, dir / "guest")));
+  GuestShell& shell = guest.shell();
+  const fs::path kallsyms = kallsyms_of(newer, shell);
+  const std::string cmdline = require_ok(shell.check_output("cat /proc/cmdline"));
+
+  // Built against a source whose cmdline_proc_show differs from the running one.
+  const fs::path mismatched =
+      build_kernel_patch("cmdline-on-altered.diff", "hotsplice_mismatch", newer, kallsyms,
+                         dir / "mismatch", "cmdline-altered-baseline.diff");
+  require_ok(
+      shell.write_file("/tmp/mismatch.ko", require_ok(hotsplice::read_file(mismatched, 16 << 20))));
+  const auto refused = require_ok(shell.run("insmod /tmp/mismatch.ko"));
+  CHECK(refused.exit_code != 0);
+  const std::string log = require_ok(shell.check_output("dmesg"));
+  INFO(log);
+  CHECK(log.find("run-pre check failed: cmdline_proc_show differs") != std::string::npos);
+  CHECK(require_ok(shell.run("[ -e /sys/kernel/livepatch/hotsplice_mismatch ]")).exit_code != 0);
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == cmdline);
+
+  // The same fix built from the pristine source goes live on the newer kernel...
+  const fs::path good =
+      build_kernel_patch("cmdline-only.diff", "hotsplice_cmdline", newer, kallsyms, dir / "good");
+  load_live_patch(shell, good, "hotsplice_cmdline");
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == "hotsplice " + cmdline);
+  unload_live_patch(shell, "hotsplice_cmdline");
+
+  // ...and, linked against the older kernel's headers from the same 6.1.0-56 objects, on
+  // the older kernel: cmdline_proc_show is the same code there, whatever the version says.
+  GuestImage older_image = require_ok(build_guest_image(GuestImageSpec(older)));
+  QemuGuest older_guest =
+      require_ok(QemuGuest::start(QemuGuestOptions(older_image, dir / "older")));
+  GuestShell& older_shell = older_guest.shell();
+  const fs::path older_kallsyms = kallsyms_of(older, older_shell);
+  run_hotsplice_build({"patch", "--before",
+                       (dir / "good" / "before" / "fs/proc/cmdline.o").string(), "--after",
+                       (dir / "good" / "after" / "fs/proc/cmdline.o").string(), "--binary",
+                       "vmlinux", "--name", "hotsplice_cmdline", "--release", older, "--kallsyms",
+                       older_kallsyms.string(), "--output", (dir / "older-patch").string()});
+  const std::string older_cmdline = require_ok(older_shell.check_output("cat /proc/cmdline"));
+  load_live_patch(older_shell, dir / "older-patch" / "module" / "hotsplice_cmdline.ko",
+                  "hotsplice_cmdline");
+  CHECK(require_ok(older_shell.check_output("cat /proc/cmdline")) == "hotsplice " + older_cmdline);
+  CHECK(require_ok(older_shell.check_output("dmesg")).find("run-pre check passed") !=
+        std::string::npos);
+}
