@@ -6,6 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include "core/base/file_io.h"
+#include "core/bundle/bundle_file.h"
+#include "core/bundle/bundle_verifier.h"
+#include "core/bundle/trusted_keys.h"
+#include "core/crypto/ed25519.h"
 #include "tests/support/temp_dir.h"
 #include "tests/vm/harness/guest_kernel.h"
 #include "tests/vm/harness/kernel_module_build.h"
@@ -37,11 +41,50 @@ TEST_CASE("a patch built from a diff of a module's source goes live and comes of
   const auto target_ko =
       require_ok(build_kernel_module(before_source, kTarget, release, dir / "before"));
   require_ok(build_kernel_module(after_source, kTarget, release, dir / "after"));
-  run_hotsplice_build({"patch", "--before", (dir / "before" / "hotsplice_target.o").string(),
-                       "--after", (dir / "after" / "hotsplice_target.o").string(), "--binary",
-                       kTarget, "--target-module", target_ko.string(), "--name", kPatch,
-                       "--release", release, "--output", (dir / "patch").string()});
+  const auto key = require_ok(hotsplice::Ed25519PrivateKey::generate());
+  const auto key_file = dir.write("key.pem", key.to_pem());
+  const auto bundle_file = dir / "patch.hsb";
+  run_hotsplice_build({"patch",
+                       "--before",
+                       (dir / "before" / "hotsplice_target.o").string(),
+                       "--after",
+                       (dir / "after" / "hotsplice_target.o").string(),
+                       "--binary",
+                       kTarget,
+                       "--target-module",
+                       target_ko.string(),
+                       "--name",
+                       kPatch,
+                       "--release",
+                       release,
+                       "--output",
+                       (dir / "patch").string(),
+                       "--bundle",
+                       bundle_file.string(),
+                       "--key",
+                       key_file.string(),
+                       "--id",
+                       "hotsplice-target-v2",
+                       "--description",
+                       "test target, version 2",
+                       "--cve",
+                       "CVE-2026-0001,CVE-2026-0002"});
   const auto patch_ko = dir / "patch" / "module" / (std::string(kPatch) + ".ko");
+
+  // The bundle carries the module and says what it is for.
+  hotsplice::TrustedKeys keys;
+  keys.add(key.public_key());
+  const auto bundle = require_ok(
+      hotsplice::verify_bundle(require_ok(hotsplice::read_bundle_file(bundle_file)), keys));
+  CHECK(bundle.module == require_ok(hotsplice::read_file(patch_ko, 16 << 20)));
+  CHECK(bundle.manifest.id == "hotsplice-target-v2");
+  CHECK(bundle.manifest.target.release == release);
+  CHECK(!bundle.manifest.target.build_id.empty());
+  CHECK(bundle.manifest.module.name == kPatch);
+  CHECK(bundle.manifest.cves == std::vector<std::string>{"CVE-2026-0001", "CVE-2026-0002"});
+  REQUIRE(bundle.manifest.replaces.size() == 1);
+  CHECK(bundle.manifest.replaces[0].object == kTarget);
+  CHECK(bundle.manifest.replaces[0].functions == std::vector<std::string>{"target_show"});
 
   GuestImage image = require_ok(build_guest_image(GuestImageSpec(release)));
   QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
