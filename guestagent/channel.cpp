@@ -1,5 +1,6 @@
 #include "guestagent/channel.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -99,6 +100,11 @@ class Connection {
 }  // namespace
 
 ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats) {
+  // Whatever a session allocated (decoder buffers, replies) goes back to the kernel once it
+  // ends, so an idle agent's RSS does not keep the high-water mark of its last session.
+  struct TrimOnExit {
+    ~TrimOnExit() { ::malloc_trim(0); }
+  } trim;
   Connection connection(fd, session, stats);
   for (;;) {
     pollfd descriptors[2] = {{fd, connection.wanted_events(), 0}, {signals.fd(), POLLIN, 0}};

@@ -1,4 +1,6 @@
 // hotsplice-guestd: see options.cpp for the command line and agent.h for the loop.
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -41,6 +43,10 @@ std::string describe(const protocol::Environment& environment) {
 
 int run(const Options& options) {
   set_log_level(options.log_level);
+  // A fixed threshold: bundle-sized buffers (hundreds of KiB) always come from mmap and go
+  // back to the kernel when freed, instead of glibc raising the threshold after the first
+  // free and keeping them in the heap for the rest of the agent's life.
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   // Signals first: a SIGTERM during start-up must not kill the agent mid-apply.
   auto signals = Signals::open();
   if (!signals) return fail("start-up", signals.error());

@@ -1,5 +1,6 @@
 #include "guestagent/session.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <system_error>
@@ -139,7 +140,9 @@ Session::Replies Session::on(const Apply& apply) {
                " ms after its last chunk arrived");
     }
   }
-  return {to_result(apply.id, std::move(outcome))};
+  Replies replies{to_result(apply.id, std::move(outcome))};
+  ::malloc_trim(0);  // the bundle's buffers are gone: give their pages back now
+  return replies;
 }
 
 Session::Replies Session::on(const Rollback& rollback) {
