@@ -2,7 +2,7 @@
 // keys; verify answers yes or no, inspect shows everything inside as well.
 #include <cstdlib>
 
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
 #include "cli/bundle_report.h"
 #include "core/base/file_io.h"

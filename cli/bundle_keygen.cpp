@@ -1,6 +1,6 @@
 #include <filesystem>
 
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
 #include "core/base/file_io.h"
 #include "core/crypto/ed25519.h"

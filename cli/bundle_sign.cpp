@@ -1,7 +1,7 @@
 #include <ctime>
 #include <filesystem>
 
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"

@@ -1,6 +1,6 @@
 #include "cli/kernel_commands.h"
 
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 #include "core/kernel/kernel_identity_reader.h"
 #include "core/kernel/kernel_image.h"
 #include "core/livepatch/livepatch_state_json.h"

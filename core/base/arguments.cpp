@@ -1,8 +1,8 @@
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 
 #include <algorithm>
 
-namespace hotsplice::cli {
+namespace hotsplice {
 namespace {
 
 Error usage(std::string message) {
@@ -83,4 +83,4 @@ std::vector<std::string> Arguments::values(std::string_view name) const {
   return found == options_.end() ? std::vector<std::string>{} : found->second;
 }
 
-}  // namespace hotsplice::cli
+}  // namespace hotsplice

@@ -1,4 +1,4 @@
-// A small command-line parser for the hotsplice tools: "--name value", "--name=value",
+// The command-line parser of every hotsplice tool: "--name value", "--name=value",
 // boolean "--flag", repeatable options and positional arguments. Anything not declared is
 // an error naming the argument, so a typo never silently changes what a command does.
 #pragma once
@@ -11,7 +11,7 @@
 
 #include "core/base/expected.h"
 
-namespace hotsplice::cli {
+namespace hotsplice {
 
 struct OptionSpec {
   std::string name;  // without the leading "--"
@@ -39,4 +39,4 @@ class Arguments {
   std::vector<std::string> positionals_;
 };
 
-}  // namespace hotsplice::cli
+}  // namespace hotsplice

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "cli/arguments.h"
+#include "core/base/arguments.h"
 
-using hotsplice::cli::Arguments;
-using hotsplice::cli::OptionSpec;
+using hotsplice::Arguments;
+using hotsplice::OptionSpec;
 
 namespace {
 
