@@ -45,6 +45,11 @@ long agent_rss_kib(GuestShell& shell) {
   return std::stol(rss);
 }
 
+long agent_cpu_ticks(GuestShell& shell) {
+  return std::stol(
+      guest_output(shell, "awk '{print $14 + $15}' /proc/$(pidof hotsplice-guestd)/stat"));
+}
+
 std::string agent_log(GuestShell& shell) {
   return guest_output(shell, "cat /tmp/hotsplice-guestd.log");
 }
@@ -82,6 +87,15 @@ TEST_CASE("guestd: refusals, a cut transfer resumed, apply, reconnects, garbage,
   QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(running.image, dir / "g")));
   GuestShell& shell = guest.shell();
   const std::string original = guest_output(shell, "cat /proc/cmdline");
+
+  // With no host connected the port reports hang-up at once, again and again: the agent
+  // must sleep through it, not spin (CPU ticks of user + system time, not wall time).
+  require_ok(
+      shell.check_output("i=0; until grep -q 'port .* open' /tmp/hotsplice-guestd.log; do "
+                         "i=$((i+1)); [ $i -gt 200 ] && exit 1; usleep 50000; done"));
+  long ticks_before = agent_cpu_ticks(shell);
+  std::this_thread::sleep_for(2s);
+  CHECK(agent_cpu_ticks(shell) - ticks_before <= 5);
 
   AgentClient agent = require_ok(AgentClient::connect(guest.agent_socket()));
   Hello hello = require_ok(agent.hello());
@@ -178,11 +192,43 @@ TEST_CASE("guestd: refusals, a cut transfer resumed, apply, reconnects, garbage,
   CHECK(require_ok(agent.hello()).applied_patches.empty());
   CHECK(guest_output(shell, "ls /var/lib/hotsplice/applied") == "");
 
-  // The agent never spun: a few hundred ms of CPU for the whole session under TCG at most.
+  // An apply whose host disconnects before the result: the agent finishes it on its own,
+  // and the next host finds it complete.
+  require_ok(agent.send_bundle(id, bundle));
+  require_ok(agent.stream().send(Apply{agent.next_id(), id}, 5s));
+  reconnect(agent, guest);
+  wait_in_guest(shell, "[ $(grep -c 'bundle " + id + " applied' /tmp/hotsplice-guestd.log) = 2 ]");
+  Hello after_cut = require_ok(agent.hello());
+  REQUIRE(after_cut.applied_patches.size() == 1);
+  CHECK(after_cut.applied_patches[0] == AppliedPatch{id, kCmdlineModule, true, false});
+  CHECK(guest_output(shell, "cat /proc/cmdline") == kPatchedCmdline);
+  CHECK(require_ok(agent.rollback(id)).ok);
+  require_kernel_unpatched(shell, original);
+
+  // The agent never spun: well under a second of CPU for everything above, under TCG.
   INFO(agent_log(shell));
-  std::string ticks =
-      guest_output(shell, "awk '{print $14 + $15}' /proc/$(pidof hotsplice-guestd)/stat");
-  CHECK(std::stol(ticks) < 500);
+  CHECK(agent_cpu_ticks(shell) < 500);
+}
+
+TEST_CASE("guestd: inside a container on the guest's kernel it reports so and applies nothing",
+          "[vm]") {
+  const GuestdTestKit& kit = GuestdTestKit::get();
+  testing::TempDir dir;
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(kit.newest().image, dir / "g")));
+  // A stored bundle for this very kernel, which an agent in the VM itself would apply.
+  const std::string id = "hs-vm-container";
+  require_ok(guest.shell().check_output("mkdir -p /tmp/ct/applied"));
+  require_ok(guest.shell().write_file("/tmp/ct/applied/" + id + ".hsb",
+                                      kit.bundle(id, kit.newest().module, kit.newest().identity)));
+  // A PID namespace whose PID 1 carries container=lxc, as LXC sets it up.
+  std::string out =
+      guest_output(guest.shell(),
+                   "unshare -p -f -m --mount-proc env container=lxc "
+                   "/usr/sbin/hotsplice-guestd --apply-stored --state-dir /tmp/ct 2>&1");
+  INFO(out);
+  CHECK(out.find("running in a container (lxc)") != std::string::npos);
+  CHECK(out.find("shared-kernel container") != std::string::npos);
+  CHECK(guest_output(guest.shell(), "ls /sys/kernel/livepatch") == "");
 }
 
 TEST_CASE("guestd: a stored patch is live again after a reboot, before any host contact", "[vm]") {
