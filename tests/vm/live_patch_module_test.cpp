@@ -24,6 +24,11 @@ namespace {
 constexpr const char* kTarget = "hotsplice_target";
 constexpr const char* kPatch = "hotsplice_target_v2";
 
+int dmesg_count(GuestShell& shell, const std::string& text) {
+  const auto result = require_ok(shell.run("dmesg | grep -c -F '" + text + "'"));
+  return std::atoi(result.out.c_str());
+}
+
 std::string read_target(GuestShell& shell) {
   return require_ok(shell.check_output("cat /proc/hotsplice_target"));
 }
@@ -68,7 +73,9 @@ TEST_CASE("a patch built from a diff of a module's source goes live and comes of
                        "--description",
                        "test target, version 2",
                        "--cve",
-                       "CVE-2026-0001,CVE-2026-0002"});
+                       "CVE-2026-0001,CVE-2026-0002",
+                       "--hooks",
+                       test_patch("hotsplice_target-hooks.c").string()});
   const auto patch_ko = dir / "patch" / "module" / (std::string(kPatch) + ".ko");
 
   // The bundle carries the module and says what it is for.
@@ -107,7 +114,12 @@ TEST_CASE("a patch built from a diff of a module's source goes live and comes of
   const std::string again = read_target(shell);
   CHECK(again.find("patched=four 16\n") != std::string::npos);
 
+  // The author's hooks ran around the transition, with their shadow variable.
+  CHECK(dmesg_count(shell, "hotsplice-test-hook: pre-patch hotsplice_target") == 1);
+  CHECK(dmesg_count(shell, "hotsplice-test-hook: post-patch shadow=42") == 1);
+
   unload_live_patch(shell, kPatch);
+  CHECK(dmesg_count(shell, "hotsplice-test-hook: post-unpatch") == 1);
   const std::string restored = read_target(shell);
   CHECK(restored.starts_with("version=v1 calls=5 scaled=50\n"));
   CHECK(restored.find("patched=") == std::string::npos);
