@@ -1,5 +1,5 @@
 // Runs a program (no shell) and waits for it: for tests that compile fixtures with gcc or
-// drive a command-line tool.
+// drive a command-line tool. A test-friendly face of core/base/subprocess.h.
 #pragma once
 
 #include <string>
