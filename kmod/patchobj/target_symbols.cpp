@@ -97,10 +97,14 @@ Expected<std::size_t> SymbolPositions::position(const std::string& name, bool gl
   for (std::size_t k = 0; k < places.size(); ++k) {
     const std::size_t at = places[k];
     std::size_t score = 0;
-    if (global && symbols_[at].global) score += 1000;
+    if (global && symbols_[at].global) score += 100000;
     const std::size_t begin = at > kWindow ? at - kWindow : 0;
     const std::size_t end = std::min(symbols_.size(), at + kWindow + 1);
-    for (std::size_t i = begin; i < end; ++i) score += neighbours.count(symbols_[i].name);
+    // Nearer neighbours count more: the object's own symbols are contiguous.
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i == at || !neighbours.count(symbols_[i].name)) continue;
+      score += kWindow + 1 - (i > at ? i - at : at - i);
+    }
     if (score > best_score) {
       best = k, best_score = score, ties = 0;
     } else if (score == best_score) {
