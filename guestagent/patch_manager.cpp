@@ -9,6 +9,7 @@
 #include "core/livepatch/livepatch_state.h"
 #include "core/livepatch/livepatch_state_json.h"
 #include "core/platform/container_detection.h"
+#include "guestagent/kernel_log.h"
 #include "guestagent/log.h"
 
 namespace hotsplice::guestd {
@@ -30,6 +31,20 @@ class ScopedFile {
  private:
   std::filesystem::path path_;
 };
+
+// The trampoline's own refusal (kmod/trampoline: the running code of a replaced function is
+// not what the patch was built against) gets its own code; any other refusal keeps the
+// errno's code, and both carry what the kernel logged, which says why.
+Error explain_refusal(const Error& load_error, const std::vector<std::string>& kernel_log) {
+  std::string logged;
+  bool run_pre_failed = false;
+  for (const std::string& line : kernel_log) {
+    if (line.find("run-pre check failed") != std::string::npos) run_pre_failed = true;
+    logged += (logged.empty() ? "" : " | ") + line;
+  }
+  std::string message = load_error.message() + (logged.empty() ? "" : "; kernel: " + logged);
+  return Error(run_pre_failed ? "run_pre_mismatch" : load_error.code(), message);
+}
 
 }  // namespace
 
@@ -148,7 +163,10 @@ Status PatchManager::load_module(const VerifiedBundle& bundle) {
     return Error("module_name_mismatch",
                  "the module calls itself " + info->name + ", the manifest " + module);
   }
-  return control_.load(file.path());
+  KernelLogCursor kernel_log(root_);
+  Status loaded = control_.load(file.path());
+  if (loaded) return loaded;
+  return explain_refusal(loaded.error(), kernel_log.read_new());
 }
 
 // A stalled transition gets the fake signal once; if that does not finish it either, the

@@ -305,3 +305,29 @@ TEST_CASE("session: refuses to apply inside a shared-kernel container") {
   CHECK(harness.apply().code == "shared_kernel_container");
   CHECK_FALSE(harness.kernel_.loaded);
 }
+
+TEST_CASE("restart after a crash mid-apply: the stored bundle's transition is finished") {
+  Harness harness;
+  std::string bundle = make_bundle(compile_module(harness.dir_, true), harness.key_);
+  // What a crash right after finit_module leaves: the bundle stored, the patch loaded and
+  // still in transition, no agent.
+  REQUIRE(harness.store_.save_applied("hs-test-0001", bundle));
+  REQUIRE(harness.kernel_.finit_module(-1, "", 0) == 0);
+  PatchManager restarted(harness.dir_.path(), kRunning, {Environment::Kind::vm, "kvm"},
+                         harness.keys_, harness.store_, harness.kernel_, {2000ms, 100ms});
+  CHECK(restarted.apply_stored() == 1);
+  auto patches = restarted.applied_patches();
+  REQUIRE(patches.size() == 1);
+  CHECK(patches[0] == AppliedPatch{"hs-test-0001", kModule, true, false});
+}
+
+TEST_CASE("stored bundles for another kernel are skipped and kept") {
+  Harness harness;
+  KernelIdentity other = kRunning;
+  other.release = "6.1.0-53-amd64";
+  REQUIRE(harness.store_.save_applied(
+      "hs-test-0001", make_bundle(compile_module(harness.dir_, true), harness.key_, other)));
+  CHECK(harness.patches_.apply_stored() == 0);
+  CHECK_FALSE(harness.kernel_.loaded);
+  CHECK(harness.store_.applied_ids() == std::vector<std::string>{"hs-test-0001"});
+}

@@ -54,8 +54,8 @@ std::string agent_log(GuestShell& shell) {
   return guest_output(shell, "cat /tmp/hotsplice-guestd.log");
 }
 
-void require_refused(AgentClient& agent, GuestShell& shell, const std::string& original,
-                     const std::string& id, const std::string& bundle, const std::string& code) {
+Result require_refused(AgentClient& agent, GuestShell& shell, const std::string& original,
+                       const std::string& id, const std::string& bundle, const std::string& code) {
   INFO("bundle " << id << ", expecting " << code);
   require_ok(agent.send_bundle(id, bundle));
   Result result = require_ok(agent.apply(id));
@@ -63,6 +63,7 @@ void require_refused(AgentClient& agent, GuestShell& shell, const std::string& o
   CHECK_FALSE(result.ok);
   CHECK(result.code == code);
   require_kernel_unpatched(shell, original);
+  return result;
 }
 
 // Waits inside the guest, bounded, for a shell condition.
@@ -121,8 +122,11 @@ TEST_CASE("guestd: refusals, a cut transfer resumed, apply, reconnects, garbage,
   }
   // Built against the other kernel but claiming this one: every check of ours passes and
   // the kernel itself refuses it (vermagic/symbol versions).
-  require_refused(agent, shell, original, "kernel-refuses",
-                  kit.bundle("kernel-refuses", other.module, running.identity), "module_rejected");
+  Result refused = require_refused(agent, shell, original, "kernel-refuses",
+                                   kit.bundle("kernel-refuses", other.module, running.identity),
+                                   "module_rejected");
+  // The errno alone says little; the kernel's own words come along.
+  CHECK(refused.message.find("kernel: ") != std::string::npos);
 
   // A transfer cut in the middle, then resumed on a new connection.
   const std::string id = "hs-vm-cmdline";
