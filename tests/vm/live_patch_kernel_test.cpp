@@ -78,7 +78,7 @@ const char* kNullbFeatures =
 
 }  // namespace
 
-TEST_CASE("kernel patches go live: /proc/cmdline, /proc/meminfo, null_blk; v2 replaces v1",
+TEST_CASE("kernel patches go live (cmdline, meminfo, null_blk) and a cumulative v2 replaces v1",
           "[vm][livepatch][kernel]") {
   const std::string release = test_kernel_releases().at(0);
   hotsplice::testing::TempDir dir;
