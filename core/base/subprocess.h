@@ -40,7 +40,7 @@ Expected<SubprocessResult> run_checked(const SubprocessSpec& spec);
 std::string describe_wait_status(int status);
 // The arguments joined by spaces, for messages.
 std::string command_text(const std::vector<std::string>& argv);
-// The last max_bytes of a file (for error messages); a note in parentheses if unreadable.
+// The last max_bytes of a file (for error messages and log watching); empty if unreadable.
 std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes = 4096);
 
 }  // namespace hotsplice

@@ -114,12 +114,6 @@ void ChildProcess::stop(std::chrono::milliseconds grace) {
   pid_ = -1;
 }
 
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "stopped (status " + std::to_string(status) + ")";
-}
-
 Status run_command(const std::vector<std::string>& argv, const std::filesystem::path& output_log,
                    const Deadline& deadline) {
   auto child = ChildProcess::spawn(argv, output_log);
@@ -133,20 +127,6 @@ Status run_command(const std::vector<std::string>& argv, const std::filesystem::
                                        file_tail(output_log));
   }
   return Status::ok();
-}
-
-std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  std::streamoff start = size > static_cast<std::streamoff>(max_bytes)
-                             ? size - static_cast<std::streamoff>(max_bytes)
-                             : 0;
-  in.seekg(start);
-  std::string text(static_cast<std::size_t>(size - start), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  return text;
 }
 
 }  // namespace hotsplice::vm

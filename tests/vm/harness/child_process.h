@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
+#include "core/base/subprocess.h"  // describe_wait_status, file_tail
 #include "tests/vm/harness/deadline.h"
 
 namespace hotsplice::vm {
@@ -45,15 +46,9 @@ class ChildProcess {
   std::optional<int> exit_status_;
 };
 
-// "exited with status 3", "killed by signal 9".
-std::string describe_wait_status(int status);
-
 // Runs a command to completion, failing if it cannot start, exceeds the deadline or exits
 // non-zero; the error then carries the tail of its output.
 Status run_command(const std::vector<std::string>& argv, const std::filesystem::path& output_log,
                    const Deadline& deadline);
-
-// The last max_bytes of a text file (for error messages); empty if it cannot be read.
-std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes = 8192);
 
 }  // namespace hotsplice::vm
