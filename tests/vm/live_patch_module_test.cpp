@@ -124,4 +124,13 @@ TEST_CASE("a patch built from a diff of a module's source goes live and comes of
   CHECK(restored.starts_with("version=v1 calls=5 scaled=50\n"));
   CHECK(restored.find("patched=") == std::string::npos);
   require_ok(shell.check_output(std::string("rmmod ") + kTarget));
+
+  // A patch enabled before its target module arrives patches the module as it loads
+  // (livepatch relocations and the run-pre check run at module load).
+  load_live_patch(shell, patch_ko, kPatch);
+  require_ok(shell.check_output("insmod /tmp/target.ko"));
+  CHECK(read_target(shell).starts_with("version=v2-patched calls=1 scaled=42\n"));
+  unload_live_patch(shell, kPatch);
+  CHECK(read_target(shell).starts_with("version=v1 calls=2 scaled=44\n"));
+  require_ok(shell.check_output(std::string("rmmod ") + kTarget));
 }
