@@ -15,6 +15,7 @@
 #include "tests/vm/guestd_host_client.h"
 #include "tests/vm/guestd_test_kit.h"
 #include "tests/vm/harness/qemu_guest.h"
+#include "tests/vm/harness/unix_stream.h"
 #include "tests/vm/require_ok.h"
 
 using namespace hotsplice;
@@ -70,6 +71,17 @@ Result require_refused(AgentClient& agent, GuestShell& shell, const std::string&
 void wait_in_guest(GuestShell& shell, const std::string& condition) {
   require_ok(shell.check_output("i=0; until " + condition +
                                 "; do i=$((i+1)); [ $i -gt 300 ] && exit 1; usleep 50000; done"));
+}
+
+// One QMP command on QEMU's monitor socket; events that arrive meanwhile are skipped.
+void qmp(UnixStream& monitor, const std::string& command) {
+  auto deadline = Deadline::after(20s);
+  require_ok(monitor.write_all(command + "\n", deadline));
+  for (;;) {
+    std::string line = require_ok(monitor.read_line(deadline, 64 * 1024));
+    if (line.find("\"return\"") != std::string::npos) return;
+    if (line.find("\"error\"") != std::string::npos) FAIL("QMP " << command << ": " << line);
+  }
 }
 
 void reconnect(AgentClient& agent, const QemuGuest& guest) {
@@ -280,4 +292,36 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
     CHECK(guest_output(guest.shell(), "ls /sys/kernel/livepatch") == "");
     CHECK(guest_output(guest.shell(), "ls /var/lib/hotsplice/applied") == id + ".hsb\n");
   }
+}
+
+TEST_CASE("guestd: a port hot-plugged after the agent started is found and served", "[vm]") {
+  const GuestdTestKit& kit = GuestdTestKit::get();
+  testing::TempDir dir;
+  QemuGuestOptions options(kit.newest().image, dir / "g");
+  const auto monitor_path = dir / "qmp.sock";
+  options.extra_qemu_args = {"-qmp", "unix:" + monitor_path.string() + ",server=on,wait=off"};
+  QemuGuest guest = require_ok(QemuGuest::start(options));
+  GuestShell& shell = guest.shell();
+
+  // A second agent for a port that does not exist yet.
+  require_ok(shell.check_output(
+      "(/usr/sbin/hotsplice-guestd --port org.hotsplice.hotplug.0 --state-dir /tmp/hp "
+      "2>/tmp/hp.log &) ; true"));
+  wait_in_guest(shell, "grep -q 'waiting for port' /tmp/hp.log");
+
+  UnixStream monitor = require_ok(UnixStream::connect(monitor_path, Deadline::after(20s)));
+  require_ok(monitor.read_line(Deadline::after(20s), 64 * 1024));  // greeting
+  qmp(monitor, R"({"execute":"qmp_capabilities"})");
+  const auto port_socket = dir / "hp.sock";
+  qmp(monitor, R"({"execute":"chardev-add","arguments":{"id":"hp","backend":{"type":"socket",)"
+               R"("data":{"addr":{"type":"unix","data":{"path":")" +
+                   port_socket.string() + R"("}},"server":true,"wait":false}}}})");
+  qmp(monitor, R"({"execute":"device_add","arguments":{"driver":"virtserialport",)"
+               R"("bus":"serial0.0","chardev":"hp","name":"org.hotsplice.hotplug.0","id":"hp0"}})");
+
+  AgentClient agent = require_ok(AgentClient::connect(port_socket));
+  Hello hello = require_ok(agent.hello());
+  CHECK(hello.kernel == kit.newest().identity);
+  INFO(guest_output(shell, "cat /tmp/hp.log"));
+  CHECK(guest_output(shell, "grep -c 'port .* open' /tmp/hp.log") == "1\n");
 }
