@@ -1,6 +1,5 @@
 #include "kmod/build/command_line.h"
 
-#include "kmod/build/arguments.h"
 #include "kmod/build/patch_command.h"
 
 #include <algorithm>
@@ -30,7 +29,7 @@ constexpr const char* kUsage =
     "                        --output DIR [--target-module TARGET.ko] MODULE OPTIONS\n"
     "MODULE OPTIONS: --name PATCH --release RELEASE [--kallsyms FILE] [--hooks FILE.c]\n"
     "                [--kernel-build DIR] [--bundle OUT.hsb --key KEY.pem --id ID\n"
-    "                 [--description TEXT] [--cve CVE-1,CVE-2] [--target-image VMLINUZ]]\n"
+    "                 [--description TEXT] [--cve CVE[,CVE]]... [--target-image VMLINUZ]]\n"
     "exit status: 0 changes, 3 no effective change, 2 refused, 1 error\n";
 
 int print_reports(const std::vector<ObjectReport>& reports, bool json, std::ostream& out) {
@@ -48,18 +47,18 @@ int fail(const Error& error, std::ostream& err) {
 }
 
 int run_objects(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  auto parsed = parse(arguments, {"--json", "--module"}, {}, err);
+  auto parsed = parse_arguments(arguments, {{"json", false}, {"module", false}}, 2, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
-  if (parsed->positional.size() != 2) {
+  if (parsed->positionals().size() != 2) {
     err << kUsage;
     return elfdiff::exit_status(Outcome::error);
   }
   elfdiff::CompareOptions options;
-  options.object_is_module = parsed->has("--module");
-  auto report = elfdiff::compare_object_files(parsed->positional[0], parsed->positional[1],
-                                              parsed->positional[1], options);
+  options.object_is_module = parsed->has("module");
+  auto report = elfdiff::compare_object_files(parsed->positionals()[0], parsed->positionals()[1],
+                                              parsed->positionals()[1], options);
   if (!report) return fail(report.error(), err);
-  return print_reports({*report}, parsed->has("--json"), out);
+  return print_reports({*report}, parsed->has("json"), out);
 }
 
 // Where prepared trees are kept unless --cache says otherwise.
@@ -69,26 +68,26 @@ std::string default_cache() {
 }
 
 int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> valued = {"--source", "--config", "--patch",         "--output",
-                                     "--cache",  "--jobs",   "--baseline-patch"};
-  valued.insert(valued.end(), kModuleOptions.begin(), kModuleOptions.end());
-  auto parsed = parse(arguments, {"--json"}, valued, err);
+  std::vector<OptionSpec> specs = {{"source"}, {"config"}, {"patch"},          {"output"},
+                                   {"cache"},  {"jobs"},   {"baseline-patch"}, {"json", false}};
+  specs.insert(specs.end(), kModuleOptions.begin(), kModuleOptions.end());
+  auto parsed = parse_arguments(arguments, specs, 0, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
-  for (const char* required : {"--source", "--config", "--patch", "--output"}) {
+  for (const char* required : {"source", "config", "patch", "output"}) {
     if (!parsed->has(required)) {
-      err << "hotsplice-build kernel: " << required << " is required\n" << kUsage;
+      err << "hotsplice-build kernel: --" << required << " is required\n" << kUsage;
       return elfdiff::exit_status(Outcome::error);
     }
   }
   kernel_tree::SessionRequest request;
-  request.tree.source = parsed->options["--source"];
-  request.tree.config = parsed->options["--config"];
-  request.tree.cache = parsed->has("--cache") ? parsed->options["--cache"] : default_cache();
-  request.patch = parsed->options["--patch"];
-  request.baseline = parsed->get("--baseline-patch");
-  request.output = parsed->options["--output"];
-  if (parsed->has("--jobs")) {
-    const std::string& jobs = parsed->options["--jobs"];
+  request.tree.source = *parsed->value("source");
+  request.tree.config = *parsed->value("config");
+  request.tree.cache = parsed->value("cache").value_or(default_cache());
+  request.patch = *parsed->value("patch");
+  request.baseline = parsed->value("baseline-patch").value_or("");
+  request.output = *parsed->value("output");
+  if (parsed->has("jobs")) {
+    const std::string jobs = *parsed->value("jobs");
     if (jobs.empty() || jobs.size() > 3 ||
         jobs.find_first_not_of("0123456789") != std::string::npos || std::stoi(jobs) == 0) {
       err << "hotsplice-build kernel: --jobs needs a number from 1 to 999\n";
@@ -109,8 +108,8 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
       !status) {
     return fail(status.error(), err);
   }
-  const int status = print_reports(*reports, parsed->has("--json"), out);
-  if (status != elfdiff::exit_status(Outcome::changes) || !parsed->has("--name")) return status;
+  const int status = print_reports(*reports, parsed->has("json"), out);
+  if (status != elfdiff::exit_status(Outcome::changes) || !parsed->has("name")) return status;
   return build_module_for_session(*parsed, *reports, request.output.string(), out, err);
 }
 

@@ -23,28 +23,29 @@ std::vector<std::string> split_commas(const std::string& text) {
   return parts;
 }
 
-int build_and_bundle(const ParsedArguments& parsed, std::vector<patchobj::ObjectBuilds> objects,
+int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds> objects,
                      const fs::path& output, std::ostream& out, std::ostream& err) {
-  for (const char* required : {"--name", "--release"}) {
+  for (const char* required : {"name", "release"}) {
     if (!parsed.has(required)) {
-      err << "hotsplice-build: " << required << " is required to build a module\n";
+      err << "hotsplice-build: --" << required << " is required to build a module\n";
       return kError;
     }
   }
-  const std::string release = parsed.get("--release");
+  const std::string release = parsed.value("release").value_or("");
   patchobj::PatchModuleRequest request;
-  request.module_name = parsed.get("--name");
-  request.kernel_build = parsed.has("--kernel-build")
-                             ? fs::path(parsed.get("--kernel-build"))
+  request.module_name = parsed.value("name").value_or("");
+  request.kernel_build = parsed.has("kernel-build")
+                             ? fs::path(parsed.value("kernel-build").value_or(""))
                              : fs::path("/lib/modules/" + release + "/build");
   request.module_tree = "/lib/modules/" + release;
   request.objects = std::move(objects);
-  request.kallsyms = parsed.get("--kallsyms");
-  request.hooks = parsed.get("--hooks");
+  request.kallsyms = parsed.value("kallsyms").value_or("");
+  request.hooks = parsed.value("hooks").value_or("");
   request.work_dir = fs::absolute(output / "module");
   // The target module's own symbol table gives its symbol positions.
-  if (parsed.has("--target-module") && request.objects.size() == 1) {
-    request.module_files[request.objects.front().binary] = parsed.get("--target-module");
+  if (parsed.has("target-module") && request.objects.size() == 1) {
+    request.module_files[request.objects.front().binary] =
+        parsed.value("target-module").value_or("");
   }
   const auto started = std::chrono::steady_clock::now();
   auto module = patchobj::build_patch_module(request);
@@ -63,10 +64,10 @@ int build_and_bundle(const ParsedArguments& parsed, std::vector<patchobj::Object
           << "\n";
     }
   }
-  if (!parsed.has("--bundle")) return 0;
-  for (const char* required : {"--key", "--id"}) {
+  if (!parsed.has("bundle")) return 0;
+  for (const char* required : {"key", "id"}) {
     if (!parsed.has(required)) {
-      err << "hotsplice-build: --bundle needs " << required << "\n";
+      err << "hotsplice-build: --bundle needs --" << required << "\n";
       return kError;
     }
   }
@@ -74,13 +75,16 @@ int build_and_bundle(const ParsedArguments& parsed, std::vector<patchobj::Object
   bundle.module = module->module;
   bundle.module_name = request.module_name;
   bundle.objects = module->objects;
-  bundle.target_image = parsed.has("--target-image") ? fs::path(parsed.get("--target-image"))
-                                                     : fs::path("/boot/vmlinuz-" + release);
-  bundle.key = parsed.get("--key");
-  bundle.id = parsed.get("--id");
-  bundle.description = parsed.get("--description");
-  bundle.cves = split_commas(parsed.get("--cve"));
-  bundle.output = parsed.get("--bundle");
+  bundle.target_image = parsed.has("target-image")
+                            ? fs::path(parsed.value("target-image").value_or(""))
+                            : fs::path("/boot/vmlinuz-" + release);
+  bundle.key = parsed.value("key").value_or("");
+  bundle.id = parsed.value("id").value_or("");
+  bundle.description = parsed.value("description").value_or("");
+  for (const auto& cves : parsed.values("cve")) {
+    for (auto& cve : split_commas(cves)) bundle.cves.push_back(std::move(cve));
+  }
+  bundle.output = parsed.value("bundle").value_or("");
   if (auto status = write_patch_bundle(bundle); !status) {
     err << "hotsplice-build: bundle: " << status.error().message() << " [" << status.error().code()
         << "]\n";
@@ -92,25 +96,39 @@ int build_and_bundle(const ParsedArguments& parsed, std::vector<patchobj::Object
 
 }  // namespace
 
-int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  std::vector<std::string> valued = kModuleOptions;
-  for (const char* option : {"--before", "--after", "--binary", "--target-module", "--output"}) {
-    valued.push_back(option);
+std::optional<Arguments> parse_arguments(const std::vector<std::string>& arguments,
+                                         std::vector<OptionSpec> specs, std::size_t max_positionals,
+                                         std::ostream& err) {
+  // arguments[0] is the subcommand.
+  std::vector<std::string> rest(arguments.begin() + (arguments.empty() ? 0 : 1), arguments.end());
+  auto parsed = Arguments::parse(rest, specs, max_positionals);
+  if (!parsed) {
+    err << "hotsplice-build: " << parsed.error().message() << " (see --help)\n";
+    return std::nullopt;
   }
-  auto parsed = parse(arguments, {}, valued, err);
+  return std::move(*parsed);
+}
+
+int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  std::vector<OptionSpec> specs = kModuleOptions;
+  for (const char* option : {"before", "after", "binary", "target-module", "output"}) {
+    specs.push_back({option});
+  }
+  auto parsed = parse_arguments(arguments, specs, 0, err);
   if (!parsed) return kError;
-  for (const char* required : {"--before", "--after", "--binary", "--output"}) {
+  for (const char* required : {"before", "after", "binary", "output"}) {
     if (!parsed->has(required)) {
-      err << "hotsplice-build patch: " << required << " is required\n";
+      err << "hotsplice-build patch: --" << required << " is required\n";
       return kError;
     }
   }
-  patchobj::ObjectBuilds builds{parsed->get("--before"), parsed->get("--after"),
-                                parsed->get("--binary")};
-  return build_and_bundle(*parsed, {builds}, parsed->get("--output"), out, err);
+  patchobj::ObjectBuilds builds{parsed->value("before").value_or(""),
+                                parsed->value("after").value_or(""),
+                                parsed->value("binary").value_or("")};
+  return build_and_bundle(*parsed, {builds}, parsed->value("output").value_or(""), out, err);
 }
 
-int build_module_for_session(const ParsedArguments& parsed,
+int build_module_for_session(const Arguments& parsed,
                              const std::vector<elfdiff::ObjectReport>& reports,
                              const std::string& output, std::ostream& out, std::ostream& err) {
   std::vector<patchobj::ObjectBuilds> objects;
