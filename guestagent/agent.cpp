@@ -49,13 +49,20 @@ void request_sigio(int fd) {
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK);
 }
 
-// A virtio port whose host side is closed reports POLLHUP, and POLLIN too (a read returns end
-// of file at once), so only the hang-up says anything. Bytes a departed host left unread
-// are dropped with it: the next host starts with a sync anyway.
-bool host_side_open(int fd) {
+enum class HostSide { open, absent, port_gone };
+
+// A virtio port whose host side is closed reports POLLHUP with POLLIN (a read returns end of
+// file at once); an unplugged port reports POLLHUP alone (virtio_console's port_fops_poll).
+// Bytes a departed host left unread are dropped with it: the next host starts with a sync.
+HostSide host_side(int fd) {
   pollfd descriptor{fd, POLLIN, 0};
-  if (::poll(&descriptor, 1, 0) < 0) return false;
-  return !(descriptor.revents & (POLLHUP | POLLERR));
+  if (::poll(&descriptor, 1, 0) < 0) return HostSide::port_gone;
+  short revents = descriptor.revents;
+  if (!(revents & (POLLHUP | POLLERR | POLLNVAL))) return HostSide::open;
+  if ((revents & POLLHUP) && (revents & POLLIN) && !(revents & (POLLERR | POLLNVAL))) {
+    return HostSide::absent;
+  }
+  return HostSide::port_gone;
 }
 
 std::optional<std::filesystem::path> locate_port(const Options& options) {
@@ -87,7 +94,13 @@ int run_agent(const Options& options, Session& session, Signals& signals) {
     milliseconds retry = kFirstHostRetry;
     bool reopen = false;
     while (!reopen && !signals.stop_requested()) {
-      if (!host_side_open(port.fd())) {
+      HostSide host = host_side(port.fd());
+      if (host == HostSide::port_gone && !socket) {
+        log_info("port " + device->string() + " went away");
+        signals.wait(kFirstHostRetry);  // never a tight open/close loop, whatever the port does
+        break;                          // look it up again: it may come back under another name
+      }
+      if (host != HostSide::open) {
         if (socket) return 0;  // a socket's peer does not come back
         signals.wait(retry);
         retry = std::min(retry * 2, kMaxHostRetry);

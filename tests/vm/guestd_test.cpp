@@ -316,12 +316,28 @@ TEST_CASE("guestd: a port hot-plugged after the agent started is found and serve
   qmp(monitor, R"({"execute":"chardev-add","arguments":{"id":"hp","backend":{"type":"socket",)"
                R"("data":{"addr":{"type":"unix","data":{"path":")" +
                    port_socket.string() + R"("}},"server":true,"wait":false}}}})");
-  qmp(monitor, R"({"execute":"device_add","arguments":{"driver":"virtserialport",)"
-               R"("bus":"serial0.0","chardev":"hp","name":"org.hotsplice.hotplug.0","id":"hp0"}})");
+
+  const std::string add_port =
+      R"({"execute":"device_add","arguments":{"driver":"virtserialport",)"
+      R"("bus":"serial0.0","chardev":"hp","name":"org.hotsplice.hotplug.0","id":"hp0"}})";
+  qmp(monitor, add_port);
 
   AgentClient agent = require_ok(AgentClient::connect(port_socket));
   Hello hello = require_ok(agent.hello());
   CHECK(hello.kernel == kit.newest().identity);
+
+  // Unplugged while open, plugged in again: the agent lets the dead port go and finds the
+  // new one.
+  agent.disconnect();
+  qmp(monitor, R"({"execute":"device_del","arguments":{"id":"hp0"}})");
+  auto gone = require_ok(shell.run(
+      "i=0; until grep -q 'went away' /tmp/hp.log; do i=$((i+1)); [ $i -gt 100 ] && exit 1; "
+      "usleep 50000; done"));
+  INFO(guest_output(shell, "cat /tmp/hp.log; ls -l /sys/class/virtio-ports/ /dev/vport*"));
+  REQUIRE(gone.exit_code == 0);
+  qmp(monitor, add_port);
+  agent = require_ok(AgentClient::connect(port_socket));
+  CHECK(require_ok(agent.hello()).kernel == kit.newest().identity);
   INFO(guest_output(shell, "cat /tmp/hp.log"));
-  CHECK(guest_output(shell, "grep -c 'port .* open' /tmp/hp.log") == "1\n");
+  CHECK(guest_output(shell, "grep -c 'port .* open' /tmp/hp.log") == "2\n");
 }
