@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/base/arguments.h"
+
 namespace hotsplice::guestd {
 namespace {
 
@@ -32,49 +34,40 @@ virtio-serial port, verifies them and applies them to the running kernel.
 }
 
 Expected<Options> parse_options(const std::vector<std::string>& arguments) {
-  Options options;
-  for (std::size_t i = 0; i < arguments.size(); ++i) {
-    const std::string& argument = arguments[i];
-    auto value = [&]() -> Expected<std::string> {
-      if (i + 1 >= arguments.size()) return usage_error(argument + " needs a value");
-      return arguments[++i];
-    };
-    if (argument == "--help") {
-      options.help = true;
-    } else if (argument == "--version") {
-      options.version = true;
-    } else if (argument == "--once") {
-      options.once = true;
-    } else if (argument == "--apply-stored") {
-      options.apply_stored = true;
-    } else if (argument == "--port" || argument == "--port-path" || argument == "--state-dir" ||
-               argument == "--keys-dir" || argument == "--root" || argument == "--log-level" ||
-               argument == "--transition-timeout") {
-      auto text = value();
-      if (!text) return text.error();
-      if (text->empty()) return usage_error(argument + " needs a non-empty value");
-      if (argument == "--port") options.port_name = *text;
-      if (argument == "--port-path") options.port_path = *text;
-      if (argument == "--state-dir") options.state_dir = *text;
-      if (argument == "--keys-dir") options.keys_dir = *text;
-      if (argument == "--root") options.root = *text;
-      if (argument == "--log-level") {
-        auto level = parse_log_level(*text);
-        if (!level) return usage_error("unknown log level " + *text);
-        options.log_level = *level;
-      }
-      if (argument == "--transition-timeout") {
-        unsigned seconds = 0;
-        auto [end, failed] = std::from_chars(text->data(), text->data() + text->size(), seconds);
-        if (failed != std::errc() || end != text->data() + text->size() || seconds == 0 ||
-            seconds > 3600) {
-          return usage_error("--transition-timeout takes 1 to 3600 seconds");
-        }
-        options.transition_timeout = std::chrono::seconds(seconds);
-      }
-    } else {
-      return usage_error("unknown argument " + argument);
+  static const std::vector<OptionSpec> kSpecs = {
+      {"help", false}, {"version", false}, {"once", false},       {"apply-stored", false},
+      {"port"},        {"port-path"},      {"state-dir"},         {"keys-dir"},
+      {"root"},        {"log-level"},      {"transition-timeout"}};
+  auto parsed = Arguments::parse(arguments, kSpecs, 0);
+  if (!parsed) return usage_error(parsed.error().message());
+  for (const auto& spec : kSpecs) {
+    if (spec.takes_value && parsed->value(spec.name) == "") {
+      return usage_error("--" + spec.name + " needs a non-empty value");
     }
+  }
+  Options options;
+  options.help = parsed->has("help");
+  options.version = parsed->has("version");
+  options.once = parsed->has("once");
+  options.apply_stored = parsed->has("apply-stored");
+  options.port_name = parsed->value("port").value_or(options.port_name);
+  if (auto path = parsed->value("port-path")) options.port_path = *path;
+  options.state_dir = parsed->value("state-dir").value_or(options.state_dir);
+  options.keys_dir = parsed->value("keys-dir").value_or(options.keys_dir);
+  options.root = parsed->value("root").value_or(options.root);
+  if (auto text = parsed->value("log-level")) {
+    auto level = parse_log_level(*text);
+    if (!level) return usage_error("unknown log level " + *text);
+    options.log_level = *level;
+  }
+  if (auto text = parsed->value("transition-timeout")) {
+    unsigned seconds = 0;
+    auto [end, failed] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+    if (failed != std::errc() || end != text->data() + text->size() || seconds == 0 ||
+        seconds > 3600) {
+      return usage_error("--transition-timeout takes 1 to 3600 seconds");
+    }
+    options.transition_timeout = std::chrono::seconds(seconds);
   }
   if (options.port_name.find('/') != std::string::npos) {
     return usage_error("--port takes a port name, not a path (use --port-path)");
