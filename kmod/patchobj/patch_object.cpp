@@ -14,6 +14,17 @@
 namespace hotsplice::patchobj {
 namespace {
 
+// An output section with the input section's name and attributes and no content yet.
+OutputSection empty_copy_of(const elfdiff::Section& section) {
+  OutputSection copy;
+  copy.name = section.name;
+  copy.type = section.type;
+  copy.flags = section.flags;
+  copy.alignment = section.alignment;
+  copy.entry_size = section.entry_size;
+  return copy;
+}
+
 using elfdiff::ElfObject;
 using elfdiff::ObjectIndex;
 using elfdiff::Relocation;
@@ -123,12 +134,7 @@ class ObjectPatchBuilder {
   std::size_t include_section(std::size_t index) {
     if (auto found = copied_.find(index); found != copied_.end()) return found->second;
     const Section& section = after_object_.sections[index];
-    OutputSection copy;
-    copy.name = section.name;
-    copy.type = section.type;
-    copy.flags = section.flags;
-    copy.alignment = section.alignment;
-    copy.entry_size = section.entry_size;
+    OutputSection copy = empty_copy_of(section);
     copy.size = section.size;
     copy.bytes = section.bytes;
     const std::size_t output_index = output_.add_section(std::move(copy));
@@ -254,12 +260,7 @@ class ObjectPatchBuilder {
     for (const Section& table : after_object_.sections) {
       auto layout = entry_table(table.name);
       if (!layout || table.bytes.empty()) continue;
-      OutputSection selected;
-      selected.name = table.name;
-      selected.type = table.type;
-      selected.flags = table.flags;
-      selected.alignment = table.alignment;
-      selected.entry_size = table.entry_size;
+      OutputSection selected = empty_copy_of(table);
       std::vector<OutputRelocation> relocations;
       std::vector<std::size_t> kept;
       const std::size_t count = table.bytes.size() / layout->entry_size;
