@@ -23,49 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kKernelCache = "/var/tmp/hotsplice-kernel-cache";
-
-std::string kernel_cache() {
-  const char* configured = std::getenv("HOTSPLICE_KERNEL_CACHE");
-  return configured && *configured ? configured : kKernelCache;
-}
-
-// Runs `hotsplice-build kernel` for the diff and returns the built module.
-fs::path build_kernel_patch(const std::string& diff, const std::string& name,
-                            const std::string& release, const fs::path& kallsyms,
-                            const fs::path& output, const std::string& baseline = "") {
-  std::vector<std::string> arguments{"kernel",
-                                     "--source",
-                                     "/usr/src/linux-source-6.1.tar.xz",
-                                     "--config",
-                                     "/boot/config-" + release,
-                                     "--patch",
-                                     test_patch(diff).string(),
-                                     "--output",
-                                     output.string(),
-                                     "--cache",
-                                     kernel_cache(),
-                                     "--jobs",
-                                     "2",
-                                     "--name",
-                                     name,
-                                     "--release",
-                                     release,
-                                     "--kallsyms",
-                                     kallsyms.string()};
-  if (!baseline.empty()) {
-    arguments.push_back("--baseline-patch");
-    arguments.push_back(test_patch(baseline).string());
-  }
-  const auto started = std::chrono::steady_clock::now();
-  run_hotsplice_build(arguments);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << "hotsplice-build kernel " << diff << " -> " << name << ": " << seconds
-            << " s wall\n";
-  return output / "module" / (name + ".ko");
-}
-
 GuestImageSpec spec_with_null_blk(const std::string& release) {
   GuestImageSpec spec(release);
   spec.modules.push_back("null_blk");
@@ -136,9 +93,9 @@ TEST_CASE("the run-pre check refuses a patch built from other code, accepts iden
   const std::string cmdline = require_ok(shell.check_output("cat /proc/cmdline"));
 
   // Built against a source whose cmdline_proc_show differs from the running one.
-  const fs::path mismatched =
-      build_kernel_patch("cmdline-on-altered.diff", "hotsplice_mismatch", newer, kallsyms,
-                         dir / "mismatch", "cmdline-altered-baseline.diff");
+  const fs::path mismatched = build_kernel_patch(
+      "cmdline-on-altered.diff", "hotsplice_mismatch", newer, kallsyms, dir / "mismatch",
+      {"--baseline-patch", test_patch("cmdline-altered-baseline.diff").string()});
   require_ok(
       shell.write_file("/tmp/mismatch.ko", require_ok(hotsplice::read_file(mismatched, 16 << 20))));
   const auto refused = require_ok(shell.run("insmod /tmp/mismatch.ko"));

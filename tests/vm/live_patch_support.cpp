@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
 #include "core/base/file_io.h"
 #include "core/kernel/kernel_image.h"
 #include "tests/support/run_process.h"
@@ -18,6 +22,48 @@ std::string run_hotsplice_build(const std::vector<std::string>& arguments) {
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   return result.output;
+}
+
+namespace {
+
+std::string kernel_cache() {
+  const char* configured = std::getenv("HOTSPLICE_KERNEL_CACHE");
+  return configured && *configured ? configured : "/var/tmp/hotsplice-kernel-cache";
+}
+
+}  // namespace
+
+fs::path build_kernel_patch(const std::string& diff, const std::string& name,
+                            const std::string& release, const fs::path& kallsyms,
+                            const fs::path& output,
+                            const std::vector<std::string>& extra_arguments) {
+  std::vector<std::string> arguments{"kernel",
+                                     "--source",
+                                     "/usr/src/linux-source-6.1.tar.xz",
+                                     "--config",
+                                     "/boot/config-" + release,
+                                     "--patch",
+                                     test_patch(diff).string(),
+                                     "--output",
+                                     output.string(),
+                                     "--cache",
+                                     kernel_cache(),
+                                     "--jobs",
+                                     "2",
+                                     "--name",
+                                     name,
+                                     "--release",
+                                     release,
+                                     "--kallsyms",
+                                     kallsyms.string()};
+  arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+  const auto started = std::chrono::steady_clock::now();
+  run_hotsplice_build(arguments);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << "hotsplice-build kernel " << diff << " -> " << name << ": " << seconds
+            << " s wall\n";
+  return output / "module" / (name + ".ko");
 }
 
 fs::path kallsyms_of(const std::string& release, GuestShell& shell) {

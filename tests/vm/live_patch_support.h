@@ -14,6 +14,16 @@ namespace hotsplice::vm {
 // Runs hotsplice-build with the arguments; the test fails with its output unless it exits 0.
 std::string run_hotsplice_build(const std::vector<std::string>& arguments);
 
+// Runs `hotsplice-build kernel` for tests/vm/patches/<diff> against Debian's
+// linux-source-6.1 and the release's config (tree cache: $HOTSPLICE_KERNEL_CACHE or
+// /var/tmp/hotsplice-kernel-cache), builds the module `name`, prints the wall time, and
+// returns the module's path. extra_arguments go to hotsplice-build as they are.
+std::filesystem::path build_kernel_patch(const std::string& diff, const std::string& name,
+                                         const std::string& release,
+                                         const std::filesystem::path& kallsyms,
+                                         const std::filesystem::path& output,
+                                         const std::vector<std::string>& extra_arguments = {});
+
 // /proc/kallsyms of the guest's kernel, stored in a cache file named by the build-id of
 // /boot/vmlinuz-<release>. Reads it from the guest the first time.
 std::filesystem::path kallsyms_of(const std::string& release, GuestShell& shell);
