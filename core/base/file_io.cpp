@@ -8,24 +8,10 @@
 #include <cstring>
 #include <random>
 
+#include "core/base/unique_fd.h"
+
 namespace hotsplice {
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 Status write_all(int fd, std::string_view data, const std::filesystem::path& path) {
   while (!data.empty()) {
@@ -58,7 +44,7 @@ Error io_error(std::string_view what, int errnum) {
 }
 
 Expected<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
-  FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return io_error("open " + path.string(), errno);
   std::string content;
   char buffer[65536];
@@ -82,7 +68,7 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
                              mode_t mode) {
   std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
   std::filesystem::path temporary = directory / temporary_name_for(path);
-  FdCloser fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0) return io_error("create " + temporary.string(), errno);
 
   auto fail = [&](Error error) {
@@ -97,7 +83,7 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
     return fail(io_error("rename " + temporary.string() + " to " + path.string(), errno));
   }
   // The rename is only durable once the directory entry itself reaches the disk.
-  FdCloser dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
     return io_error("fsync directory " + directory.string(), errno);
   }

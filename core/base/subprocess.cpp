@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "core/base/file_io.h"
+#include "core/base/unique_fd.h"
 
 extern char** environ;
 
@@ -64,13 +65,12 @@ std::string command_text(const std::vector<std::string>& argv) {
 
 std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes) {
   // Seek rather than read it all: console logs and build logs can be large.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  off_t size = ::lseek(fd, 0, SEEK_END);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return {};
+  off_t size = ::lseek(fd.get(), 0, SEEK_END);
   off_t start = size > static_cast<off_t>(max_bytes) ? size - static_cast<off_t>(max_bytes) : 0;
   std::string text(size > start ? static_cast<std::size_t>(size - start) : 0, '\0');
-  ssize_t got = text.empty() ? 0 : ::pread(fd, text.data(), text.size(), start);
-  ::close(fd);
+  ssize_t got = text.empty() ? 0 : ::pread(fd.get(), text.data(), text.size(), start);
   text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   return text;
 }

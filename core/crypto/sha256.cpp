@@ -9,6 +9,7 @@
 
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
+#include "core/base/unique_fd.h"
 
 namespace hotsplice {
 
@@ -51,22 +52,17 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 Expected<Sha256Digest> sha256_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("open " + path.string(), errno);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return io_error("open " + path.string(), errno);
   Sha256 hasher;
   char buffer[65536];
   for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      int saved = errno;
-      ::close(fd);
-      return io_error("read " + path.string(), saved);
-    }
+    if (got < 0) return io_error("read " + path.string(), errno);
     if (got == 0) break;
     hasher.update(std::string_view(buffer, static_cast<std::size_t>(got)));
   }
-  ::close(fd);
   return hasher.finish();
 }
 

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "core/base/file_io.h"
-#include "core/kernel/unique_fd.h"
+#include "core/base/unique_fd.h"
 
 namespace hotsplice {
 namespace {

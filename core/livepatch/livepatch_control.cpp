@@ -10,7 +10,7 @@
 #include "core/kernel/directory_listing.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
-#include "core/kernel/unique_fd.h"
+#include "core/base/unique_fd.h"
 #include "core/livepatch/module_syscall_errors.h"
 
 namespace hotsplice {

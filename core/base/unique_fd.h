@@ -24,6 +24,8 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  // Hands the descriptor over (e.g. to close it while checking close's own result).
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   void reset() {
