@@ -97,6 +97,15 @@ Expected<std::string> JsonObject::string(std::string_view key, std::size_t max_l
   return text;
 }
 
+Expected<std::string> JsonObject::string_of_form(std::string_view key, std::size_t max_length,
+                                                 bool (*rule)(std::string_view),
+                                                 std::string_view expected_form) const {
+  auto text = string(key, max_length);
+  if (!text) return text.error();
+  if (!rule(*text)) return invalid(key, "expected " + std::string(expected_form));
+  return text;
+}
+
 Expected<std::uint64_t> JsonObject::unsigned_integer(std::string_view key,
                                                      std::uint64_t max_value) const {
   auto value = field(key);

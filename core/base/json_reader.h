@@ -32,6 +32,10 @@ class JsonObject {
   // Each getter fails with "missing_field" when the key is absent and "invalid_field"
   // when its value has the wrong type or breaks the stated bound.
   Expected<std::string> string(std::string_view key, std::size_t max_length) const;
+  // A string that must also satisfy rule; "invalid_field: expected <expected_form>" if not.
+  Expected<std::string> string_of_form(std::string_view key, std::size_t max_length,
+                                       bool (*rule)(std::string_view),
+                                       std::string_view expected_form) const;
   Expected<std::uint64_t> unsigned_integer(std::string_view key,
                                            std::uint64_t max_value = UINT64_MAX) const;
   Expected<bool> boolean(std::string_view key) const;

@@ -12,23 +12,13 @@ constexpr std::size_t kMaxCves = 256;
 constexpr std::size_t kMaxObjects = 256;
 constexpr std::size_t kMaxFunctionsPerObject = 4096;
 
-// A string field that must also satisfy a naming rule; rule_text says what was expected.
-Expected<std::string> checked_string(const JsonObject& object, std::string_view key,
-                                     std::size_t max_length, bool (*rule)(std::string_view),
-                                     std::string_view rule_text) {
-  auto value = object.string(key, max_length);
-  if (!value) return value.error();
-  if (!rule(*value)) return object.invalid(key, "expected " + std::string(rule_text));
-  return value;
-}
-
 Expected<ReplacedObject> parse_replaced_object(const Json& item, const std::string& path) {
   auto object = JsonObject::from(item, path);
   if (!object) return object.error();
   if (Status known = object->only_fields({"object", "functions"}); !known) return known.error();
   ReplacedObject replaced;
-  auto name = checked_string(*object, "object", kMaxModuleNameLength, is_valid_object_name,
-                             "\"vmlinux\" or a module name ([A-Za-z0-9_]{1,55})");
+  auto name = object->string_of_form("object", kMaxModuleNameLength, is_valid_object_name,
+                                     "\"vmlinux\" or a module name ([A-Za-z0-9_]{1,55})");
   if (!name) return name.error();
   replaced.object = std::move(*name);
   auto functions = object->string_array("functions", kMaxFunctionsPerObject, kMaxSymbolNameLength);
@@ -118,7 +108,7 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   }
   manifest.id = std::move(*id);
   auto description =
-      checked_string(root, "description", kMaxDescriptionLength, is_display_text, "printable text");
+      root.string_of_form("description", kMaxDescriptionLength, is_display_text, "printable text");
   if (!description) return description.error();
   manifest.description = std::move(*description);
   auto cves = root.string_array("cves", kMaxCves, 16);
@@ -137,8 +127,8 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   auto module = parse_module(root);
   if (!module) return module.error();
   manifest.module = std::move(*module);
-  auto created = checked_string(root, "created", 20, is_valid_utc_timestamp,
-                                "a UTC time as YYYY-MM-DDTHH:MM:SSZ");
+  auto created = root.string_of_form("created", 20, is_valid_utc_timestamp,
+                                     "a UTC time as YYYY-MM-DDTHH:MM:SSZ");
   if (!created) return created.error();
   manifest.created = std::move(*created);
   return Status::ok();

@@ -11,16 +11,6 @@ bool is_lower_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-// Reads a bounded string and checks it with rule, describing the expected form on failure.
-Expected<std::string> read_checked(const JsonObject& object, std::string_view key,
-                                   std::size_t max_length, bool (*rule)(std::string_view),
-                                   std::string_view expected_form) {
-  auto text = object.string(key, max_length);
-  if (!text) return text.error();
-  if (!rule(*text)) return object.invalid(key, "expected " + std::string(expected_form));
-  return text;
-}
-
 }  // namespace
 
 bool is_valid_code(std::string_view code) {
@@ -98,30 +88,31 @@ Expected<std::uint32_t> read_u32(const JsonObject& object, std::string_view key)
 }
 
 Expected<std::string> read_id(const JsonObject& object, std::string_view key) {
-  return read_checked(object, key, kMaxIdLength, is_valid_id,
-                      "an id of 1-64 characters from [A-Za-z0-9._-], not starting with '.'");
+  return object.string_of_form(
+      key, kMaxIdLength, is_valid_id,
+      "an id of 1-64 characters from [A-Za-z0-9._-], not starting with '.'");
 }
 
 Expected<std::string> read_sha256(const JsonObject& object, std::string_view key) {
-  return read_checked(
-      object, key, kSha256HexLength,
+  return object.string_of_form(
+      key, kSha256HexLength,
       [](std::string_view text) { return is_lower_hex(text, kSha256HexLength); },
       "a SHA-256 digest as 64 lower-case hex digits");
 }
 
 Expected<std::string> read_code(const JsonObject& object, std::string_view key) {
-  return read_checked(object, key, kMaxTokenLength, is_valid_code,
-                      "a snake_case code of at most 64 characters");
+  return object.string_of_form(key, kMaxTokenLength, is_valid_code,
+                               "a snake_case code of at most 64 characters");
 }
 
 Expected<std::string> read_token(const JsonObject& object, std::string_view key) {
-  return read_checked(object, key, kMaxTokenLength, is_valid_token,
-                      "1-64 characters from [a-z0-9._-]");
+  return object.string_of_form(key, kMaxTokenLength, is_valid_token,
+                               "1-64 characters from [a-z0-9._-]");
 }
 
 Expected<std::string> read_module_name(const JsonObject& object, std::string_view key) {
-  return read_checked(object, key, kMaxModuleNameLength, is_valid_module_name,
-                      "a kernel module name of 1-55 characters from [A-Za-z0-9_-]");
+  return object.string_of_form(key, kMaxModuleNameLength, is_valid_module_name,
+                               "a kernel module name of 1-55 characters from [A-Za-z0-9_-]");
 }
 
 Expected<std::string> read_text(const JsonObject& object, std::string_view key,
