@@ -83,10 +83,13 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
     return fail(io_error("rename " + temporary.string() + " to " + path.string(), errno));
   }
   // The rename is only durable once the directory entry itself reaches the disk.
-  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
-    return io_error("fsync directory " + directory.string(), errno);
-  }
+  return fsync_directory(directory);
+}
+
+Status fsync_directory(const std::filesystem::path& directory) {
+  UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return io_error("open directory " + directory.string(), errno);
+  if (::fsync(fd.get()) != 0) return io_error("fsync directory " + directory.string(), errno);
   return Status::ok();
 }
 

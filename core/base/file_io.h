@@ -28,6 +28,9 @@ Expected<std::string> read_file(const std::filesystem::path& path, std::size_t m
 Status write_file_atomically(const std::filesystem::path& path, std::string_view data,
                              mode_t mode = 0644);
 
+// Makes a rename or creation inside directory durable (fsync of the directory itself).
+Status fsync_directory(const std::filesystem::path& directory);
+
 // Creates a directory and its parents (the last one with mode), failing if the path exists
 // as something else.
 Status ensure_directory(const std::filesystem::path& path, mode_t mode = 0755);

@@ -22,16 +22,6 @@ bool is_sha256_hex(std::string_view text) {
   return is_lower_hex(text, kSha256HexLength);
 }
 
-Status fsync_directory(const std::filesystem::path& directory) {
-  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("open directory " + directory.string(), errno);
-  int result = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (result != 0) return io_error("fsync directory " + directory.string(), saved);
-  return Status::ok();
-}
-
 }  // namespace
 
 Expected<TransferReceiver> TransferReceiver::open(std::filesystem::path staging_dir,
