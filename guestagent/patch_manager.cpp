@@ -195,7 +195,7 @@ Status PatchManager::disable_and_unload(const std::string& module) {
     }
     if (!disabled) return disabled;
   }
-  Status unloaded = control_.unload(module);
+  Status unloaded = control_.unload_released(module, timeouts_.after_signal);
   if (!unloaded && unloaded.error().code() != "module_not_loaded") return unloaded;
   return Status::ok();
 }

@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "core/base/file_io.h"
+#include "core/base/unique_fd.h"
 #include "core/kernel/directory_listing.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
-#include "core/base/unique_fd.h"
 #include "core/livepatch/module_syscall_errors.h"
 
 namespace hotsplice {
@@ -120,6 +120,19 @@ Status LivepatchControl::unload(std::string_view module_name) {
   int errnum = syscalls_.delete_module(std::string(module_name), O_NONBLOCK);
   if (errnum != 0) return unload_error(module_name, errnum);
   return Status::ok();
+}
+
+Status LivepatchControl::unload_released(std::string_view module_name,
+                                         std::chrono::milliseconds settle) {
+  auto deadline = std::chrono::steady_clock::now() + settle;
+  for (;;) {
+    Status unloaded = unload(module_name);
+    if (unloaded || unloaded.error().code() != "module_busy") return unloaded;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return unloaded;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(poll_interval_, deadline - now));
+  }
 }
 
 Expected<bool> LivepatchControl::is_enabled(std::string_view patch_name) const {

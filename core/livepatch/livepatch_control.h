@@ -48,6 +48,12 @@ class LivepatchControl {
   // delete_module(module_name, O_NONBLOCK): never waits for the module's users.
   Status unload(std::string_view module_name);
 
+  // unload() of a livepatch module whose patch was just disabled. The kernel frees a
+  // disabled patch in a work item after the transition ends and only then drops its
+  // reference to the module, so "module_busy" is retried (sleeping between tries) until
+  // settle has passed; any other answer is returned at once.
+  Status unload_released(std::string_view module_name, std::chrono::milliseconds settle);
+
   Expected<bool> is_enabled(std::string_view patch_name) const;
   Expected<LivepatchState> state_of(std::string_view patch_name) const;
   // The tasks whose patch_state is not yet the patch's target (its `enabled` value).

@@ -46,6 +46,22 @@ class FakeModuleSyscallsAnswering final : public hotsplice::ModuleSyscalls {
   int answer_;
 };
 
+// Stands in for the kernel's release of a disabled patch's module a moment after the
+// transition: the first `busy_answers` delete_module calls answer EWOULDBLOCK.
+class FakeModuleReleasedLate final : public hotsplice::ModuleSyscalls {
+ public:
+  explicit FakeModuleReleasedLate(int busy_answers) : busy_answers_(busy_answers) {}
+  int finit_module(int, const std::string&, int) override { return ENOSYS; }
+  int delete_module(const std::string&, int) override {
+    ++calls;
+    return calls <= busy_answers_ ? EWOULDBLOCK : 0;
+  }
+  int calls = 0;
+
+ private:
+  int busy_answers_;
+};
+
 const std::filesystem::path kPatchDir = "sys/kernel/livepatch/livepatch_test";
 
 void write_patch(const TempDir& root, const char* enabled, const char* transition) {
@@ -255,4 +271,20 @@ TEST_CASE("unload never waits: it passes O_NONBLOCK and reports a busy module") 
   auto refused = control.unload("../evil");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code() == "invalid_name");
+}
+
+TEST_CASE("unload_released retries a module the kernel has not released yet") {
+  FakeModuleReleasedLate fake_kernel(2);
+  LivepatchControl control("/", fake_kernel, std::chrono::milliseconds(1));
+  CHECK(control.unload_released("livepatch_x", std::chrono::seconds(5)));
+  CHECK(fake_kernel.calls == 3);
+}
+
+TEST_CASE("unload_released gives up on a module still busy when the settle time is over") {
+  FakeModuleReleasedLate fake_kernel(1000000);
+  LivepatchControl control("/", fake_kernel, std::chrono::milliseconds(1));
+  auto unloaded = control.unload_released("livepatch_x", std::chrono::milliseconds(20));
+  REQUIRE_FALSE(unloaded);
+  CHECK(unloaded.error().code() == "module_busy");
+  CHECK(fake_kernel.calls > 1);
 }
