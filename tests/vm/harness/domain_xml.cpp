@@ -118,7 +118,7 @@ std::string test_domain_xml(const DomainSpec& spec) {
          "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
          "    <serial type='file'><source path='" +
          xml_escape(spec.console_log.string()) + "'/><target port='0'/></serial>\n" +
-         channel(kAgentPortName) + channel(kTestPortName) +
+         (spec.agent_channel ? channel(kAgentPortName) : std::string()) + channel(kTestPortName) +
          "    <controller type='usb' model='none'/>\n"
          "    <memballoon model='none'/>\n"
          "  </devices>\n"

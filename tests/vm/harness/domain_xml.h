@@ -17,6 +17,9 @@ struct DomainSpec {
   std::string kernel_command_line;
   std::filesystem::path console_log;
   unsigned memory_mib = 256;
+  // Without it the guest has only the test port: a guest the host agent cannot reach until
+  // it hot-plugs the channel.
+  bool agent_channel = true;
 };
 
 // A <domain type='qemu'> booting the image directly, with the serial console in a file and

@@ -165,11 +165,12 @@ Status PrivateLibvirt::connect(const Deadline& deadline) {
 }
 
 Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, const GuestImage& image,
-                                                   const std::string& extra_kernel_args) {
+                                                   const GuestOptions& options) {
   DomainSpec spec;
   spec.name = name;
   spec.image = image;
-  spec.kernel_command_line = guest_kernel_command_line(extra_kernel_args, lifetime_);
+  spec.agent_channel = options.agent_channel;
+  spec.kernel_command_line = guest_kernel_command_line(options.extra_kernel_args, lifetime_);
   spec.console_log = work_dir_ / (name + ".console.log");
   virDomainPtr domain = virDomainDefineXML(connection_, test_domain_xml(spec).c_str());
   if (domain == nullptr) return Error("libvirt_error", libvirt_error("defining " + name));
@@ -177,6 +178,11 @@ Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, cons
   if (virDomainCreate(domain) != 0)
     return Error("libvirt_error", libvirt_error("starting " + name));
   return guest;
+}
+
+Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name,
+                                                   const GuestImage& image) {
+  return start_guest(name, image, GuestOptions{});
 }
 
 void PrivateLibvirt::destroy_all_domains() {

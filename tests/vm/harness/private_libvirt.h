@@ -41,10 +41,16 @@ class PrivateLibvirt {
 
   virConnectPtr connection() const { return connection_; }
 
+  struct GuestOptions {
+    std::string extra_kernel_args;
+    bool agent_channel = true;  // false: only the test port (see DomainSpec)
+  };
+
   // Defines and starts a <domain type='qemu'> (see test_domain_xml); does not wait for it
   // to boot: call LibvirtGuest::wait_until_ready, so several guests boot at once.
   Expected<LibvirtGuest> start_guest(const std::string& name, const GuestImage& image,
-                                     const std::string& extra_kernel_args = "");
+                                     const GuestOptions& options);
+  Expected<LibvirtGuest> start_guest(const std::string& name, const GuestImage& image);
 
  private:
   explicit PrivateLibvirt(std::filesystem::path work_dir) : work_dir_(std::move(work_dir)) {}
