@@ -5,7 +5,10 @@
 // Threads. Every callback runs on the libvirt event-loop thread (see libvirt_event_loop.h),
 // one at a time and in order; hostd re-posts them to its own io_context. A callback must not
 // block for long (it holds up libvirt's keepalive) and must not destroy the directory.
-// The public methods may be called from any thread.
+// The public methods may be called from any thread. libvirt writes to its sockets with
+// write(2), so a call made while libvirtd dies raises SIGPIPE in the calling thread: the
+// event-loop thread blocks SIGPIPE; a process calling attach_agent_channel from its own
+// threads must ignore or block SIGPIPE too (hostd does, as every daemon with sockets must).
 //
 // What is reported:
 // - domain_seen(info): on open and after every reconnect (every domain, running or merely

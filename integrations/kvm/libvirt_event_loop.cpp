@@ -1,5 +1,8 @@
 #include "integrations/kvm/libvirt_event_loop.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -82,6 +85,13 @@ void LibvirtEventLoop::run_posted_jobs() {
 }
 
 void LibvirtEventLoop::run() {
+  // libvirt writes to its sockets with write(2): a libvirtd that died makes the next write
+  // raise SIGPIPE, which would end the process. Blocked in this thread (where the
+  // directory's libvirt calls run) it stays pending and harmless, and write fails with EPIPE.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::lock_guard runner(g_runner_mutex);
   while (true) {
     {
