@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -127,11 +128,26 @@ class ObjectPatchBuilder {
   }
 
   void collect_neighbours() {
+    std::vector<const Symbol*> functions, objects;
     for (const Symbol& symbol : before_object_.symbols) {
       if (symbol.defined() && (symbol.type == STT_FUNC || symbol.type == STT_OBJECT)) {
         neighbours_.insert(symbol.name);
+        (symbol.type == STT_FUNC ? functions : objects).push_back(&symbol);
       }
     }
+    // Emission order: with one section per symbol, section indices follow the compiler's
+    // output order, which is the order of the running (not split) build's symbols.
+    for (auto [list, sequence] :
+         {std::pair{&functions, &function_sequence_}, std::pair{&objects, &data_sequence_}}) {
+      std::stable_sort(list->begin(), list->end(), [](const Symbol* a, const Symbol* b) {
+        return a->section != b->section ? a->section < b->section : a->value < b->value;
+      });
+      for (const Symbol* symbol : *list) sequence->push_back(symbol->name);
+    }
+  }
+
+  const std::vector<std::string>& sequence_for(const Symbol& symbol) const {
+    return symbol.type == STT_FUNC ? function_sequence_ : data_sequence_;
   }
 
   std::size_t include_section(std::size_t index) {
@@ -298,7 +314,7 @@ class ObjectPatchBuilder {
         request_.exports->exporter_of(name) == "vmlinux") {
       return plain_undefined(name);
     }
-    auto position = request_.positions->position(name, global, neighbours_);
+    auto position = request_.positions->position(name, global, neighbours_, sequence_for(target));
     if (!position) return position.error();
     return livepatch_symbol(request_.binary, name, *position, target.type);
   }
@@ -405,7 +421,7 @@ class ObjectPatchBuilder {
       ReplacedFunction replaced;
       replaced.old_name = old_symbol.name;
       auto position = request_.positions->position(old_symbol.name, old_symbol.binding != STB_LOCAL,
-                                                   neighbours_);
+                                                   neighbours_, function_sequence_);
       if (!position) return position.error();
       replaced.sympos = *position;
       replaced.new_symbol = "__hotsplice_new_" + std::to_string(ordinal_) + "_" +
@@ -436,6 +452,8 @@ class ObjectPatchBuilder {
   std::set<std::size_t> new_data_;
   std::set<std::size_t> new_functions_;
   std::set<std::string> neighbours_;
+  std::vector<std::string> function_sequence_;  // the before object's, in emission order
+  std::vector<std::string> data_sequence_;
   std::map<std::size_t, std::size_t> copied_;          // after section -> output section
   std::map<std::size_t, std::size_t> section_symbol_;  // after section -> output symbol
   std::map<std::size_t, std::size_t> copied_symbols_;
