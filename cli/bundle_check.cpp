@@ -2,10 +2,11 @@
 // keys; verify answers yes or no, inspect shows everything inside as well.
 #include <cstdlib>
 
-#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
 #include "cli/bundle_report.h"
+#include "core/base/arguments.h"
 #include "core/base/file_io.h"
+#include "core/base/outside_text.h"
 #include "core/bundle/bundle_verifier.h"
 
 namespace hotsplice::cli {
@@ -49,8 +50,9 @@ int run_bundle_verify(CommandContext& context) {
   if (!loaded) return report_error(context, "bundle verify", loaded.error());
   auto verified = verify_bundle_bytes(loaded->bytes, loaded->keys);
   if (!verified) return report_error(context, "bundle verify " + loaded->path, verified.error());
-  context.out << "ok: " << verified->manifest.id << " for " << describe(verified->manifest.target)
-              << ", signed by key " << verified->key_id << "\n";
+  context.out << "ok: " << terminal_text(verified->manifest.id) << " for "
+              << terminal_text(describe(verified->manifest.target)) << ", signed by key "
+              << verified->key_id << "\n";
   return kExitOk;
 }
 
@@ -76,7 +78,7 @@ int run_bundle_inspect(CommandContext& context) {
     inspected.verification_error = verified.error();
   }
   if (arguments.has("json")) {
-    context.out << bundle_to_json(inspected).dump(2) << "\n";
+    context.out << dump_json(bundle_to_json(inspected), 2) << "\n";
   } else {
     print_bundle_text(context.out, inspected);
   }

@@ -2,6 +2,8 @@
 
 #include <iomanip>
 
+#include "core/base/outside_text.h"
+
 namespace hotsplice::cli {
 namespace {
 
@@ -11,8 +13,10 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
   return text;
 }
 
+// Every value shown comes from the bundle (signed or not: a signature says who, not what),
+// so it reaches the terminal with control characters escaped.
 void row(std::ostream& out, const char* label, const std::string& value) {
-  out << std::left << std::setw(15) << label << value << "\n";
+  out << std::left << std::setw(15) << label << terminal_text(value) << "\n";
 }
 
 Json error_to_json(const Error& error) {
@@ -35,12 +39,13 @@ void print_bundle_text(std::ostream& out, const InspectedBundle& bundle) {
   }
   const Manifest& manifest = *bundle.manifest;
   row(out, "Bundle", manifest.id);
-  std::string description = manifest.description.empty() ? "(none)" : manifest.description;
+  std::string description =
+      manifest.description.empty() ? "(none)" : terminal_text(manifest.description, true);
   for (std::size_t at = description.find('\n'); at != std::string::npos;
        at = description.find('\n', at + 16)) {
     description.replace(at, 1, "\n" + std::string(15, ' '));
   }
-  row(out, "Description", description);
+  out << std::left << std::setw(15) << "Description" << description << "\n";
   row(out, "CVEs", manifest.cves.empty() ? "(none)" : joined(manifest.cves, ", "));
   row(out, "Target kernel", manifest.target.release);
   row(out, "  version", manifest.target.version);

@@ -1,6 +1,7 @@
 #include "cli/kernel_commands.h"
 
 #include "core/base/arguments.h"
+#include "core/base/outside_text.h"
 #include "core/kernel/kernel_identity_reader.h"
 #include "core/kernel/kernel_image.h"
 #include "core/livepatch/livepatch_state_json.h"
@@ -9,9 +10,10 @@ namespace hotsplice::cli {
 namespace {
 
 void print_identity(std::ostream& out, const KernelIdentity& identity) {
-  out << "Kernel         " << identity.release << "\n"
-      << "  version      " << identity.version << "\n"
-      << "  build-id     " << identity.build_id << "\n";
+  // Read from an image or /proc: text from outside, escaped before it reaches a terminal.
+  out << "Kernel         " << terminal_text(identity.release) << "\n"
+      << "  version      " << terminal_text(identity.version) << "\n"
+      << "  build-id     " << terminal_text(identity.build_id) << "\n";
 }
 
 std::string patch_line(const LivepatchState& patch) {
@@ -41,14 +43,15 @@ int run_kernel_status(CommandContext& context) {
   if (arguments->has("json")) {
     Json list = Json::array();
     for (const auto& patch : *patches) list.push_back(to_json(patch));
-    context.out << Json{{"kernel", to_json(*identity)}, {"livepatches", list}}.dump(2) << "\n";
+    context.out << dump_json(Json{{"kernel", to_json(*identity)}, {"livepatches", list}}, 2)
+                << "\n";
     return kExitOk;
   }
   print_identity(context.out, *identity);
   if (patches->empty()) context.out << "Live patches   none\n";
   const char* label = "Live patches   ";
   for (const auto& patch : *patches) {
-    context.out << label << patch_line(patch) << "\n";
+    context.out << label << terminal_text(patch_line(patch)) << "\n";
     label = "               ";
   }
   return kExitOk;
@@ -65,7 +68,7 @@ int run_kernel_identify(CommandContext& context) {
   auto identity = read_kernel_image_identity_file(arguments->positionals()[0]);
   if (!identity) return report_error(context, "kernel identify", identity.error());
   if (arguments->has("json")) {
-    context.out << to_json(*identity).dump(2) << "\n";
+    context.out << dump_json(to_json(*identity), 2) << "\n";
   } else {
     print_identity(context.out, *identity);
   }

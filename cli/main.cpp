@@ -5,6 +5,7 @@
 
 #include "cli/bundle_commands.h"
 #include "cli/kernel_commands.h"
+#include "core/base/outside_text.h"
 #include "core/base/version.h"
 
 namespace {
@@ -64,8 +65,8 @@ int main(int argc, char** argv) {
       return command.run(context);
     }
   }
-  std::cerr << "hotsplice: unknown command \"" << words[0]
-            << (words.size() > 1 ? " " + words[1] : "") << "\"\n\n";
+  const std::string typed = words[0] + (words.size() > 1 ? " " + words[1] : "");
+  std::cerr << "hotsplice: unknown command \"" << hotsplice::terminal_text(typed) << "\"\n\n";
   print_usage(std::cerr);
   return hotsplice::cli::kExitUsage;
 }

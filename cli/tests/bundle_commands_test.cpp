@@ -8,6 +8,7 @@
 #include "cli/tests/command_runner.h"
 #include "core/base/file_io.h"
 #include "core/base/json_reader.h"
+#include "core/base/outside_text.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -209,4 +210,70 @@ TEST_CASE("sign --target-image takes the target identity from the kernel image")
   REQUIRE(json);
   CHECK((*json)["manifest"]["target"]["release"] == "6.1.0-56-amd64");
   CHECK((*json)["manifest"]["target"]["build_id"].get<std::string>().size() == 40);
+}
+
+TEST_CASE("inspect of a bundle whose manifest is not UTF-8 names the manifest") {
+  // Used to abort with an uncaught nlohmann type_error 316 (exit 134).
+  TempDir dir;
+  make_key(dir);
+  const std::string bundle =
+      (std::filesystem::path(HOTSPLICE_HOSTILE_FIXTURES) / "manifest-one-latin1-byte.hsb").string();
+  auto as_json =
+      run(cli::run_bundle_inspect, {"--keys", (dir / "keys").string(), "--json", bundle});
+  CHECK(as_json.exit_code == cli::kExitFailure);
+  auto json = hotsplice::parse_json(as_json.out, "inspect output");
+  REQUIRE(json);
+  CHECK((*json)["verified"] == false);
+  CHECK((*json)["manifest_error"]["code"] == "invalid_json");
+  CHECK_THAT((*json)["manifest_error"]["message"].get<std::string>(),
+             Catch::StartsWith("manifest: ") && Catch::Contains("\\xe9"));
+  auto as_text = run(cli::run_bundle_inspect, {"--keys", (dir / "keys").string(), bundle});
+  CHECK(as_text.exit_code == cli::kExitFailure);
+  CHECK_THAT(as_text.out, Catch::Contains("Manifest       unreadable: manifest: "));
+  CHECK(hotsplice::is_valid_utf8(as_text.out));
+}
+
+TEST_CASE("sign refuses option text that is not UTF-8, naming the field") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_6", kRelease, true);
+  auto description = sign_arguments(dir, module);
+  description[11] = "caf\xe9";  // the value of --description
+  auto refused = run(cli::run_bundle_sign, description);
+  CHECK(refused.exit_code == cli::kExitFailure);
+  CHECK_THAT(refused.err, Catch::Contains("manifest.description: not valid UTF-8 text"));
+  auto replaces = sign_arguments(dir, module);
+  replaces[7] = "vmlinux:f\xff";  // the value of --replaces
+  refused = run(cli::run_bundle_sign, replaces);
+  CHECK(refused.exit_code == cli::kExitFailure);
+  CHECK_THAT(refused.err, Catch::Contains("manifest.replaces[0].functions[0]: not valid UTF-8"));
+  CHECK_FALSE(std::filesystem::exists(dir / "patch.hsb"));
+
+  // The hostile image says it is 6.1.0-99-amd64: a module built for that release.
+  auto image = sign_arguments(dir, compile_module(dir, "hotsplice_test_8", "6.1.0-99-amd64", true));
+  image.resize(image.size() - 8);  // drop the --target-* options and --output
+  const std::string hostile_image =
+      std::string(HOTSPLICE_HOSTILE_FIXTURES) + "/kernel-version-not-utf8.img";
+  image.insert(image.end(),
+               {"--target-image", hostile_image, "--output", (dir / "patch.hsb").string()});
+  refused = run(cli::run_bundle_sign, image);
+  CHECK(refused.exit_code == cli::kExitFailure);
+  CHECK_THAT(refused.err, Catch::Contains("manifest.target.version: not valid UTF-8"));
+}
+
+TEST_CASE("inspect escapes control characters of signed text") {
+  TempDir dir;
+  make_key(dir);
+  auto module = compile_module(dir, "hotsplice_test_7", kRelease, true);
+  auto arguments = sign_arguments(dir, module);
+  arguments[11] =
+      "fix \xc2\x9b"
+      "2J for real";  // a C1 CSI passes the manifest's own rule
+  auto signed_bundle = run(cli::run_bundle_sign, arguments);
+  INFO(signed_bundle.err);
+  REQUIRE(signed_bundle.exit_code == 0);
+  auto inspected = run(cli::run_bundle_inspect,
+                       {"--keys", (dir / "keys").string(), (dir / "patch.hsb").string()});
+  CHECK(inspected.exit_code == 0);
+  CHECK_THAT(inspected.out, Catch::Contains("Description    fix \\xc2\\x9b2J for real"));
 }

@@ -3,6 +3,7 @@
 #include "cli/kernel_commands.h"
 #include "cli/tests/command_runner.h"
 #include "core/base/json_reader.h"
+#include "core/base/outside_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace cli = hotsplice::cli;
@@ -60,4 +61,39 @@ TEST_CASE("kernel identify reads a Debian kernel image") {
   CHECK(refused.exit_code == cli::kExitFailure);
   CHECK_THAT(refused.err, Catch::Contains("[not_bzimage]"));
   CHECK(run(cli::run_kernel_identify, {}).exit_code == cli::kExitUsage);
+}
+
+namespace {
+
+std::string hostile(const char* name) {
+  return (fs::path(HOTSPLICE_HOSTILE_FIXTURES) / name).string();
+}
+
+}  // namespace
+
+TEST_CASE("kernel identify of an image whose version is not UTF-8 escapes the bytes") {
+  // Used to abort with an uncaught nlohmann type_error 316 (exit 134).
+  auto json_run = run(cli::run_kernel_identify, {"--json", hostile("kernel-version-not-utf8.img")});
+  INFO(json_run.err);
+  REQUIRE(json_run.exit_code == 0);
+  auto json = hotsplice::parse_json(json_run.out, "identify");
+  REQUIRE(json);
+  CHECK_THAT((*json)["version"].get<std::string>(), Catch::Contains("\\x"));
+  auto text = run(cli::run_kernel_identify, {hostile("kernel-version-not-utf8.img")});
+  CHECK(text.exit_code == 0);
+  CHECK(hotsplice::is_valid_utf8(text.out));
+}
+
+TEST_CASE("kernel identify never prints an image's terminal escapes raw") {
+  auto text = run(cli::run_kernel_identify, {hostile("kernel-version-terminal-escapes.img")});
+  INFO(text.err);
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find('\x1b') == std::string::npos);
+  CHECK(text.out.find('\x07') == std::string::npos);
+  CHECK_THAT(text.out, Catch::Contains("\\x1b]0;owned\\x07"));
+  // In JSON the escapes are JSON escapes (\u001b), which a terminal does not act on.
+  auto json_run =
+      run(cli::run_kernel_identify, {"--json", hostile("kernel-version-terminal-escapes.img")});
+  CHECK(json_run.out.find('\x1b') == std::string::npos);
+  CHECK(hotsplice::parse_json(json_run.out, "identify"));
 }

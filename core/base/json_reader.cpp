@@ -1,6 +1,10 @@
 #include "core/base/json_reader.h"
 
+#include <optional>
 #include <set>
+#include <vector>
+
+#include "core/base/outside_text.h"
 
 namespace hotsplice {
 namespace {
@@ -45,31 +49,33 @@ Expected<Json> parse_json(std::string_view text, std::string_view what, int max_
     return Error("invalid_json", std::string(what) + ": nested deeper than " +
                                      std::to_string(max_depth) + " levels");
   }
-  // nlohmann keeps the last of two equal keys; refusing them instead means no two readers
-  // (ours, a script's, a later version's) can see different values in one signed document.
+  // Object keys seen so far, one set per open object. A key given twice would otherwise
+  // leave the last value: a signed document must mean one thing to every reader.
   std::vector<std::set<std::string>> open_objects;
-  std::string duplicate;
-  auto watch_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+  std::optional<std::string> duplicate;
+  auto refuse_duplicates = [&](int, Json::parse_event_t event, Json& parsed) {
     if (event == Json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == Json::parse_event_t::object_end && !open_objects.empty()) {
       open_objects.pop_back();
-    } else if (event == Json::parse_event_t::key && !open_objects.empty() && duplicate.empty() &&
-               !open_objects.back().insert(parsed.get<std::string>()).second) {
-      duplicate = parsed.get<std::string>();
+    } else if (event == Json::parse_event_t::key && !open_objects.empty() && !duplicate) {
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second) duplicate = key;
     }
     return true;
   };
+  Json value;
   try {
-    Json value = Json::parse(text.begin(), text.end(), watch_keys);
-    if (!duplicate.empty()) {
-      return Error("invalid_json",
-                   std::string(what) + ": key \"" + duplicate + "\" appears twice in one object");
-    }
-    return value;
+    value = Json::parse(text.begin(), text.end(), refuse_duplicates);
   } catch (const Json::exception& error) {
-    return Error("invalid_json", std::string(what) + ": " + error.what());
+    // The parser quotes the bytes it stopped at, which may be anything.
+    return Error("invalid_json", std::string(what) + ": " + escape_invalid_utf8(error.what()));
   }
+  if (duplicate) {
+    return Error("invalid_json", std::string(what) + ": key \"" + escape_invalid_utf8(*duplicate) +
+                                     "\" given twice");
+  }
+  return value;
 }
 
 Expected<JsonObject> JsonObject::from(const Json& value, std::string path) {

@@ -17,9 +17,10 @@ namespace hotsplice {
 
 using Json = nlohmann::json;
 
-// Parses text as one JSON value. Fails with "invalid_json" on a syntax error, on nesting
-// deeper than max_depth, on a key that appears twice in one object, or on bytes after the
-// value.
+// Parses text as one JSON value. Fails with "invalid_json" on a syntax error (invalid UTF-8
+// included), on nesting deeper than max_depth, on bytes after the value, or on an object
+// that gives one key twice (other readers would take the first value, nlohmann the last).
+// Error messages quote outside bytes only through escape_invalid_utf8.
 Expected<Json> parse_json(std::string_view text, std::string_view what, int max_depth = 16);
 
 class JsonObject {

@@ -4,6 +4,7 @@
 
 #include "core/base/hex.h"
 #include "core/base/json_reader.h"
+#include "core/base/outside_text.h"
 
 namespace hotsplice {
 namespace {
@@ -168,7 +169,10 @@ Expected<Manifest> parse_manifest(std::string_view bytes) {
 }
 
 Expected<std::string> serialize_manifest(const Manifest& manifest) {
-  std::string text = to_json(manifest).dump(2) + "\n";
+  Json json = to_json(manifest);
+  // Options and kernel images may hold any bytes; the error names the field.
+  if (Status text_ok = require_valid_utf8(json, "manifest"); !text_ok) return text_ok.error();
+  std::string text = json.dump(2) + "\n";
   // One set of rules: whatever we write must read back as the same manifest.
   auto reread = parse_manifest(text);
   if (!reread) return reread.error();

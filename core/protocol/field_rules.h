@@ -10,6 +10,7 @@
 #include "core/base/expected.h"
 #include "core/base/json_reader.h"
 #include "core/base/names.h"
+#include "core/base/outside_text.h"
 
 namespace hotsplice::protocol {
 
@@ -30,9 +31,8 @@ bool is_valid_token(std::string_view token);
 using ::hotsplice::is_display_text;
 using ::hotsplice::is_valid_module_name;
 
-// Whether text is well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF): the JSON layer refuses anything else.
-bool is_valid_utf8(std::string_view text);
+// Well-formed UTF-8: the rule of core/base/outside_text.h.
+using ::hotsplice::is_valid_utf8;
 
 // text itself when a peer accepts it as a display text field of max_length, otherwise
 // to_display_text(text, max_length). For outgoing text that may come from anywhere.

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/base/file_io.h"
+#include "core/base/outside_text.h"
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/build_session.h"
@@ -15,6 +16,7 @@
 namespace hotsplice::build {
 namespace {
 
+namespace fs = std::filesystem;
 using elfdiff::ObjectReport;
 using elfdiff::Outcome;
 
@@ -34,16 +36,16 @@ constexpr const char* kUsage =
 
 int print_reports(const std::vector<ObjectReport>& reports, bool json, std::ostream& out) {
   if (json) {
-    out << elfdiff::report_to_json(reports).dump(2) << "\n";
+    out << dump_json(elfdiff::report_to_json(reports), 2) << "\n";
   } else {
-    out << elfdiff::report_to_text(reports);
+    // Symbol and file names come from the objects: escaped before they reach a terminal.
+    out << terminal_text(elfdiff::report_to_text(reports), true);
   }
   return elfdiff::exit_status(elfdiff::outcome_of(reports));
 }
 
 int fail(const Error& error, std::ostream& err) {
-  err << "hotsplice-build: " << error.message() << " [" << error.code() << "]\n";
-  return elfdiff::exit_status(Outcome::error);
+  return report_failure(error, "", err);
 }
 
 int run_objects(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
@@ -80,12 +82,13 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
     }
   }
   kernel_tree::SessionRequest request;
-  request.tree.source = *parsed->value("source");
-  request.tree.config = *parsed->value("config");
-  request.tree.cache = parsed->value("cache").value_or(default_cache());
-  request.patch = *parsed->value("patch");
-  request.baseline = parsed->value("baseline-patch").value_or("");
-  request.output = *parsed->value("output");
+  request.tree.source = path_option(*parsed, "source");
+  request.tree.config = path_option(*parsed, "config");
+  request.tree.cache =
+      parsed->has("cache") ? path_option(*parsed, "cache") : fs::absolute(default_cache());
+  request.patch = path_option(*parsed, "patch");
+  request.baseline = path_option(*parsed, "baseline-patch");
+  request.output = path_option(*parsed, "output");
   if (parsed->has("jobs")) {
     const std::string jobs = *parsed->value("jobs");
     if (jobs.empty() || jobs.size() > 3 ||
@@ -99,7 +102,8 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   if (!reports) return fail(reports.error(), err);
   // Both forms are kept next to the objects for later steps and for people.
   const Json json = elfdiff::report_to_json(*reports);
-  if (auto status = write_file_atomically(request.output / "report.json", json.dump(2) + "\n");
+  if (auto status =
+          write_file_atomically(request.output / "report.json", dump_json(json, 2) + "\n");
       !status) {
     return fail(status.error(), err);
   }
@@ -123,7 +127,7 @@ int run_command(const std::vector<std::string>& arguments, std::ostream& out, st
   if (arguments[0] == "objects") return run_objects(arguments, out, err);
   if (arguments[0] == "kernel") return run_kernel(arguments, out, err);
   if (arguments[0] == "patch") return run_patch(arguments, out, err);
-  err << "hotsplice-build: unknown command " << arguments[0] << "\n" << kUsage;
+  err << "hotsplice-build: unknown command " << terminal_text(arguments[0]) << "\n" << kUsage;
   return elfdiff::exit_status(Outcome::error);
 }
 

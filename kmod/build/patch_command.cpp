@@ -3,7 +3,10 @@
 #include <chrono>
 #include <sstream>
 
+#include "core/base/outside_text.h"
 #include "kmod/build/patch_bundle.h"
+#include "kmod/elfdiff/report.h"
+#include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/patch_module.h"
 
 namespace hotsplice::build {
@@ -35,33 +38,29 @@ int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds
   patchobj::PatchModuleRequest request;
   request.module_name = parsed.value("name").value_or("");
   request.kernel_build = parsed.has("kernel-build")
-                             ? fs::path(parsed.value("kernel-build").value_or(""))
+                             ? path_option(parsed, "kernel-build")
                              : fs::path("/lib/modules/" + release + "/build");
   request.module_tree = "/lib/modules/" + release;
   request.objects = std::move(objects);
-  request.kallsyms = parsed.value("kallsyms").value_or("");
-  request.hooks = parsed.value("hooks").value_or("");
+  request.kallsyms = path_option(parsed, "kallsyms");
+  request.hooks = path_option(parsed, "hooks");
   request.work_dir = fs::absolute(output / "module");
   // The target module's own symbol table gives its symbol positions.
   if (parsed.has("target-module") && request.objects.size() == 1) {
-    request.module_files[request.objects.front().binary] =
-        parsed.value("target-module").value_or("");
+    request.module_files[request.objects.front().binary] = path_option(parsed, "target-module");
   }
   const auto started = std::chrono::steady_clock::now();
   auto module = patchobj::build_patch_module(request);
-  if (!module) {
-    err << "hotsplice-build: " << module.error().message() << " [" << module.error().code()
-        << "]\n";
-    return kError;
-  }
+  if (!module) return report_failure(module.error(), "", err);
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-  out << "module " << module->module.string() << " (" << module->relocations.livepatch_symbols
-      << " livepatch symbols, " << module->relocations.livepatch_relocations
-      << " livepatch relocations, linked in " << seconds.count() << " s)\n";
+  out << "module " << terminal_text(module->module.string()) << " ("
+      << module->relocations.livepatch_symbols << " livepatch symbols, "
+      << module->relocations.livepatch_relocations << " livepatch relocations, linked in "
+      << seconds.count() << " s)\n";
   for (const auto& object : module->objects) {
     for (const auto& function : object.functions) {
-      out << "  replaces " << object.binary << ":" << function.old_name << "," << function.sympos
-          << "\n";
+      out << "  replaces " << terminal_text(object.binary) << ":"
+          << terminal_text(function.old_name) << "," << function.sympos << "\n";
     }
   }
   if (!parsed.has("bundle")) return 0;
@@ -75,26 +74,39 @@ int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds
   bundle.module = module->module;
   bundle.module_name = request.module_name;
   bundle.objects = module->objects;
-  bundle.target_image = parsed.has("target-image")
-                            ? fs::path(parsed.value("target-image").value_or(""))
-                            : fs::path("/boot/vmlinuz-" + release);
-  bundle.key = parsed.value("key").value_or("");
+  bundle.target_image = parsed.has("target-image") ? path_option(parsed, "target-image")
+                                                   : fs::path("/boot/vmlinuz-" + release);
+  bundle.key = path_option(parsed, "key");
   bundle.id = parsed.value("id").value_or("");
   bundle.description = parsed.value("description").value_or("");
   for (const auto& cves : parsed.values("cve")) {
     for (auto& cve : split_commas(cves)) bundle.cves.push_back(std::move(cve));
   }
-  bundle.output = parsed.value("bundle").value_or("");
+  bundle.output = path_option(parsed, "bundle");
   if (auto status = write_patch_bundle(bundle); !status) {
-    err << "hotsplice-build: bundle: " << status.error().message() << " [" << status.error().code()
-        << "]\n";
-    return kError;
+    return report_failure(status.error(), "bundle", err);
   }
-  out << "bundle " << bundle.output.string() << "\n";
+  out << "bundle " << terminal_text(bundle.output.string()) << "\n";
   return 0;
 }
 
 }  // namespace
+
+fs::path path_option(const Arguments& parsed, const std::string& name) {
+  auto value = parsed.value(name);
+  if (!value || value->empty()) return {};
+  std::error_code error;
+  fs::path absolute = fs::absolute(*value, error);
+  return error ? fs::path(*value) : absolute;
+}
+
+int report_failure(const Error& error, std::string_view context, std::ostream& err) {
+  err << "hotsplice-build: " << terminal_text(context) << (context.empty() ? "" : ": ")
+      << terminal_text(error.message()) << " [" << terminal_text(error.code()) << "]\n";
+  // A refusal is an answer about the change, whichever step found it.
+  const bool refused = error.code() == patchobj::errc::kPatchRefused;
+  return elfdiff::exit_status(refused ? elfdiff::Outcome::refused : elfdiff::Outcome::error);
+}
 
 std::optional<Arguments> parse_arguments(const std::vector<std::string>& arguments,
                                          std::vector<OptionSpec> specs, std::size_t max_positionals,
@@ -103,7 +115,7 @@ std::optional<Arguments> parse_arguments(const std::vector<std::string>& argumen
   std::vector<std::string> rest(arguments.begin() + (arguments.empty() ? 0 : 1), arguments.end());
   auto parsed = Arguments::parse(rest, specs, max_positionals);
   if (!parsed) {
-    err << "hotsplice-build: " << parsed.error().message() << " (see --help)\n";
+    err << "hotsplice-build: " << terminal_text(parsed.error().message()) << " (see --help)\n";
     return std::nullopt;
   }
   return std::move(*parsed);
@@ -122,10 +134,9 @@ int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std:
       return kError;
     }
   }
-  patchobj::ObjectBuilds builds{parsed->value("before").value_or(""),
-                                parsed->value("after").value_or(""),
+  patchobj::ObjectBuilds builds{path_option(*parsed, "before"), path_option(*parsed, "after"),
                                 parsed->value("binary").value_or("")};
-  return build_and_bundle(*parsed, {builds}, parsed->value("output").value_or(""), out, err);
+  return build_and_bundle(*parsed, {builds}, path_option(*parsed, "output"), out, err);
 }
 
 int build_module_for_session(const Arguments& parsed,

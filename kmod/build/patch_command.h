@@ -2,9 +2,11 @@
 // module step of hotsplice-build kernel (every object the diff touched).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/arguments.h"
@@ -22,6 +24,15 @@ inline const std::vector<OptionSpec> kModuleOptions = {
 std::optional<Arguments> parse_arguments(const std::vector<std::string>& arguments,
                                          std::vector<OptionSpec> specs, std::size_t max_positionals,
                                          std::ostream& err);
+
+// The option's value as an absolute path (relative to the working directory the command was
+// started in: later steps run make and patch in other directories), or an empty path when
+// the option is absent.
+std::filesystem::path path_option(const Arguments& parsed, const std::string& name);
+
+// Prints "hotsplice-build: [context: ]<message> [<code>]" with outside text escaped, and
+// returns the exit status: 2 for a refusal (the change cannot be live-patched), else 1.
+int report_failure(const Error& error, std::string_view context, std::ostream& err);
 
 int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err);
 

@@ -35,6 +35,8 @@ class Loader {
     auto content = read_file(object_.path, kMaxObjectBytes);
     if (!content) return content.error();
     buffer_ = std::move(*content);
+    // libelf reads a truncated file as one with no sections; say what is really wrong.
+    if (auto status = check_extent(); !status) return status.error();
     if (elf_version(EV_CURRENT) == EV_NONE) return invalid("libelf initialisation failed");
     elf_.reset(elf_memory(buffer_.data(), buffer_.size()));
     if (!elf_) return libelf_failure("elf_memory");
@@ -55,6 +57,52 @@ class Loader {
   Error libelf_failure(std::string_view call) const {
     const char* text = elf_errmsg(-1);
     return invalid(std::string(call) + " failed: " + (text ? text : "unknown libelf error"));
+  }
+
+  // The ELF header and the section header table must lie within the file. Checked on the
+  // raw bytes, before libelf, so that a cut-off download or a half-written object is named
+  // as such (libelf would report a file with no sections).
+  Status check_extent() const {
+    const std::string_view magic(ELFMAG, SELFMAG);
+    if (buffer_.size() < SELFMAG || std::string_view(buffer_).substr(0, SELFMAG) != magic) {
+      return Status::ok();  // not ELF at all: libelf's answer names that
+    }
+    if (buffer_.size() > EI_CLASS && buffer_[EI_CLASS] != ELFCLASS64) {
+      return Status::ok();  // check_header names the class
+    }
+    if (buffer_.size() < sizeof(Elf64_Ehdr)) {
+      return invalid("truncated: the file is " + std::to_string(buffer_.size()) +
+                     " bytes, shorter than an ELF header (" + std::to_string(sizeof(Elf64_Ehdr)) +
+                     ")");
+    }
+    Elf64_Ehdr header;
+    std::memcpy(&header, buffer_.data(), sizeof header);
+    if (header.e_shoff == 0) return Status::ok();  // no section table: reported later
+    if (header.e_shentsize != sizeof(Elf64_Shdr)) {
+      return invalid("section headers are " + std::to_string(header.e_shentsize) +
+                     " bytes each, not " + std::to_string(sizeof(Elf64_Shdr)));
+    }
+    std::uint64_t count = header.e_shnum;
+    if (count == 0) {
+      // More than SHN_LORESERVE sections: the real count is in section 0's sh_size.
+      if (header.e_shoff > buffer_.size() || buffer_.size() - header.e_shoff < sizeof(Elf64_Shdr)) {
+        return truncated_table(header.e_shoff, 1);
+      }
+      Elf64_Shdr first;
+      std::memcpy(&first, buffer_.data() + header.e_shoff, sizeof first);
+      count = first.sh_size;
+    }
+    if (header.e_shoff > buffer_.size() ||
+        count > (buffer_.size() - header.e_shoff) / sizeof(Elf64_Shdr)) {
+      return truncated_table(header.e_shoff, count);
+    }
+    return Status::ok();
+  }
+
+  Error truncated_table(std::uint64_t offset, std::uint64_t count) const {
+    return invalid("truncated: the section header table (" + std::to_string(count) +
+                   " entries at offset " + std::to_string(offset) + ") ends past the end of the " +
+                   std::to_string(buffer_.size()) + "-byte file");
   }
 
   Status check_header() {
@@ -85,6 +133,7 @@ class Loader {
     if (elf_getshdrnum(elf_.get(), &count) != 0) return libelf_failure("elf_getshdrnum");
     if (count == 0) return invalid("no sections");
     if (section_names_index_ >= count) return invalid("section name table index out of range");
+    if (auto status = check_section_name_table(); !status) return status;
     object_.sections.resize(count);
     for (std::size_t index = 1; index < count; ++index) {
       Elf_Scn* scn = elf_getscn(elf_.get(), index);
@@ -101,6 +150,11 @@ class Loader {
       section.alignment = header.sh_addralign;
       section.entry_size = header.sh_entsize;
       headers_.push_back(header);
+      if (auto status = check_entry_size(section); !status) return status;
+      if (header.sh_size > kMaxSectionBytes) {
+        return invalid("section " + section.name + " declares " + std::to_string(header.sh_size) +
+                       " bytes, more than any object holds");
+      }
       if (header.sh_type == SHT_NOBITS || is_skipped_section(section.name)) continue;
       if (header.sh_type == SHT_NULL) continue;
       if (header.sh_offset > buffer_.size() || header.sh_size > buffer_.size() - header.sh_offset) {
@@ -110,6 +164,60 @@ class Loader {
       if (!data) return data.error();
       auto* bytes = static_cast<const std::uint8_t*>((*data)->d_buf);
       section.bytes.assign(bytes, bytes + (*data)->d_size);
+      if (section.type == SHT_STRTAB && (section.bytes.empty() || section.bytes.back() != 0)) {
+        return invalid("string table " + section.name + " does not end with a NUL byte");
+      }
+    }
+    return Status::ok();
+  }
+
+  // Tables of fixed-size entries must use the ELF's own entry size: any other sh_entsize
+  // would make the reader skip entries (0 drops every relocation: a fix silently lost) or
+  // invent them (1 makes each byte a symbol), and readelf reports such tables as corrupt.
+  Status check_entry_size(const Section& section) const {
+    std::uint64_t expected = 0;
+    switch (section.type) {
+      case SHT_SYMTAB:
+      case SHT_DYNSYM:
+        expected = sizeof(Elf64_Sym);
+        break;
+      case SHT_RELA:
+        expected = sizeof(Elf64_Rela);
+        break;
+      case SHT_REL:
+        expected = sizeof(Elf64_Rel);
+        break;
+      case SHT_SYMTAB_SHNDX:
+      case SHT_GROUP:
+        expected = sizeof(Elf64_Word);
+        break;
+      default:
+        return Status::ok();
+    }
+    if (section.entry_size != expected) {
+      return invalid("section " + section.name + " has entry size " +
+                     std::to_string(section.entry_size) + ", not " + std::to_string(expected));
+    }
+    if (section.size % expected != 0) {
+      return invalid("section " + section.name + " is " + std::to_string(section.size) +
+                     " bytes, not a whole number of " + std::to_string(expected) + "-byte entries");
+    }
+    return Status::ok();
+  }
+
+  // Names are NUL-terminated strings; libelf refuses every name of an unterminated table
+  // with a "bad offset", which would hide the real fault.
+  Status check_section_name_table() {
+    Elf_Scn* scn = elf_getscn(elf_.get(), section_names_index_);
+    GElf_Shdr header;
+    if (!scn || !gelf_getshdr(scn, &header)) return libelf_failure("gelf_getshdr");
+    if (header.sh_type != SHT_STRTAB)
+      return invalid("the section name table is not a string table");
+    if (header.sh_offset > buffer_.size() || header.sh_size > buffer_.size() - header.sh_offset) {
+      return invalid("the section name table extends past the end of the file");
+    }
+    if (header.sh_size == 0 || buffer_[header.sh_offset + header.sh_size - 1] != '\0') {
+      return invalid("the section name table does not end with a NUL byte");
     }
     return Status::ok();
   }
@@ -139,8 +247,10 @@ class Loader {
       shndx_data = elf_getdata(elf_getscn(elf_.get(), extended_indices), nullptr);
       if (!shndx_data) return libelf_failure("elf_getdata(.symtab_shndx)");
     }
-    const std::size_t count = header.sh_entsize ? header.sh_size / header.sh_entsize : 0;
+    // Entry size and extent were checked in read_sections: count is bounded by the file.
+    const std::size_t count = header.sh_size / sizeof(Elf64_Sym);
     if (count == 0) return invalid("empty symbol table");
+    if (data->d_size != header.sh_size) return invalid("symbol table has inconsistent data");
     object_.symbols.resize(count);
     for (std::size_t index = 0; index < count; ++index) {
       GElf_Sym raw;
@@ -165,11 +275,13 @@ class Loader {
                        std::to_string(section));
       }
       symbol.section = section;
+      if (section != 0 && (symbol.value > kMaxSectionBytes || symbol.size > kMaxSectionBytes)) {
+        return invalid("symbol " + symbol.name + " has a value or size out of range");
+      }
       if (symbol.type == STT_SECTION && section != 0 && symbol.name.empty()) {
         symbol.name = object_.sections[section].name;
       }
       if (section != 0 && symbol.type != STT_SECTION &&
-          object_.sections[section].type != SHT_NOBITS &&
           !is_skipped_section(object_.sections[section].name)) {
         const std::uint64_t limit = object_.sections[section].size;
         if (symbol.value > limit || symbol.size > limit - symbol.value) {
@@ -197,7 +309,7 @@ class Loader {
       if (is_skipped_section(target.name)) continue;
       Elf_Data* data = elf_getdata(elf_getscn(elf_.get(), index), nullptr);
       if (!data) return libelf_failure("elf_getdata(" + rela.name + ")");
-      const std::size_t count = header.sh_entsize ? header.sh_size / header.sh_entsize : 0;
+      const std::size_t count = header.sh_size / sizeof(Elf64_Rela);  // entry size checked
       target.relocations.reserve(count);
       for (std::size_t entry = 0; entry < count; ++entry) {
         GElf_Rela raw;
@@ -230,6 +342,12 @@ class Loader {
     }
     if (relocation.offset > target.size || *width > target.size - relocation.offset) {
       return invalid("relocation at " + where + " extends past its section");
+    }
+    // Consumers add the addend to offsets within the object and field widths; a bound here
+    // keeps all of that arithmetic in range (a compiler's addends are 32-bit in practice).
+    if (relocation.addend > kMaxAddend || relocation.addend < -kMaxAddend) {
+      return invalid("relocation at " + where + " has an addend out of range (" +
+                     std::to_string(relocation.addend) + ")");
     }
     return Status::ok();
   }

@@ -61,5 +61,11 @@ struct ElfObject {
 
 // Largest object accepted: a debug-info kernel object is tens of MB; this bounds memory.
 inline constexpr std::size_t kMaxObjectBytes = std::size_t{1} << 30;
+// Largest section size accepted, SHT_NOBITS (.bss) included: bounds every offset and symbol
+// value, so that sums of them with an addend cannot overflow.
+inline constexpr std::uint64_t kMaxSectionBytes = std::uint64_t{1} << 40;
+// Largest relocation addend magnitude accepted (x86-64 compilers emit 32-bit addends; 64-bit
+// data relocations may carry larger ones). addend + offset + width stays within int64_t.
+inline constexpr std::int64_t kMaxAddend = std::int64_t{1} << 61;
 
 }  // namespace hotsplice::elfdiff

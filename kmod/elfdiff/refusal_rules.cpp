@@ -26,8 +26,19 @@ void check_init_exit(const ObjectIndex& index, const FunctionUnit& unit, bool is
 // Livepatch redirects a function through the ftrace call at its entry; without one
 // (notrace, or a compiler-generated piece) the old code would keep running.
 void check_fentry(const ObjectIndex& before_index, const FunctionUnit& before,
-                  std::vector<Refusal>& refusals) {
-  if (!before_index.has_fentry_calls()) return;  // not built with -pg -mfentry
+                  const CompareOptions& options, std::vector<Refusal>& refusals) {
+  if (!before_index.has_fentry_calls()) {
+    // Kbuild drops CC_FLAGS_FTRACE for some directories and files (CFLAGS_REMOVE_x.o,
+    // ccflags-remove-y): nothing there can be redirected. The module would build, and the
+    // kernel would refuse it at load (EINVAL from klp_enable_patch).
+    if (!options.requires_ftrace) return;
+    refuse(refusals, before.name, refusal::kNoFtraceObject,
+           "changed function " + before.name +
+               " is in an object built without ftrace (its Makefile removes CC_FLAGS_FTRACE): "
+               "livepatch redirects functions through the __fentry__ call ftrace adds, and "
+               "this object has none");
+    return;
+  }
   if (is_init_or_exit(before_index.section_of(before.pieces.front()))) return;
   if (before_index.calls_fentry(before.pieces.front())) return;
   refuse(refusals, before.name, refusal::kNoFentry,
@@ -74,7 +85,7 @@ void check_function_change(const ObjectIndex& before_index, const FunctionUnit* 
                            const ObjectIndex& after_index, const FunctionUnit& after,
                            const CompareOptions& options, std::vector<Refusal>& refusals) {
   check_init_exit(after_index, after, before == nullptr, refusals);
-  if (before) check_fentry(before_index, *before, refusals);
+  if (before) check_fentry(before_index, *before, options, refusals);
   check_group(after_index, after, refusals);
   check_module_keys(after_index, after, options, refusals);
 }

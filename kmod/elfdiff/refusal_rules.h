@@ -12,6 +12,9 @@ namespace hotsplice::elfdiff {
 struct CompareOptions {
   // The object is linked into a loadable module (compiled with -DMODULE), not vmlinux.
   bool object_is_module = false;
+  // The object comes from a kernel build and is to become a live patch: it must have been
+  // compiled with ftrace (-pg -mfentry). Off for arbitrary object pairs (`objects`).
+  bool requires_ftrace = false;
 };
 
 // A changed function (before != nullptr) or a new one (before == nullptr).

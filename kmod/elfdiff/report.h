@@ -15,6 +15,7 @@ inline constexpr const char* kDataInitialiser = "changed_data_initialiser";
 inline constexpr const char* kDataSize = "changed_data_size";
 inline constexpr const char* kInitExit = "init_exit_code";
 inline constexpr const char* kNoFentry = "no_ftrace_entry";
+inline constexpr const char* kNoFtraceObject = "object_without_ftrace";
 inline constexpr const char* kSectionGroup = "section_group";
 inline constexpr const char* kSpecialSection = "special_section";
 }  // namespace refusal

@@ -52,11 +52,20 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
   if (!pristine) return pristine.error();
   const fs::path work = request.output / "tree";
   if (auto status = make_work_copy(*pristine, work, log); !status) return status.error();
+  // Read again now that the tree can tell which prefix the diff's names carry.
+  const FileExists in_tree = [&work](const std::string& path) {
+    std::error_code error;
+    return fs::is_regular_file(work / path, error);
+  };
+  files = files_of_patch(*diff, in_tree);
+  if (!files) return files.error();
+  objects = objects_of(files->files);
+  if (!objects) return objects.error();
 
   if (!request.baseline.empty()) {
     auto baseline = read_file(request.baseline, kMaxPatchBytes);
     if (!baseline) return baseline.error().with_context("reading the baseline patch");
-    auto baseline_files = files_of_patch(*baseline);
+    auto baseline_files = files_of_patch(*baseline, in_tree);
     if (!baseline_files) return baseline_files.error();
     if (auto status = apply_patch(work, *baseline_files, request.baseline, log); !status) {
       return status.error();
@@ -91,6 +100,7 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     if (!binary) return binary.error().with_context(object);
     elfdiff::CompareOptions options;
     options.object_is_module = *binary != "vmlinux";
+    options.requires_ftrace = true;
     auto report = elfdiff::compare_object_files(request.output / "before" / object,
                                                 request.output / "after" / object, object, options);
     if (!report) return report.error();

@@ -1,6 +1,7 @@
 #include "kmod/kernel_tree/patch_files.h"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 namespace hotsplice::kernel_tree {
@@ -26,9 +27,53 @@ bool is_safe_relative(std::string_view path) {
   return true;
 }
 
+std::vector<std::string_view> components(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find('/', begin);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return parts;
+}
+
+// path without its first level components, as patch -p<level> reads it.
+std::string strip_components(std::string_view path, int level) {
+  for (int i = 0; i < level; ++i) {
+    const std::size_t slash = path.find('/');
+    if (slash == std::string_view::npos) return {};
+    path.remove_prefix(slash + 1);
+  }
+  return std::string(path);
+}
+
+// The -p level for one file of the diff. Its two names share the path within the tree and
+// differ in the prefix each side was written under ("a/" "b/", "linux.orig/" "linux/"): the
+// level is the number of components before their longest common tail. When both sides carry
+// the same prefix ("diff -u" inside a directory of its own, or git --no-prefix) only the
+// tree can tell: the smallest level whose path exists in it.
+int strip_level(std::string_view old_path, std::string_view new_path, const FileExists& exists) {
+  const auto old_parts = components(old_path);
+  const auto new_parts = components(new_path);
+  std::size_t common = 0;
+  while (common < old_parts.size() && common < new_parts.size() &&
+         old_parts[old_parts.size() - 1 - common] == new_parts[new_parts.size() - 1 - common]) {
+    ++common;
+  }
+  const int by_names = static_cast<int>(new_parts.size() - std::max<std::size_t>(common, 1));
+  if (!exists || exists(strip_components(new_path, by_names))) return by_names;
+  for (int level = 0; level < static_cast<int>(new_parts.size()); ++level) {
+    const std::string candidate = strip_components(new_path, level);
+    if (is_safe_relative(candidate) && exists(candidate)) return level;
+  }
+  return by_names;
+}
+
 }  // namespace
 
-Expected<PatchFiles> files_of_patch(std::string_view diff) {
+Expected<PatchFiles> files_of_patch(std::string_view diff, const FileExists& exists) {
   std::vector<std::string> old_paths;
   std::vector<std::string> new_paths;
   std::istringstream lines{std::string(diff)};
@@ -41,10 +86,7 @@ Expected<PatchFiles> files_of_patch(std::string_view diff) {
     return Error("invalid_patch", "not a unified diff: no matching ---/+++ file headers");
   }
   PatchFiles result;
-  const bool prefixed = std::all_of(
-      new_paths.begin(), new_paths.end(),
-      [](const std::string& path) { return path.starts_with("b/") || path == "/dev/null"; });
-  result.strip = prefixed ? 1 : 0;
+  std::optional<int> strip;
   for (std::size_t i = 0; i < new_paths.size(); ++i) {
     if (new_paths[i] == "/dev/null" || old_paths[i] == "/dev/null") {
       return Error("unsupported_patch",
@@ -52,7 +94,14 @@ Expected<PatchFiles> files_of_patch(std::string_view diff) {
                        (new_paths[i] == "/dev/null" ? old_paths[i] : new_paths[i]) +
                        "): only changes to existing files are supported");
     }
-    std::string path = prefixed ? new_paths[i].substr(2) : new_paths[i];
+    const int level = strip_level(old_paths[i], new_paths[i], exists);
+    if (strip && *strip != level) {
+      return Error("invalid_patch", "the diff's file names need different prefix strips (" +
+                                        new_paths[i] + " after " + new_paths.front() +
+                                        "); patch(1) takes one -p level");
+    }
+    strip = level;
+    std::string path = strip_components(new_paths[i], level);
     if (!is_safe_relative(path)) {
       return Error("invalid_patch", "the diff names a path outside the tree: " + new_paths[i]);
     }
@@ -60,6 +109,7 @@ Expected<PatchFiles> files_of_patch(std::string_view diff) {
       result.files.push_back(std::move(path));
     }
   }
+  result.strip = strip.value_or(0);
   return result;
 }
 

@@ -44,7 +44,12 @@ class Rewriter {
   }
 
   Expected<RewriteSummary> rewrite() {
-    elf_.reset(elf_begin(fd_, ELF_C_RDWR, nullptr));
+    // Mapped, not read: with ELF_C_RDWR, libelf (elfutils 0.188) reads the file into memory
+    // and, at elf_update, writes the section header table from the array it read, sized
+    // for the original count, past its end once a .klp.rela section has been added
+    // (ASan: heap-buffer-overflow in pwrite; the file is left with a NULL last header).
+    // Seen with a module of 56 sections; with the mapping libelf builds a fresh table.
+    elf_.reset(elf_begin(fd_, ELF_C_RDWR_MMAP, nullptr));
     if (!elf_) return failure("elf_begin");
     if (elf_getshdrstrndx(elf_.get(), &shstrndx_) != 0) return failure("elf_getshdrstrndx");
     if (auto status = mark_symbols(); !status) return status.error();

@@ -44,13 +44,24 @@ class PatchModuleBuilder {
     exports_ = std::move(*exports);
     if (auto status = load_positions(); !status) return status.error();
 
+    // A fix spanning files may add a function in one and call it from another.
+    std::set<std::string> patch_globals;
+    for (const ObjectBuilds& builds : request_.objects) {
+      auto added = new_global_definitions(builds.before, builds.after);
+      if (!added) return added.error();
+      patch_globals.merge(*added);
+    }
     PatchModule result;
     std::set<std::string> klp_objects;
     for (std::size_t i = 0; i < request_.objects.size(); ++i) {
       const ObjectBuilds& builds = request_.objects[i];
-      ObjectPatchRequest object_request{
-          builds.before,      builds.after, builds.binary, &exports_, &positions_.at(builds.binary),
-          vmlinux_positions()};
+      ObjectPatchRequest object_request{builds.before,
+                                        builds.after,
+                                        builds.binary,
+                                        &exports_,
+                                        &positions_.at(builds.binary),
+                                        vmlinux_positions(),
+                                        &patch_globals};
       auto patch = add_object_patch(object_request, i, patch_object_, klp_objects);
       if (!patch) return patch.error();
       result.objects.push_back(std::move(*patch));

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/symbol_names.h"
 #include "kmod/elfdiff/x86_relocations.h"
+#include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/run_pre_image.h"
 
 namespace hotsplice::patchobj {
@@ -75,6 +77,7 @@ class ObjectPatchBuilder {
       if (!included_units_.count(unit.name)) continue;
       for (std::size_t piece : unit.pieces) include_section(after_object_.symbols[piece].section);
     }
+    define_patch_globals();
     if (auto status = drain(); !status) return status.error();
     if (auto status = copy_special_tables(); !status) return status.error();
     if (auto status = drain(); !status) return status.error();
@@ -85,6 +88,7 @@ class ObjectPatchBuilder {
   Status check_report() {
     elfdiff::CompareOptions options;
     options.object_is_module = request_.binary != "vmlinux";
+    options.requires_ftrace = true;
     const elfdiff::ObjectReport report = elfdiff::compare_objects(*before_, *after_, options);
     if (!report.refusals.empty()) {
       std::string message = request_.after.string() + ": the change cannot be live-patched:";
@@ -124,11 +128,26 @@ class ObjectPatchBuilder {
   }
 
   void collect_neighbours() {
+    std::vector<const Symbol*> functions, objects;
     for (const Symbol& symbol : before_object_.symbols) {
       if (symbol.defined() && (symbol.type == STT_FUNC || symbol.type == STT_OBJECT)) {
         neighbours_.insert(symbol.name);
+        (symbol.type == STT_FUNC ? functions : objects).push_back(&symbol);
       }
     }
+    // Emission order: with one section per symbol, section indices follow the compiler's
+    // output order, which is the order of the running (not split) build's symbols.
+    for (auto [list, sequence] :
+         {std::pair{&functions, &function_sequence_}, std::pair{&objects, &data_sequence_}}) {
+      std::stable_sort(list->begin(), list->end(), [](const Symbol* a, const Symbol* b) {
+        return a->section != b->section ? a->section < b->section : a->value < b->value;
+      });
+      for (const Symbol* symbol : *list) sequence->push_back(symbol->name);
+    }
+  }
+
+  const std::vector<std::string>& sequence_for(const Symbol& symbol) const {
+    return symbol.type == STT_FUNC ? function_sequence_ : data_sequence_;
   }
 
   std::size_t include_section(std::size_t index) {
@@ -195,9 +214,46 @@ class ObjectPatchBuilder {
     return mapped;
   }
 
+  bool is_patch_global(const std::string& name) const {
+    return request_.patch_globals != nullptr && request_.patch_globals->count(name) != 0;
+  }
+
+  // The one global symbol of the patch object with this name, shared by every object of
+  // the patch: undefined until the object that defines it fills it in (in any order).
+  std::size_t patch_global(const std::string& name) {
+    for (std::size_t index = 1; index < output_.symbols.size(); ++index) {
+      const OutputSymbol& symbol = output_.symbols[index];
+      if (symbol.binding == STB_GLOBAL && symbol.name == name) return index;
+    }
+    return output_.add_symbol({name, STT_NOTYPE, STB_GLOBAL, 0, 0, 0});
+  }
+
+  // New global functions and data of this object that the patch shares: copied with their
+  // global names, so that other objects of the fix calling them link to them.
+  void define_patch_globals() {
+    for (const Symbol& symbol : after_object_.symbols) {
+      if (!symbol.defined() || symbol.binding != STB_GLOBAL || !is_patch_global(symbol.name)) {
+        continue;
+      }
+      if (symbol.type != STT_FUNC && symbol.type != STT_OBJECT) continue;
+      include_section(symbol.section);
+      copied_symbol(symbol);
+    }
+  }
+
   std::size_t copied_symbol(const Symbol& symbol) {
     if (auto found = copied_symbols_.find(symbol.index); found != copied_symbols_.end()) {
       return found->second;
+    }
+    if (symbol.binding == STB_GLOBAL && is_patch_global(symbol.name)) {
+      const std::size_t shared = patch_global(symbol.name);
+      OutputSymbol& defined = output_.symbols[shared];
+      defined.type = symbol.type;
+      defined.section = copied_[symbol.section];
+      defined.value = symbol.value;
+      defined.size = symbol.size;
+      copied_symbols_[symbol.index] = shared;
+      return shared;
     }
     // Local in the patch: the running kernel's symbol of the same name must stay the one
     // every unpatched caller and kallsyms lookup finds.
@@ -225,10 +281,19 @@ class ObjectPatchBuilder {
   }
 
   Expected<std::size_t> undefined_reference(const Symbol& symbol) {
+    // Defined by another object of the same fix: resolved when the module is linked.
+    if (is_patch_global(symbol.name)) return patch_global(symbol.name);
     const std::string exporter = request_.exports->exporter_of(symbol.name);
     if (exporter == "vmlinux") return plain_undefined(symbol.name);
     if (!exporter.empty()) return livepatch_symbol(exporter, symbol.name, 0, symbol.type);
-    if (request_.binary != "vmlinux" || request_.vmlinux_positions == nullptr) {
+    if (request_.binary != "vmlinux") {
+      // A global of another object of the same module, not exported: it is in the module's
+      // symbol table, so the livepatch core resolves it in that module.
+      auto in_module = request_.positions->position(symbol.name, true, {});
+      if (in_module) return livepatch_symbol(request_.binary, symbol.name, *in_module, symbol.type);
+      if (in_module.error().code() != errc::kSymbolNotFound) return in_module.error();
+    }
+    if (request_.vmlinux_positions == nullptr) {
       return Error("symbol_not_found", symbol.name + " (used by " + request_.after.string() +
                                            ") is neither exported nor in the target");
     }
@@ -249,7 +314,7 @@ class ObjectPatchBuilder {
         request_.exports->exporter_of(name) == "vmlinux") {
       return plain_undefined(name);
     }
-    auto position = request_.positions->position(name, global, neighbours_);
+    auto position = request_.positions->position(name, global, neighbours_, sequence_for(target));
     if (!position) return position.error();
     return livepatch_symbol(request_.binary, name, *position, target.type);
   }
@@ -278,23 +343,33 @@ class ObjectPatchBuilder {
           continue;
         }
         const std::uint64_t out_begin = selected.bytes.size();
-        selected.bytes.insert(selected.bytes.end(), table.bytes.begin() + begin,
-                              table.bytes.begin() + end);
+        std::vector<OutputRelocation> entry_relocations;
+        std::string livepatch_key;  // the entry's key when it needs a livepatch relocation
         for (const Relocation* relocation : own) {
           const bool is_key =
               layout->key_offset && relocation->offset - begin == *layout->key_offset;
           auto mapped = map_relocation(table, *relocation);
           if (!mapped) return mapped.error();
           if (is_key && output_.symbols[mapped->symbol].name.starts_with(".klp.sym.")) {
-            return Error("patch_refused",
-                         table.name + " entry in " + site.name + " is keyed by " +
-                             output_.symbols[mapped->symbol].name +
-                             ", which the module loader cannot resolve before livepatch "
-                             "relocations are applied");
+            livepatch_key = output_.symbols[mapped->symbol].name;
           }
           mapped->offset = out_begin + (relocation->offset - begin);
-          relocations.push_back(*mapped);
+          entry_relocations.push_back(*mapped);
         }
+        if (!livepatch_key.empty()) {
+          // The module loader wires these entries before livepatch relocations exist. A
+          // static call site can be left out, as kpatch does: the call then goes through
+          // the key's trampoline (__SCT__*), which static_call_update keeps pointing at the
+          // current target. A jump label cannot: its NOP would never be switched.
+          if (table.name == ".static_call_sites") continue;
+          return Error("patch_refused",
+                       table.name + " entry in " + site.name + " is keyed by " + livepatch_key +
+                           ", which the module loader cannot resolve before livepatch "
+                           "relocations are applied");
+        }
+        selected.bytes.insert(selected.bytes.end(), table.bytes.begin() + begin,
+                              table.bytes.begin() + end);
+        relocations.insert(relocations.end(), entry_relocations.begin(), entry_relocations.end());
         kept.push_back(entry);
       }
       if (kept.empty()) continue;
@@ -346,7 +421,7 @@ class ObjectPatchBuilder {
       ReplacedFunction replaced;
       replaced.old_name = old_symbol.name;
       auto position = request_.positions->position(old_symbol.name, old_symbol.binding != STB_LOCAL,
-                                                   neighbours_);
+                                                   neighbours_, function_sequence_);
       if (!position) return position.error();
       replaced.sympos = *position;
       replaced.new_symbol = "__hotsplice_new_" + std::to_string(ordinal_) + "_" +
@@ -377,6 +452,8 @@ class ObjectPatchBuilder {
   std::set<std::size_t> new_data_;
   std::set<std::size_t> new_functions_;
   std::set<std::string> neighbours_;
+  std::vector<std::string> function_sequence_;  // the before object's, in emission order
+  std::vector<std::string> data_sequence_;
   std::map<std::size_t, std::size_t> copied_;          // after section -> output section
   std::map<std::size_t, std::size_t> section_symbol_;  // after section -> output symbol
   std::map<std::size_t, std::size_t> copied_symbols_;
@@ -385,6 +462,30 @@ class ObjectPatchBuilder {
 };
 
 }  // namespace
+
+Expected<std::set<std::string>> new_global_definitions(const std::filesystem::path& before,
+                                                       const std::filesystem::path& after) {
+  auto old_object = ElfObject::load(before);
+  if (!old_object) return old_object.error();
+  auto new_object = ElfObject::load(after);
+  if (!new_object) return new_object.error();
+  auto globals = [](const ElfObject& object) {
+    std::set<std::string> names;
+    for (const Symbol& symbol : object.symbols) {
+      if (symbol.defined() && symbol.binding == STB_GLOBAL &&
+          (symbol.type == STT_FUNC || symbol.type == STT_OBJECT)) {
+        names.insert(symbol.name);
+      }
+    }
+    return names;
+  };
+  const std::set<std::string> old_names = globals(*old_object);
+  std::set<std::string> added;
+  for (const std::string& name : globals(*new_object)) {
+    if (!old_names.count(name)) added.insert(name);
+  }
+  return added;
+}
 
 Expected<ObjectPatch> add_object_patch(const ObjectPatchRequest& request, std::size_t ordinal,
                                        RelocatableObject& patch_object,

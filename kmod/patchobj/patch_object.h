@@ -46,7 +46,16 @@ struct ObjectPatchRequest {
   const Exports* exports = nullptr;
   const SymbolPositions* positions = nullptr;          // of `binary`
   const SymbolPositions* vmlinux_positions = nullptr;  // for non-exported vmlinux globals
+  // Global functions and data that objects of this patch define and the running kernel does
+  // not have (new_global_definitions of every object): references to them, from any object
+  // of the patch, resolve inside the patch module.
+  const std::set<std::string>* patch_globals = nullptr;
 };
+
+// Names of the global symbols the after build defines and the before build does not: a new
+// function or variable that other objects of the same fix may call or use.
+Expected<std::set<std::string>> new_global_definitions(const std::filesystem::path& before,
+                                                       const std::filesystem::path& after);
 
 // Adds the object's changes to `patch_object`. `ordinal` keeps the new functions' alias
 // names unique when several objects go into one patch. Fails naming the symbol when a

@@ -79,8 +79,35 @@ Expected<SymbolPositions> SymbolPositions::from_module_file(const std::filesyste
   return positions;
 }
 
+// How many of the object's own symbols (sequence, in emission order) sit at their expected
+// distance from the occurrence at `at`, within a little slack for symbols one build has and
+// the other lacks (a .cold piece placed elsewhere, an inlined copy).
+std::size_t SymbolPositions::sequence_score(std::size_t at, const std::string& name,
+                                            const std::vector<std::string>& sequence) const {
+  constexpr long kSlack = 2;
+  const auto own = std::find(sequence.begin(), sequence.end(), name);
+  if (own == sequence.end()) return 0;
+  const long k = own - sequence.begin();
+  std::size_t score = 0;
+  for (long j = 0; j < static_cast<long>(sequence.size()); ++j) {
+    if (j == k) continue;
+    const long expected = static_cast<long>(at) + (j - k);
+    // Nearest first; an exact distance counts most.
+    for (long e : {0L, -1L, 1L, -kSlack, kSlack}) {
+      const long index = expected + e;
+      if (index < 0 || index >= static_cast<long>(symbols_.size())) continue;
+      if (symbols_[static_cast<std::size_t>(index)].name == sequence[static_cast<std::size_t>(j)]) {
+        score += static_cast<std::size_t>(kSlack + 1 - (e < 0 ? -e : e));
+        break;
+      }
+    }
+  }
+  return score;
+}
+
 Expected<std::size_t> SymbolPositions::position(const std::string& name, bool global,
-                                                const std::set<std::string>& neighbours) const {
+                                                const std::set<std::string>& neighbours,
+                                                const std::vector<std::string>& sequence) const {
   auto found = occurrences_.find(name);
   if (found == occurrences_.end()) {
     return Error("symbol_not_found",
@@ -110,6 +137,19 @@ Expected<std::size_t> SymbolPositions::position(const std::string& name, bool gl
     } else if (score == best_score) {
       ++ties;
     }
+  }
+  if ((best_score == 0 || ties != 0) && !sequence.empty()) {
+    // Only when the neighbourhood does not decide: it never overrides an answer it gives.
+    std::size_t best_sequence = 0, best_sequence_score = 0, sequence_ties = 0;
+    for (std::size_t k = 0; k < places.size(); ++k) {
+      const std::size_t score = sequence_score(places[k], name, sequence);
+      if (score > best_sequence_score) {
+        best_sequence = k, best_sequence_score = score, sequence_ties = 0;
+      } else if (score == best_sequence_score) {
+        ++sequence_ties;
+      }
+    }
+    if (best_sequence_score > 0 && sequence_ties == 0) return best_sequence + 1;
   }
   if (best_score == 0 || ties != 0) {
     return Error("symbol_ambiguous", name + " occurs " + std::to_string(places.size()) +

@@ -43,9 +43,13 @@ class SymbolPositions {
 
   // 0 when the name is unique, else the 1-based position of the occurrence whose
   // neighbourhood holds most of `neighbours` (other symbols of the same object file).
+  // When that does not decide (a static every file of a subsystem defines, among names
+  // those files share), `sequence` does: the object's own symbols of the same kind in the
+  // order the compiler emitted them, matched at their distance from each occurrence.
   // Fails with "symbol_not_found" or "symbol_ambiguous".
   Expected<std::size_t> position(const std::string& name, bool global,
-                                 const std::set<std::string>& neighbours) const;
+                                 const std::set<std::string>& neighbours,
+                                 const std::vector<std::string>& sequence = {}) const;
 
   const std::vector<OrderedSymbol>& symbols() const { return symbols_; }
 
@@ -53,6 +57,8 @@ class SymbolPositions {
   std::vector<OrderedSymbol> symbols_;
   std::map<std::string, std::vector<std::size_t>> occurrences_;
   void index();
+  std::size_t sequence_score(std::size_t at, const std::string& name,
+                             const std::vector<std::string>& sequence) const;
 };
 
 }  // namespace hotsplice::patchobj

@@ -132,3 +132,28 @@ TEST_CASE("the run-pre check refuses a patch built from other code, accepts iden
   CHECK(require_ok(older_shell.check_output("dmesg")).find("run-pre check passed") !=
         std::string::npos);
 }
+
+TEST_CASE("a fix spanning two files of vmlinux, with a new function called across them",
+          "[vm][livepatch][kernel]") {
+  // kernel-two-files.diff is a plain `diff -ru linux-6.1.orig linux-6.1` (not git's a/ b/):
+  // cmdline.c gains a new global function that meminfo.c calls. The call must resolve to
+  // the patch's own copy, not to a symbol of the running kernel (which has none).
+  const std::string release = test_kernel_releases().at(0);
+  hotsplice::testing::TempDir dir;
+  GuestImage image = require_ok(build_guest_image(GuestImageSpec(release)));
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
+  GuestShell& shell = guest.shell();
+  const fs::path kallsyms = kallsyms_of(release, shell);
+  const std::string cmdline = require_ok(shell.check_output("cat /proc/cmdline"));
+
+  const fs::path patch = build_kernel_patch("kernel-two-files.diff", "hotsplice_two_files", release,
+                                            kallsyms, dir / "two");
+  load_live_patch(shell, patch, "hotsplice_two_files");
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) ==
+        "hotsplice-note(cmdline) " + cmdline);
+  CHECK(require_ok(shell.check_output("grep -c '^hotsplice-note(meminfo) $' /proc/meminfo")) ==
+        "1\n");
+  unload_live_patch(shell, "hotsplice_two_files");
+  CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == cmdline);
+  CHECK(require_ok(shell.check_output("grep -c hotsplice-note /proc/meminfo || true")) == "0\n");
+}

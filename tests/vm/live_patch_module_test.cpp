@@ -134,3 +134,43 @@ TEST_CASE("a patch built from a diff of a module's source goes live and comes of
   CHECK(read_target(shell).starts_with("version=v1 calls=2 scaled=44\n"));
   require_ok(shell.check_output(std::string("rmmod ") + kTarget));
 }
+
+TEST_CASE("a patch of one object of a module reaches a non-exported global of another object",
+          "[vm][livepatch]") {
+  // Field report: module patches failed with symbol_not_found for globals that another
+  // object of the same module defines without exporting them. They are in the module's
+  // symbol table, so they become livepatch relocations against that module.
+  constexpr const char* kPair = "hotsplice_pair";
+  constexpr const char* kPairPatch = "hotsplice_pair_v2";
+  const std::string release = test_kernel_releases().at(0);
+  hotsplice::testing::TempDir dir;
+  const auto before_source = dir / "before-src";
+  std::filesystem::copy(test_module_source(kPair), before_source);
+  const auto after_source = patched_copy(test_module_source(kPair),
+                                         test_patch("hotsplice_pair-v2.diff"), dir / "after-src");
+  const auto target_ko =
+      require_ok(build_kernel_module(before_source, kPair, release, dir / "before"));
+  require_ok(build_kernel_module(after_source, kPair, release, dir / "after"));
+  const std::string output =
+      run_hotsplice_build({"patch", "--before", (dir / "before" / "pair_main.o").string(),
+                           "--after", (dir / "after" / "pair_main.o").string(), "--binary", kPair,
+                           "--target-module", target_ko.string(), "--name", kPairPatch, "--release",
+                           release, "--output", (dir / "patch").string()});
+  CHECK(output.find("replaces hotsplice_pair:pair_show,0") != std::string::npos);
+  const auto patch_ko = dir / "patch" / "module" / (std::string(kPairPatch) + ".ko");
+
+  GuestImage image = require_ok(build_guest_image(GuestImageSpec(release)));
+  QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
+  GuestShell& shell = guest.shell();
+  require_ok(
+      shell.write_file("/tmp/pair.ko", require_ok(hotsplice::read_file(target_ko, 16 << 20))));
+  require_ok(shell.check_output("insmod /tmp/pair.ko"));
+  CHECK(require_ok(shell.check_output("cat /proc/hotsplice_pair")) == "pair=v1 answer=4 calls=1\n");
+  load_live_patch(shell, patch_ko, kPairPatch);
+  // The running module's helper and counter: calls 2 and 3 of pair_helper.
+  CHECK(require_ok(shell.check_output("cat /proc/hotsplice_pair")) ==
+        "pair=v2-patched answer=5 calls=3 second=9\n");
+  unload_live_patch(shell, kPairPatch);
+  CHECK(require_ok(shell.check_output("cat /proc/hotsplice_pair")) == "pair=v1 answer=7 calls=4\n");
+  require_ok(shell.check_output(std::string("rmmod ") + kPair));
+}

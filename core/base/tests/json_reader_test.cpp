@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/base/json_reader.h"
+#include "core/base/outside_text.h"
 
+using hotsplice::is_valid_utf8;
 using hotsplice::JsonObject;
 using hotsplice::parse_json;
 
@@ -22,7 +24,7 @@ TEST_CASE("parse_json refuses a key that appears twice in one object") {
   auto twice = parse_json(R"({"a": {"b": 1, "c": [{"b": 2}], "b": 3}})", "index");
   REQUIRE_FALSE(twice);
   CHECK(twice.error().code() == "invalid_json");
-  CHECK(twice.error().message() == "index: key \"b\" appears twice in one object");
+  CHECK(twice.error().message() == "index: key \"b\" given twice");
   // The same key in different objects is fine.
   CHECK(parse_json(R"({"b": 1, "c": {"b": 2}, "d": [{"b": 3}, {"b": 4}]})", "x"));
 }
@@ -78,4 +80,24 @@ TEST_CASE("JsonObject accepts a non-negative integer however it was built") {
   REQUIRE(root);
   CHECK(root->unsigned_integer("id").value() == 4);
   CHECK_FALSE(root->unsigned_integer("negative"));
+}
+
+TEST_CASE("parse_json refuses a key given twice in one object, at any depth") {
+  auto top = parse_json(R"({"id":"good","id":"evil"})", "manifest");
+  REQUIRE_FALSE(top);
+  CHECK(top.error().code() == "invalid_json");
+  CHECK(top.error().message() == "manifest: key \"id\" given twice");
+  auto nested = parse_json(R"({"target":{"release":"a","release":"b"}})", "manifest");
+  REQUIRE_FALSE(nested);
+  CHECK(nested.error().message().find("\"release\" given twice") != std::string::npos);
+  // The same key in sibling objects, or in an object and its parent, is fine.
+  CHECK(parse_json(R"({"a":{"x":1},"b":{"x":2},"x":[{"x":1},{"x":2}]})", "ok"));
+}
+
+TEST_CASE("parse_json errors quote invalid UTF-8 as escapes, never raw") {
+  auto parsed = parse_json("\xe9", "manifest");
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().message().rfind("manifest: ", 0) == 0);
+  CHECK(is_valid_utf8(parsed.error().message()));
+  CHECK(parsed.error().message().find("\\xe9") != std::string::npos);
 }

@@ -133,3 +133,17 @@ TEST_CASE("check_bundle_target demands the exact running kernel") {
   CHECK_THAT(hotsplice::check_bundle_target(manifest, rebuilt).error().message(),
              Catch::Contains("build-id"));
 }
+
+TEST_CASE("a correctly signed manifest that gives a key twice is refused") {
+  // One reader would take the first "id", another the last: a signature must cover one meaning.
+  SignedSample sample;
+  auto& manifest = sample.parts.manifest;
+  manifest.insert(manifest.find('{') + 1, "\"id\": \"hs-evil\",");
+  auto signature = hotsplice::sign_manifest(sample.key, manifest);
+  REQUIRE(signature);
+  sample.parts.signature = *signature;
+  auto verified = hotsplice::verify_bundle(sample.parts, sample.keys);
+  REQUIRE_FALSE(verified);
+  CHECK(verified.error().code() == "invalid_json");
+  CHECK_THAT(verified.error().message(), Catch::Contains("key \"id\" given twice"));
+}

@@ -328,7 +328,7 @@ TEST_CASE("the cache refuses to start on a corrupt accepted.json") {
   auto cache = repo::RepositoryCache::open(cache_dir.path(), publisher.trusted_keys());
   REQUIRE_FALSE(cache);
   CHECK(cache.error().code() == errc::kCacheStateCorrupt);
-  CHECK_THAT(cache.error().message(), Catch::Contains("appears twice"));
+  CHECK_THAT(cache.error().message(), Catch::Contains("given twice"));
 }
 
 TEST_CASE("LocalDirectorySource refuses names that leave the directory and caps reads") {

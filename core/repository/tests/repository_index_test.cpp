@@ -113,9 +113,9 @@ TEST_CASE("parse_index refuses duplicate keys, another schema and oversized inpu
       parse_error(R"({"schema": 1, "version": 5, "version": 9, "generated": "2026-11-30T04:00:00Z",
       "expires": "2026-12-30T04:00:00Z", "bundles": []})");
   CHECK(twice.code() == errc::kIndexMalformed);
-  CHECK(twice.message() == "index: key \"version\" appears twice in one object");
+  CHECK(twice.message() == "index: key \"version\" given twice");
   Error nested_twice = parse_error(index_json(entry_json("hs-a", R"(, "id": "hs-b")")));
-  CHECK(nested_twice.message() == "index: key \"id\" appears twice in one object");
+  CHECK(nested_twice.message() == "index: key \"id\" given twice");
 
   Error schema = parse_error(R"({"schema": 2})");
   CHECK(schema.code() == errc::kIndexUnsupportedSchema);

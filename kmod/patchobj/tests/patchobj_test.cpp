@@ -37,6 +37,27 @@ TEST_CASE("symbol positions count same-named symbols in kallsyms order", "[patch
   CHECK(*module->position("helper", false, {}) == 0);
 }
 
+TEST_CASE("a static every file defines is found by the order of its object's symbols",
+          "[patchobj]") {
+  // Two files define the same three statics, in different orders: the neighbourhood of
+  // each "foo" holds the same names at the same distances, only the order tells them apart.
+  const std::string kallsyms =
+      "ffffffff81000000 t store\n"
+      "ffffffff81000010 t foo\n"
+      "ffffffff81000020 t show\n"
+      "ffffffff81000030 t show\n"
+      "ffffffff81000040 t foo\n"
+      "ffffffff81000050 t store\n";
+  auto positions = SymbolPositions::from_kallsyms(kallsyms, "vmlinux");
+  REQUIRE(positions);
+  const std::set<std::string> names{"show", "foo", "store"};
+  CHECK(positions->position("foo", false, names).error().code() == "symbol_ambiguous");
+  CHECK(*positions->position("foo", false, names, {"show", "foo", "store"}) == 2);
+  CHECK(*positions->position("foo", false, names, {"store", "foo", "show"}) == 1);
+  // An order that matches neither equally well stays ambiguous.
+  CHECK(positions->position("foo", false, names, {"foo"}).error().code() == "symbol_ambiguous");
+}
+
 TEST_CASE("exports name the binary that exports each symbol", "[patchobj]") {
   hotsplice::testing::TempDir dir;
   const auto file =
