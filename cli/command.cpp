@@ -1,10 +1,21 @@
 #include "cli/command.h"
 
+#include "core/base/file_io.h"
+
 namespace hotsplice::cli {
 
 int report_error(CommandContext& context, const std::string& what, const Error& error) {
   context.err << "hotsplice: " << what << ": " << error.message() << " [" << error.code() << "]\n";
   return error.code() == "usage" ? kExitUsage : kExitFailure;
+}
+
+Expected<Ed25519PrivateKey> load_private_key(const std::string& path) {
+  constexpr std::size_t kMaxKeyFileBytes = 16 * 1024;
+  auto pem = read_file(path, kMaxKeyFileBytes);
+  if (!pem) return pem.error();
+  auto key = Ed25519PrivateKey::from_pem(*pem);
+  if (!key) return key.error().with_context(path);
+  return key;
 }
 
 }  // namespace hotsplice::cli

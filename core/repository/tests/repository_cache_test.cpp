@@ -13,32 +13,15 @@
 namespace repo = hotsplice::repository;
 namespace errc = hotsplice::repository::errc;
 using hotsplice::testing::TempDir;
+using repo::testing::at;
 using repo::testing::kTestNow;
 using repo::testing::newest_kernel;
 using repo::testing::older_kernel;
+using repo::testing::open_cache;
 using repo::testing::Publisher;
+using repo::testing::sync_ok;
 
 namespace {
-
-std::chrono::system_clock::time_point at(repo::Seconds time) {
-  return std::chrono::system_clock::time_point(time);
-}
-
-repo::RepositoryCache open_cache(const std::filesystem::path& directory,
-                                 const Publisher& publisher) {
-  auto cache = repo::RepositoryCache::open(directory, publisher.trusted_keys());
-  INFO((cache ? "" : cache.error().message()));
-  REQUIRE(cache);
-  return std::move(*cache);
-}
-
-repo::SyncReport sync_ok(repo::RepositoryCache& cache, repo::RepositorySource& source,
-                         repo::Seconds now = kTestNow) {
-  auto report = cache.sync(source, at(now));
-  INFO((report ? "" : report.error().message()));
-  REQUIRE(report);
-  return *report;
-}
 
 std::vector<std::string> ids_of(const std::vector<repo::CachedBundle>& bundles) {
   std::vector<std::string> ids;
