@@ -2,9 +2,9 @@
 // keys; verify answers yes or no, inspect shows everything inside as well.
 #include <cstdlib>
 
+#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
 #include "cli/bundle_report.h"
-#include "core/base/arguments.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 

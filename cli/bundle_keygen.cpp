@@ -1,7 +1,7 @@
 #include <filesystem>
 
-#include "cli/bundle_commands.h"
 #include "core/base/arguments.h"
+#include "cli/bundle_commands.h"
 #include "core/base/file_io.h"
 #include "core/crypto/ed25519.h"
 

@@ -1,8 +1,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "cli/bundle_commands.h"
 #include "core/base/arguments.h"
+#include "cli/bundle_commands.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/kernel/kernel_identity_reader.h"
