@@ -114,6 +114,16 @@ TEST_CASE("sync fetches, verifies and offers bundles; bundles_for matches kernel
     CHECK(cache.available()[1].bytes().error().code() == errc::kBundleSha256Mismatch);
     auto again = open_cache(cache_dir.path(), publisher);
     CHECK(ids_of(again.available()) == std::vector<std::string>{"hs-new-1", "hs-old-1"});
+    REQUIRE(again.load_problems().size() == 1);
+    CHECK(again.load_problems()[0].code() == errc::kBundleSizeMismatch);
+    CHECK_THAT(again.load_problems()[0].message(), Catch::StartsWith("cached bundle hs-new-2: "));
+    // A key withdrawn since: nothing is offered, and open says why.
+    Publisher other;
+    auto untrusting = open_cache(cache_dir.path(), other);
+    CHECK(untrusting.available().empty());
+    CHECK(untrusting.highest_version() == 1);
+    REQUIRE(untrusting.load_problems().size() == 1);
+    CHECK(untrusting.load_problems()[0].code() == errc::kIndexUnknownKey);
   }
 }
 
