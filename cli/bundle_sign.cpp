@@ -12,8 +12,6 @@
 namespace hotsplice::cli {
 namespace {
 
-constexpr std::size_t kMaxKeyFileBytes = 16 * 1024;
-
 const std::vector<OptionSpec> kSignOptions = {
     {"key"},
     {"module"},
@@ -126,10 +124,8 @@ int run_bundle_sign(CommandContext& context) {
     if (!*required) return report_error(context, what, required->error());
   }
 
-  auto key_pem = read_file(*key_path, kMaxKeyFileBytes);
-  if (!key_pem) return report_error(context, what, key_pem.error());
-  auto key = Ed25519PrivateKey::from_pem(*key_pem);
-  if (!key) return report_error(context, what, key.error().with_context(*key_path));
+  auto key = load_private_key(*key_path);
+  if (!key) return report_error(context, what, key.error());
   auto info = read_module_info(*module_path);
   if (!info) return report_error(context, what, info.error());
   auto module = read_file(*module_path, kMaxModuleBytes);

@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include "core/base/file_io.h"
 #include "core/base/outside_text.h"
 
 namespace hotsplice::cli {
@@ -9,6 +10,15 @@ int report_error(CommandContext& context, const std::string& what, const Error& 
   context.err << "hotsplice: " << terminal_text(what) << ": " << terminal_text(error.message())
               << " [" << terminal_text(error.code()) << "]\n";
   return error.code() == "usage" ? kExitUsage : kExitFailure;
+}
+
+Expected<Ed25519PrivateKey> load_private_key(const std::string& path) {
+  constexpr std::size_t kMaxKeyFileBytes = 16 * 1024;
+  auto pem = read_file(path, kMaxKeyFileBytes);
+  if (!pem) return pem.error();
+  auto key = Ed25519PrivateKey::from_pem(*pem);
+  if (!key) return key.error().with_context(path);
+  return key;
 }
 
 }  // namespace hotsplice::cli

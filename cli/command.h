@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
+#include "core/crypto/ed25519.h"
 
 namespace hotsplice::cli {
 
@@ -24,5 +25,8 @@ struct CommandContext {
 
 // Prints "hotsplice: <what>: <message> [<code>]" and returns the matching exit code.
 int report_error(CommandContext& context, const std::string& what, const Error& error);
+
+// Reads an Ed25519 private key (PEM, as `bundle keygen` writes it); errors name the file.
+Expected<Ed25519PrivateKey> load_private_key(const std::string& path);
 
 }  // namespace hotsplice::cli

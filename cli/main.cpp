@@ -5,6 +5,7 @@
 
 #include "cli/bundle_commands.h"
 #include "cli/kernel_commands.h"
+#include "cli/repo_commands.h"
 #include "core/base/outside_text.h"
 #include "core/base/version.h"
 
@@ -36,6 +37,12 @@ constexpr Subcommand kSubcommands[] = {
      "[--root DIR] [--json]         this kernel's identity and its live patches"},
     {"kernel", "identify", hotsplice::cli::run_kernel_identify,
      "[--json] IMAGE                identity of a kernel image (/boot/vmlinuz-*)"},
+    {"repo", "add", hotsplice::cli::run_repo_add,
+     "--repo DIR --key K [--keys DIR] [--expires-in DAYS] B.hsb...\n"
+     "        copy verified bundles into a repository and publish a new signed index"},
+    {"repo", "index", hotsplice::cli::run_repo_index,
+     "--repo DIR --key K [--keys DIR] [--expires-in DAYS]\n"
+     "        publish a new signed index of DIR's bundles (version + 1, default 30 days)"},
 };
 
 void print_usage(std::ostream& out) {

@@ -99,13 +99,21 @@ Status RepositoryCache::load() {
   // Keys may have changed since the index was accepted (one withdrawn): what no longer
   // verifies is not offered, and the next sync fetches a fresh index.
   auto signed_index = verify_index(accepted_index_bytes_, state.signature, keys_);
-  if (!signed_index) return Status::ok();
+  if (!signed_index) {
+    load_problems_.push_back(signed_index.error().with_context("accepted index"));
+    return Status::ok();
+  }
   index_ = std::move(signed_index->index);
   for (const auto& entry : index_->bundles) {
+    std::error_code error;
+    if (!std::filesystem::exists(bundle_path(entry), error)) continue;  // the next sync fetches it
     auto bytes = read_file(bundle_path(entry), entry.size);
-    if (!bytes) continue;  // not fetched yet, or removed by hand: the next sync fetches it
-    auto verified = check_bundle_against_entry(*bytes, entry, keys_);
-    if (!verified) continue;
+    auto verified = bytes ? check_bundle_against_entry(*bytes, entry, keys_)
+                          : Expected<VerifiedBundle>(bytes.error());
+    if (!verified) {
+      load_problems_.push_back(verified.error().with_context("cached bundle " + entry.id));
+      continue;
+    }
     available_.push_back(cached_bundle(entry, std::move(*verified), bundle_path(entry)));
   }
   return Status::ok();

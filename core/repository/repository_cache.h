@@ -94,6 +94,9 @@ class RepositoryCache {
   // patches; expiry only refuses new indexes).
   const std::optional<RepositoryIndex>& index() const { return index_; }
   const std::filesystem::path& directory() const { return directory_; }
+  // What open() found but could not offer: the accepted index no longer verifying (a key
+  // withdrawn), a cached bundle changed on disk. For the log; the next sync repairs them.
+  const std::vector<Error>& load_problems() const { return load_problems_; }
 
   // New trusted keys (SIGHUP): used from the next sync on.
   void set_trusted_keys(TrustedKeys keys) { keys_ = std::move(keys); }
@@ -113,6 +116,7 @@ class RepositoryCache {
   std::string accepted_index_bytes_;
   std::optional<RepositoryIndex> index_;
   std::vector<CachedBundle> available_;
+  std::vector<Error> load_problems_;
 };
 
 }  // namespace hotsplice::repository

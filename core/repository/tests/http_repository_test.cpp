@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <thread>
 
 #include "core/base/file_io.h"
@@ -22,10 +25,13 @@ namespace errc = hotsplice::repository::errc;
 using hotsplice::testing::LocalNginx;
 using hotsplice::testing::LocalTinyproxy;
 using hotsplice::testing::TempDir;
+using repo::testing::at;
 using repo::testing::kTestNow;
 using repo::testing::newest_kernel;
 using repo::testing::older_kernel;
+using repo::testing::open_cache;
 using repo::testing::Publisher;
+using repo::testing::sync_ok;
 
 namespace {
 
@@ -35,29 +41,11 @@ namespace {
     return;                                                        \
   }
 
-std::chrono::system_clock::time_point at(repo::Seconds time) {
-  return std::chrono::system_clock::time_point(time);
-}
-
 template <typename T>
 T started(hotsplice::Expected<T> server) {
   INFO((server ? "" : server.error().message()));
   REQUIRE(server);
   return std::move(*server);
-}
-
-repo::RepositoryCache open_cache(const std::filesystem::path& directory,
-                                 const Publisher& publisher) {
-  auto cache = repo::RepositoryCache::open(directory, publisher.trusted_keys());
-  REQUIRE(cache);
-  return std::move(*cache);
-}
-
-repo::SyncReport sync_ok(repo::RepositoryCache& cache, repo::RepositorySource& source) {
-  auto report = cache.sync(source, at(kTestNow));
-  INFO((report ? "" : report.error().message()));
-  REQUIRE(report);
-  return *report;
 }
 
 hotsplice::Error sync_error(repo::RepositoryCache& cache, repo::RepositorySource& source) {
@@ -72,6 +60,32 @@ std::size_t count(const std::string& text, const std::string& needle) {
     ++found;
   }
   return found;
+}
+
+// How often needle is in a server's log once it reaches `expected` (servers write a line
+// when a request ends, which can be just after the client has the last byte), or after 5 s.
+std::size_t logged(const std::function<std::string()>& read_log, const std::string& needle,
+                   std::size_t expected) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::size_t found = count(read_log(), needle);
+  while (found < expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    found = count(read_log(), needle);
+  }
+  return found;
+}
+
+// Whether a TCP connection to 127.0.0.1:port is established (/proc/net/tcp, state 01).
+bool connection_established(int port) {
+  auto table = hotsplice::read_file("/proc/net/tcp", 1 << 20);
+  if (!table) return false;
+  char local[32];
+  std::snprintf(local, sizeof local, "0100007F:%04X 0100007F:", static_cast<unsigned>(port));
+  for (auto at = table->find(local); at != std::string::npos; at = table->find(local, at + 1)) {
+    auto state = table->find(' ', at + std::strlen(local));
+    if (state != std::string::npos && table->compare(state + 1, 2, "01") == 0) return true;
+  }
+  return false;
 }
 
 // Proxy variables of the environment the test runs in must not steer the direct syncs.
@@ -100,7 +114,9 @@ TEST_CASE("sync over HTTP, directly and through tinyproxy (option and environmen
   repo::HttpSource direct_source(nginx.url());
   CHECK(sync_ok(direct, direct_source).added == ids);
   CHECK(direct.bundles_for(newest_kernel()).size() == 1);
-  CHECK(count(nginx.access_log(), "GET /index.json HTTP/1.1 status=200 via=\"-\"") == 1);
+  auto access_log = [&] { return nginx.access_log(); };
+  auto proxy_log = [&] { return proxy.log(); };
+  CHECK(logged(access_log, "GET /index.json HTTP/1.1 status=200 via=\"-\"", 1) == 1);
   CHECK(count(proxy.log(), "GET http://") == 0);
 
   TempDir proxied_dir;
@@ -111,10 +127,10 @@ TEST_CASE("sync over HTTP, directly and through tinyproxy (option and environmen
   CHECK(sync_ok(proxied, proxied_source).added == ids);
   // Both ends saw it: tinyproxy logged the requests, and nginx got them with its Via header.
   for (const char* file : {"/index.json", "/index.sig", "/hs-new-1.hsb", "/hs-old-1.hsb"}) {
-    CHECK(count(proxy.log(), "GET " + nginx.url() + file + " HTTP/1.1") == 1);
+    CHECK(logged(proxy_log, "GET " + nginx.url() + file + " HTTP/1.1", 1) == 1);
   }
-  CHECK(count(nginx.access_log(), "GET /index.json HTTP/1.1 status=200 via=\"1.1 ") == 1);
-  CHECK(count(nginx.access_log(), "(tinyproxy/") == 4);
+  CHECK(logged(access_log, "GET /index.json HTTP/1.1 status=200 via=\"1.1 ", 1) == 1);
+  CHECK(logged(access_log, "(tinyproxy/", 4) == 4);
 
   TempDir environment_dir;
   auto through_environment = open_cache(environment_dir.path(), publisher);
@@ -122,8 +138,8 @@ TEST_CASE("sync over HTTP, directly and through tinyproxy (option and environmen
   repo::HttpSource environment_source(nginx.url());
   CHECK(sync_ok(through_environment, environment_source).added == ids);
   clear_proxy_environment();
-  CHECK(count(proxy.log(), "GET " + nginx.url() + "/index.json HTTP/1.1") == 2);
-  CHECK(count(nginx.access_log(), "(tinyproxy/") == 8);
+  CHECK(logged(proxy_log, "GET " + nginx.url() + "/index.json HTTP/1.1", 2) == 2);
+  CHECK(logged(access_log, "(tinyproxy/", 8) == 8);
 }
 
 TEST_CASE("over HTTP a replayed older index and an expired index are refused") {
@@ -214,7 +230,12 @@ TEST_CASE(
   repo::HttpSource source(nginx.url());
   std::optional<hotsplice::Expected<std::string>> result;
   std::thread fetcher([&] { result.emplace(source.fetch("big.bin", 1 << 20)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Shrink the file only once the transfer is under way (nginx has announced 512 KiB).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!connection_established(nginx.port()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::filesystem::resize_file(big, 1000);
   fetcher.join();
   REQUIRE(result.has_value());
@@ -289,6 +310,10 @@ TEST_CASE("HTTP status, byte cap, refused connection and bad URL errors are name
 TEST_CASE("HTTPS verifies the server: refused with the system CAs, accepted with its CA file") {
   SKIP_WITHOUT_SERVERS();
   clear_proxy_environment();
+  if (!hotsplice::testing::find_program("openssl")) {
+    WARN("SKIPPED: the openssl command is not installed (Debian package openssl)");
+    return;
+  }
   Publisher publisher;
   publisher.add("hs-new-1", newest_kernel());
   publisher.publish();

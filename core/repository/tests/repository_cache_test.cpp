@@ -13,32 +13,15 @@
 namespace repo = hotsplice::repository;
 namespace errc = hotsplice::repository::errc;
 using hotsplice::testing::TempDir;
+using repo::testing::at;
 using repo::testing::kTestNow;
 using repo::testing::newest_kernel;
 using repo::testing::older_kernel;
+using repo::testing::open_cache;
 using repo::testing::Publisher;
+using repo::testing::sync_ok;
 
 namespace {
-
-std::chrono::system_clock::time_point at(repo::Seconds time) {
-  return std::chrono::system_clock::time_point(time);
-}
-
-repo::RepositoryCache open_cache(const std::filesystem::path& directory,
-                                 const Publisher& publisher) {
-  auto cache = repo::RepositoryCache::open(directory, publisher.trusted_keys());
-  INFO((cache ? "" : cache.error().message()));
-  REQUIRE(cache);
-  return std::move(*cache);
-}
-
-repo::SyncReport sync_ok(repo::RepositoryCache& cache, repo::RepositorySource& source,
-                         repo::Seconds now = kTestNow) {
-  auto report = cache.sync(source, at(now));
-  INFO((report ? "" : report.error().message()));
-  REQUIRE(report);
-  return *report;
-}
 
 std::vector<std::string> ids_of(const std::vector<repo::CachedBundle>& bundles) {
   std::vector<std::string> ids;
@@ -131,6 +114,16 @@ TEST_CASE("sync fetches, verifies and offers bundles; bundles_for matches kernel
     CHECK(cache.available()[1].bytes().error().code() == errc::kBundleSha256Mismatch);
     auto again = open_cache(cache_dir.path(), publisher);
     CHECK(ids_of(again.available()) == std::vector<std::string>{"hs-new-1", "hs-old-1"});
+    REQUIRE(again.load_problems().size() == 1);
+    CHECK(again.load_problems()[0].code() == errc::kBundleSizeMismatch);
+    CHECK_THAT(again.load_problems()[0].message(), Catch::StartsWith("cached bundle hs-new-2: "));
+    // A key withdrawn since: nothing is offered, and open says why.
+    Publisher other;
+    auto untrusting = open_cache(cache_dir.path(), other);
+    CHECK(untrusting.available().empty());
+    CHECK(untrusting.highest_version() == 1);
+    REQUIRE(untrusting.load_problems().size() == 1);
+    CHECK(untrusting.load_problems()[0].code() == errc::kIndexUnknownKey);
   }
 }
 

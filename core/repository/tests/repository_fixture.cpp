@@ -76,4 +76,18 @@ void Publisher::resign() const {
   REQUIRE(write_file_atomically(repo_ / kIndexSignatureFileName, *signature));
 }
 
+RepositoryCache open_cache(const std::filesystem::path& directory, const Publisher& publisher) {
+  auto cache = RepositoryCache::open(directory, publisher.trusted_keys());
+  INFO((cache ? "" : cache.error().message()));
+  REQUIRE(cache);
+  return std::move(*cache);
+}
+
+SyncReport sync_ok(RepositoryCache& cache, RepositorySource& source, Seconds now) {
+  auto report = cache.sync(source, at(now));
+  INFO((report ? "" : report.error().message()));
+  REQUIRE(report);
+  return *report;
+}
+
 }  // namespace hotsplice::repository::testing

@@ -11,6 +11,7 @@
 #include "core/bundle/manifest.h"
 #include "core/bundle/trusted_keys.h"
 #include "core/crypto/ed25519.h"
+#include "core/repository/repository_cache.h"
 #include "core/repository/repository_index.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,5 +49,14 @@ class Publisher {
   std::filesystem::path repo_;
   Ed25519PrivateKey key_;
 };
+
+inline std::chrono::system_clock::time_point at(Seconds time) {
+  return std::chrono::system_clock::time_point(time);
+}
+
+// A cache in directory trusting the publisher's key; REQUIREs that it opens.
+RepositoryCache open_cache(const std::filesystem::path& directory, const Publisher& publisher);
+// A sync that must succeed (the error's message is shown if not).
+SyncReport sync_ok(RepositoryCache& cache, RepositorySource& source, Seconds now = kTestNow);
 
 }  // namespace hotsplice::repository::testing
