@@ -53,11 +53,15 @@ void ApplyWorker::run() {
     } catch (...) {
       outcome = Outcome::failure(Error(errc::kInternalError, "unknown exception"));
     }
+    {
+      // Not running any more once its result is on its way: pending() never counts a job
+      // whose done() already ran on the loop.
+      std::lock_guard lock(mutex_);
+      running_job_ = false;
+    }
     post_([done = std::move(entry.done), result = std::move(outcome)]() mutable {
       done(std::move(result));
     });
-    std::lock_guard lock(mutex_);
-    running_job_ = false;
   }
 }
 

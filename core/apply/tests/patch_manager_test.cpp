@@ -1,9 +1,6 @@
 // PatchManager on its own (the same code guestd runs for its VM and hostd for the node's
 // kernel), with the fake kernel of fake_kernel.h: the real kernel is in tests/vm. The log
 // goes to a pipe so the structured lines can be checked.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include <deque>
@@ -13,6 +10,7 @@
 #include "core/apply/error_codes.h"
 #include "core/apply/patch_manager.h"
 #include "core/apply/tests/fake_kernel.h"
+#include "tests/support/captured_fd.h"
 
 using namespace hotsplice;
 using namespace hotsplice::apply;
@@ -21,27 +19,6 @@ using namespace hotsplice::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-class LogPipe {
- public:
-  LogPipe() { REQUIRE(::pipe2(fds_, O_CLOEXEC | O_NONBLOCK) == 0); }
-  ~LogPipe() {
-    ::close(fds_[0]);
-    ::close(fds_[1]);
-  }
-  int fd() const { return fds_[1]; }
-  std::string read_all() {
-    std::string text;
-    char buffer[4096];
-    for (ssize_t got; (got = ::read(fds_[0], buffer, sizeof(buffer))) > 0;) {
-      text.append(buffer, static_cast<std::size_t>(got));
-    }
-    return text;
-  }
-
- private:
-  int fds_[2];
-};
 
 struct Fixture {
   explicit Fixture(Environment environment = {Environment::Kind::vm, "kvm"})
@@ -59,7 +36,7 @@ struct Fixture {
   TrustedKeys keys;
   StateStore store;
   FakeKernel kernel;
-  LogPipe log_pipe;
+  CapturedFd log_pipe;
   Logger log;
   PatchManager patches;
 };

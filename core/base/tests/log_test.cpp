@@ -1,40 +1,13 @@
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 
 #include <string>
 
 #include "core/base/log.h"
+#include "tests/support/captured_fd.h"
 
 using hotsplice::Logger;
 using hotsplice::LogLevel;
-
-namespace {
-
-// A pipe standing in for stderr: what the logger wrote, read back.
-class CapturedFd {
- public:
-  CapturedFd() { REQUIRE(::pipe2(fds_, O_CLOEXEC | O_NONBLOCK) == 0); }
-  ~CapturedFd() {
-    ::close(fds_[0]);
-    ::close(fds_[1]);
-  }
-  int fd() const { return fds_[1]; }
-  std::string read_all() {
-    std::string text;
-    char buffer[4096];
-    for (ssize_t got; (got = ::read(fds_[0], buffer, sizeof(buffer))) > 0;) {
-      text.append(buffer, static_cast<std::size_t>(got));
-    }
-    return text;
-  }
-
- private:
-  int fds_[2];
-};
-
-}  // namespace
+using hotsplice::testing::CapturedFd;
 
 TEST_CASE("logger: journal lines carry the syslog priority, terminal lines the program") {
   CapturedFd out;
