@@ -9,7 +9,6 @@
 #include <cerrno>
 
 #include "guestagent/channel.h"
-#include "guestagent/log.h"
 #include "guestagent/port_finder.h"
 
 namespace hotsplice::guestd {
@@ -72,14 +71,15 @@ std::optional<std::filesystem::path> locate_port(const Options& options) {
 
 }  // namespace
 
-int run_agent(const Options& options, Session& session, Signals& signals) {
+int run_agent(const Options& options, Session& session, Signals& signals, const Logger& log) {
   bool said_waiting = false;
   while (!signals.stop_requested()) {
     auto device = locate_port(options);
     Expected<int> opened = device ? open_port(*device) : Error("absent", "port not found");
     if (!opened) {
       if (!said_waiting) {
-        log_info("waiting for port " + options.port_name + ": " + opened.error().message());
+        log.info("waiting for port " + options.port_name + ": " + opened.error().message(),
+                 {{"port", options.port_name}});
         said_waiting = true;
       }
       signals.wait(kPortLookupInterval);
@@ -89,14 +89,14 @@ int run_agent(const Options& options, Session& session, Signals& signals) {
     OpenPort port(*opened);
     const bool socket = is_socket(port.fd());
     request_sigio(port.fd());
-    log_info("port " + device->string() + " open");
+    log.info("port " + device->string() + " open", {{"device", device->string()}});
 
     milliseconds retry = kFirstHostRetry;
     bool reopen = false;
     while (!reopen && !signals.stop_requested()) {
       HostSide host = host_side(port.fd());
       if (host == HostSide::port_gone && !socket) {
-        log_info("port " + device->string() + " went away");
+        log.info("port " + device->string() + " went away", {{"device", device->string()}});
         signals.wait(kFirstHostRetry);  // never a tight open/close loop, whatever the port does
         break;                          // look it up again: it may come back under another name
       }
@@ -108,10 +108,14 @@ int run_agent(const Options& options, Session& session, Signals& signals) {
       }
       retry = kFirstHostRetry;
       ChannelStats stats;
-      ChannelEnd end = serve_channel(port.fd(), session, signals, stats);
+      ChannelEnd end = serve_channel(port.fd(), session, signals, stats, log);
       if (end == ChannelEnd::stop_requested) break;
       if (stats.frames_received > 0) {
-        log_info("host disconnected after " + std::to_string(stats.frames_received) + " frames");
+        log.info("host disconnected after " + std::to_string(stats.frames_received) + " frames" +
+                     (stats.replies_dropped == 0 ? std::string()
+                                                 : " (" + std::to_string(stats.replies_dropped) +
+                                                       " replies dropped: it was not reading)"),
+                 {{"frames", stats.frames_received}, {"replies_dropped", stats.replies_dropped}});
         if (options.once) return 0;
       }
       if (socket) return 0;
@@ -122,7 +126,7 @@ int run_agent(const Options& options, Session& session, Signals& signals) {
       }
     }
   }
-  log_info("stopping");
+  log.info("stopping");
   return 0;
 }
 

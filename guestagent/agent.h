@@ -3,6 +3,7 @@
 // --once, until one session ended.
 #pragma once
 
+#include "core/base/log.h"
 #include "guestagent/options.h"
 #include "guestagent/session.h"
 #include "guestagent/signals.h"
@@ -10,6 +11,6 @@
 namespace hotsplice::guestd {
 
 // Returns the process exit code.
-int run_agent(const Options& options, Session& session, Signals& signals);
+int run_agent(const Options& options, Session& session, Signals& signals, const Logger& log);
 
 }  // namespace hotsplice::guestd

@@ -10,23 +10,20 @@
 
 #include "core/base/file_io.h"
 #include "core/protocol/frame_codec.h"
-#include "guestagent/log.h"
 
 namespace hotsplice::guestd {
 namespace {
 
 constexpr std::size_t kReadBytes = 64 * 1024;
-// Replies are small; more than this queued means the host is not reading.
-constexpr std::size_t kMaxQueuedBytes = 256 * 1024;
 
 class Connection {
  public:
-  Connection(int fd, Session& session, ChannelStats& stats)
-      : fd_(fd), session_(session), stats_(stats) {}
+  Connection(int fd, Session& session, ChannelStats& stats, const Logger& log)
+      : fd_(fd), session_(session), stats_(stats), log_(log) {}
 
+  // Input always: a host that stops reading must not stop us from seeing it leave.
   short wanted_events() const {
-    short events = 0;
-    if (queued_.size() < kMaxQueuedBytes) events |= POLLIN;
+    short events = POLLIN;
     if (!queued_.empty()) events |= POLLOUT;
     return events;
   }
@@ -52,12 +49,18 @@ class Connection {
     if (count < 0) {
       if (errno == EAGAIN || errno == EINTR) return std::nullopt;
       if (errno == ECONNRESET) return ChannelEnd::host_gone;
-      log_warning(io_error("reading the port", errno).message());
+      log_.warning(io_error("reading the port", errno).message());
       return ChannelEnd::port_failed;
     }
     std::string_view input(buffer, static_cast<std::size_t>(count));
     while (auto frame = decoder_.decode(input)) {
       ++stats_.frames_received;
+      // A frame that did not decode only asks for an error reply: while the host is not
+      // reading, that reply would be dropped anyway, so it is not even built.
+      if (!*frame && queue_full()) {
+        drop_reply();
+        continue;
+      }
       for (const protocol::Message& reply :
            session_.handle(protocol::to_incoming(std::move(*frame)))) {
         queue(reply);
@@ -66,11 +69,26 @@ class Connection {
     return std::nullopt;
   }
 
+  bool queue_full() const { return queued_.size() >= kMaxQueuedReplyBytes; }
+
+  void drop_reply() {
+    if (stats_.replies_dropped++ == 0) {
+      log_.warning("the host is not reading: dropping replies beyond " +
+                       std::to_string(kMaxQueuedReplyBytes / 1024) + " KiB queued",
+                   {{"queued_bytes", queued_.size()}});
+    }
+  }
+
+  // Whole replies only: a dropped reply never leaves half a frame in the queue.
   void queue(const protocol::Message& reply) {
+    if (queue_full()) {
+      drop_reply();
+      return;
+    }
     auto bytes = protocol::encode_message(reply);
     if (!bytes) {
-      log_error("cannot encode a " + std::string(protocol::type_of(reply)) +
-                " reply: " + bytes.error().message());
+      log_.error("cannot encode a " + std::string(protocol::type_of(reply)) +
+                 " reply: " + bytes.error().message());
       return;
     }
     queued_ += *bytes;
@@ -81,7 +99,7 @@ class Connection {
     if (written < 0) {
       if (errno == EAGAIN || errno == EINTR) return std::nullopt;
       if (errno == EPIPE || errno == ECONNRESET) return ChannelEnd::host_gone;
-      log_warning(io_error("writing the port", errno).message());
+      log_.warning(io_error("writing the port", errno).message());
       return ChannelEnd::port_failed;
     }
     queued_.erase(0, static_cast<std::size_t>(written));
@@ -91,6 +109,7 @@ class Connection {
   int fd_;
   Session& session_;
   ChannelStats& stats_;
+  const Logger& log_;
   // A fresh decoder per connection: a frame half-sent by a previous host never joins the
   // next one's first frame.
   protocol::FrameDecoder decoder_;
@@ -99,18 +118,19 @@ class Connection {
 
 }  // namespace
 
-ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats) {
+ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats,
+                         const Logger& log) {
   // Whatever a session allocated (decoder buffers, replies) goes back to the kernel once it
   // ends, so an idle agent's RSS does not keep the high-water mark of its last session.
   struct TrimOnExit {
     ~TrimOnExit() { ::malloc_trim(0); }
   } trim;
-  Connection connection(fd, session, stats);
+  Connection connection(fd, session, stats, log);
   for (;;) {
     pollfd descriptors[2] = {{fd, connection.wanted_events(), 0}, {signals.fd(), POLLIN, 0}};
     if (::poll(descriptors, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      log_error(io_error("poll", errno).message());
+      log.error(io_error("poll", errno).message());
       return ChannelEnd::port_failed;
     }
     if (descriptors[1].revents != 0 && signals.drain()) return ChannelEnd::stop_requested;

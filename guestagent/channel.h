@@ -4,11 +4,15 @@
 //
 // Reads are bounded (64 KiB at a time into a decoder holding at most one frame) and replies
 // wait in one output queue written as the port accepts them. A host that sends without
-// reading stalls only itself: input is not read while the queue is over its limit.
+// reading stalls only itself, and only while it is connected: input is always read (so
+// QEMU keeps reading the host's socket and passes on its end of file the moment it goes),
+// and replies beyond the queue's bound (256 KiB) are counted and dropped, with one log line
+// per connection. A host that reads what it asked for never gets near the bound.
 #pragma once
 
 #include <cstdint>
 
+#include "core/base/log.h"
 #include "guestagent/session.h"
 #include "guestagent/signals.h"
 
@@ -22,9 +26,14 @@ enum class ChannelEnd {
 
 struct ChannelStats {
   std::uint64_t frames_received = 0;
+  std::uint64_t replies_dropped = 0;  // not queued: the host was not reading
 };
 
+// Replies are small; more than this queued means the host is not reading.
+inline constexpr std::size_t kMaxQueuedReplyBytes = 256 * 1024;
+
 // Serves the channel until one of the ends above. fd must be non-blocking.
-ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats);
+ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStats& stats,
+                         const Logger& log);
 
 }  // namespace hotsplice::guestd

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/apply/patch_manager.h"
+#include "core/apply/state_store.h"
+#include "core/base/log.h"
 #include "core/base/version.h"
 #include "core/bundle/trusted_keys.h"
 #include "core/kernel/kernel_identity_reader.h"
@@ -13,23 +16,23 @@
 #include "core/protocol/messages.h"
 #include "core/protocol/transfer_receiver.h"
 #include "guestagent/agent.h"
-#include "guestagent/log.h"
 #include "guestagent/options.h"
-#include "guestagent/patch_manager.h"
 #include "guestagent/session.h"
 #include "guestagent/signals.h"
-#include "guestagent/state_store.h"
 
 using namespace hotsplice;
 using namespace hotsplice::guestd;
+using hotsplice::apply::PatchManager;
+using hotsplice::apply::PatchTimeouts;
+using hotsplice::apply::StateStore;
 
 namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-int fail(const std::string& what, const Error& error) {
-  log_error(what + ": " + error.code() + ": " + error.message());
+int fail(const Logger& log, const std::string& what, const Error& error) {
+  log.error(what + ": " + error.code() + ": " + error.message(), {{"code", error.code()}});
   return kExitFailure;
 }
 
@@ -42,42 +45,43 @@ std::string describe(const protocol::Environment& environment) {
 }
 
 int run(const Options& options) {
-  set_log_level(options.log_level);
+  Logger log("hotsplice-guestd", options.log_level);
   // A fixed threshold: bundle-sized buffers (hundreds of KiB) always come from mmap and go
   // back to the kernel when freed, instead of glibc raising the threshold after the first
   // free and keeping them in the heap for the rest of the agent's life.
   mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   // Signals first: a SIGTERM during start-up must not kill the agent mid-apply.
   auto signals = Signals::open();
-  if (!signals) return fail("start-up", signals.error());
+  if (!signals) return fail(log, "start-up", signals.error());
 
   auto kernel = read_kernel_identity(options.root);
-  if (!kernel) return fail("reading the running kernel's identity", kernel.error());
+  if (!kernel) return fail(log, "reading the running kernel's identity", kernel.error());
   PlatformReport platform = detect_platform(options.root);
-  log_info("kernel " + hotsplice::describe(*kernel) + "; running in a " +
-           describe(platform.environment) + ": " + platform.evidence);
+  log.info("kernel " + hotsplice::describe(*kernel) + "; running in a " +
+               describe(platform.environment) + ": " + platform.evidence,
+           {{"release", kernel->release}, {"build_id", kernel->build_id}});
 
   auto keys = TrustedKeys::load(options.keys_dir);
-  if (!keys) return fail("loading trusted keys", keys.error());
+  if (!keys) return fail(log, "loading trusted keys", keys.error());
   if (keys->size() == 0) {
-    log_warning("no trusted keys in " + options.keys_dir.string() + ": every bundle is refused");
+    log.warning("no trusted keys in " + options.keys_dir.string() + ": every bundle is refused");
   }
   auto store = StateStore::open(options.state_dir);
-  if (!store) return fail("opening the state directory", store.error());
+  if (!store) return fail(log, "opening the state directory", store.error());
 
   LinuxModuleSyscalls syscalls;
   PatchTimeouts timeouts;
   timeouts.transition = options.transition_timeout;
-  PatchManager patches(options.root, *kernel, platform.environment, *keys, *store, syscalls,
+  PatchManager patches(options.root, *kernel, platform.environment, *keys, *store, syscalls, log,
                        timeouts);
   std::size_t live = patches.apply_stored();
-  log_info(std::to_string(live) + " stored bundle(s) live for this kernel");
+  log.info(std::to_string(live) + " stored bundle(s) live for this kernel", {{"live", live}});
   if (options.apply_stored) return 0;
 
   auto receiver = protocol::TransferReceiver::open(store->staging_dir(), protocol::kMaxBundleBytes);
-  if (!receiver) return fail("opening the staging directory", receiver.error());
-  Session session(patches, *receiver);
-  return run_agent(options, session, *signals);
+  if (!receiver) return fail(log, "opening the staging directory", receiver.error());
+  Session session(patches, *receiver, log);
+  return run_agent(options, session, *signals, log);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ virtio-serial port, verifies them and applies them to the running kernel.
   --once                   serve one host session, then exit
   --apply-stored           re-apply the stored bundles built for this kernel, then exit
                            (for the boot path; the daemon also does this when it starts)
-  --log-level LEVEL        error, warning, info (default) or debug; logs go to stderr
+  --log-level LEVEL        error, warning, notice, info (default) or debug; logs go to stderr
   --root DIR               read /proc and /sys under DIR (for tests)
   --help, --version
 )";

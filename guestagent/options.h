@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
-#include "guestagent/log.h"
+#include "core/base/log.h"
 
 namespace hotsplice::guestd {
 

@@ -7,11 +7,11 @@
 
 #include "core/base/version.h"
 #include "core/protocol/field_rules.h"
-#include "guestagent/log.h"
 
 namespace hotsplice::guestd {
 
 using namespace protocol;
+using apply::Outcome;
 
 namespace {
 
@@ -41,7 +41,9 @@ std::vector<std::string> Session::capabilities() {
 
 std::vector<Message> Session::handle(Incoming incoming) {
   if (!incoming.message) {
-    log_debug(describe_incoming_error(incoming.message.error()));
+    if (log_.enabled(LogLevel::debug)) {
+      log_.debug(describe_incoming_error(incoming.message.error()));
+    }
     return {ErrorMessage::answering(incoming.message.error(), incoming.request_id)};
   }
   return std::visit(
@@ -64,12 +66,13 @@ std::vector<Message> Session::handle(Incoming incoming) {
 }
 
 Session::Replies Session::on(const Sync& sync) {
-  log_debug("sync from the host");
+  log_.debug("sync from the host");
   return {SyncAck{sync.id, sync.nonce}};
 }
 
 Session::Replies Session::on(const Hello& hello) {
-  log_info("host connected (agent " + hello.agent_version + ")");
+  log_.info("host connected (agent " + hello.agent_version + ")",
+            {{"host_agent", hello.agent_version}});
   Hello reply;
   reply.correlation = Correlation::reply_to(hello.correlation.number);
   reply.agent_version = std::string(kVersion).substr(0, kMaxAgentVersionLength);
@@ -103,8 +106,9 @@ Session::Replies Session::on(const Offer& offer) {
   auto offset = receiver_.offer(offer.sha256, offer.size);
   if (!offset) return {refusal(offer.id, offset.error())};
   offered_ = Offered{offer.bundle_id, offer.sha256, offer.size};
-  log_info("offer of bundle " + offer.bundle_id + " (" + std::to_string(offer.size) +
-           " bytes), continuing from byte " + std::to_string(*offset));
+  log_.info("offer of bundle " + offer.bundle_id + " (" + std::to_string(offer.size) +
+                " bytes), continuing from byte " + std::to_string(*offset),
+            {{"bundle_id", offer.bundle_id}, {"size", offer.size}, {"offset", *offset}});
   return {OfferAccept{offer.id, *offset}};
 }
 
@@ -127,7 +131,7 @@ Session::Replies Session::on(const Apply& apply) {
     return {refusal(apply.id, Error("transfer_incomplete",
                                     "bundle " + apply.bundle_id + " is not completely received"))};
   }
-  log_info("applying bundle " + apply.bundle_id);
+  log_.info("applying bundle " + apply.bundle_id, {{"bundle_id", apply.bundle_id}});
   Outcome outcome = patches_.apply_bundle_file(apply.bundle_id, staged);
   if (outcome.ok) {
     // Stored under the state directory now; the staged copy has done its job.
@@ -136,8 +140,9 @@ Session::Replies Session::on(const Apply& apply) {
     if (last_chunk_at_) {
       auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - *last_chunk_at_);
-      log_info("bundle " + apply.bundle_id + " live " + std::to_string(elapsed.count()) +
-               " ms after its last chunk arrived");
+      log_.info("bundle " + apply.bundle_id + " live " + std::to_string(elapsed.count()) +
+                    " ms after its last chunk arrived",
+                {{"bundle_id", apply.bundle_id}, {"ms", elapsed.count()}});
     }
   }
   Replies replies{to_result(apply.id, std::move(outcome))};
@@ -146,7 +151,7 @@ Session::Replies Session::on(const Apply& apply) {
 }
 
 Session::Replies Session::on(const Rollback& rollback) {
-  log_info("rolling back bundle " + rollback.bundle_id);
+  log_.info("rolling back bundle " + rollback.bundle_id, {{"bundle_id", rollback.bundle_id}});
   return {to_result(rollback.id, patches_.rollback(rollback.bundle_id))};
 }
 

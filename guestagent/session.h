@@ -12,17 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "core/apply/patch_manager.h"
+#include "core/base/log.h"
 #include "core/protocol/frame_stream.h"
 #include "core/protocol/messages.h"
 #include "core/protocol/transfer_receiver.h"
-#include "guestagent/patch_manager.h"
 
 namespace hotsplice::guestd {
 
 class Session {
  public:
-  Session(PatchManager& patches, protocol::TransferReceiver& receiver)
-      : patches_(patches), receiver_(receiver) {}
+  Session(apply::PatchManager& patches, protocol::TransferReceiver& receiver, const Logger& log)
+      : patches_(patches), receiver_(receiver), log_(log) {}
 
   std::vector<protocol::Message> handle(protocol::Incoming incoming);
 
@@ -50,12 +51,13 @@ class Session {
 
   void remove_other_staged_bundles(const std::string& keep_sha256) const;
 
-  PatchManager& patches_;
+  apply::PatchManager& patches_;
   protocol::TransferReceiver& receiver_;
+  const Logger& log_;
   std::optional<Offered> offered_;
   std::optional<std::chrono::steady_clock::time_point> last_chunk_at_;
 };
 
-protocol::Result to_result(std::uint32_t request_id, Outcome outcome);
+protocol::Result to_result(std::uint32_t request_id, apply::Outcome outcome);
 
 }  // namespace hotsplice::guestd

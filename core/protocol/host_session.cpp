@@ -533,28 +533,26 @@ Status HostSession::send_bundle(std::string bundle_id,
   return Status::ok();
 }
 
-Status HostSession::apply(std::string bundle_id, SessionClock::time_point now) {
+template <typename Command>
+Status HostSession::send_bundle_command(Phase phase, std::string bundle_id,
+                                        SessionClock::time_point now) {
   last_now_ = now;
   if (Status idle = check_idle(); !idle) return idle;
   if (!is_valid_id(bundle_id)) {
     return Error(errc::kInvalidBundle, "not a valid bundle id: " + to_display_text(bundle_id, 80));
   }
   std::uint32_t id = next_id();
-  begin_request(Phase::applying, id, options_.apply_timeout, bundle_id);
-  queue(Apply{id, std::move(bundle_id)});
+  begin_request(phase, id, options_.apply_timeout, bundle_id);
+  queue(Command{id, std::move(bundle_id)});
   return Status::ok();
 }
 
+Status HostSession::apply(std::string bundle_id, SessionClock::time_point now) {
+  return send_bundle_command<Apply>(Phase::applying, std::move(bundle_id), now);
+}
+
 Status HostSession::rollback(std::string bundle_id, SessionClock::time_point now) {
-  last_now_ = now;
-  if (Status idle = check_idle(); !idle) return idle;
-  if (!is_valid_id(bundle_id)) {
-    return Error(errc::kInvalidBundle, "not a valid bundle id: " + to_display_text(bundle_id, 80));
-  }
-  std::uint32_t id = next_id();
-  begin_request(Phase::rolling_back, id, options_.apply_timeout, bundle_id);
-  queue(Rollback{id, std::move(bundle_id)});
-  return Status::ok();
+  return send_bundle_command<Rollback>(Phase::rolling_back, std::move(bundle_id), now);
 }
 
 bool HostSession::transfer_window_open() const {

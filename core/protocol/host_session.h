@@ -244,6 +244,9 @@ class HostSession {
   void bad_frame(const std::string& why);
 
   Status check_idle() const;
+  // apply and rollback: both name a bundle and wait up to apply_timeout for a result.
+  template <typename Command>
+  Status send_bundle_command(Phase phase, std::string bundle_id, SessionClock::time_point now);
   void begin_request(Phase phase, std::uint32_t id, std::chrono::milliseconds timeout,
                      std::string bundle_id);
   void finish_request();

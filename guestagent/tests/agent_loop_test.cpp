@@ -13,14 +13,15 @@
 #include <future>
 #include <thread>
 
+#include "core/apply/patch_manager.h"
 #include "core/protocol/channel_sync.h"
 #include "core/protocol/frame_stream.h"
 #include "guestagent/agent.h"
-#include "guestagent/patch_manager.h"
 #include "tests/support/temp_dir.h"
 
 using namespace hotsplice;
 using namespace hotsplice::guestd;
+using namespace hotsplice::apply;
 using namespace std::chrono_literals;
 
 namespace {
@@ -59,13 +60,16 @@ TEST_CASE("agent loop: waits for the port to appear, serves one session, exits w
   auto store = StateStore::open(dir / "state").value();
   TrustedKeys keys;
   NoModuleSyscalls syscalls;
-  PatchManager patches(dir.path(), {"6.1.0-56-amd64", "#1", "00aa"}, {}, keys, store, syscalls);
+  const Logger log("hotsplice-test", LogLevel::info, 2, Logger::Format::plain);
+  PatchManager patches(dir.path(), {"6.1.0-56-amd64", "#1", "00aa"}, {}, keys, store, syscalls,
+                       log);
   auto receiver = protocol::TransferReceiver::open(store.staging_dir(), 1 << 20).value();
-  Session session(patches, receiver);
+  Session session(patches, receiver, log);
   auto signals = Signals::open().value();
 
   double cpu_before = process_cpu_seconds();
-  auto agent = std::async(std::launch::async, [&] { return run_agent(options, session, signals); });
+  auto agent =
+      std::async(std::launch::async, [&] { return run_agent(options, session, signals, log); });
   std::this_thread::sleep_for(1500ms);  // no port yet: the agent must be sleeping
   CHECK(process_cpu_seconds() - cpu_before < 0.2);
 

@@ -5,15 +5,16 @@
 // fake_kernel.h; the real one is in tests/vm.
 #include <catch2/catch.hpp>
 
+#include "core/apply/patch_manager.h"
+#include "core/apply/tests/fake_kernel.h"
 #include "core/protocol/frame_stream.h"
 #include "core/protocol/host_session.h"
 #include "core/protocol/transfer_receiver.h"
-#include "guestagent/patch_manager.h"
 #include "guestagent/session.h"
-#include "guestagent/tests/fake_kernel.h"
 
 using namespace hotsplice;
 using namespace hotsplice::guestd;
+using namespace hotsplice::apply;
 using namespace hotsplice::protocol;
 using namespace hotsplice::testing;
 using namespace std::chrono_literals;
@@ -27,9 +28,9 @@ class Pair {
         store_(StateStore::open(dir_ / "state").value()),
         kernel_(dir_.path()),
         patches_(dir_.path(), kRunning, {Environment::Kind::vm, "kvm"}, keys_, store_, kernel_,
-                 {200ms, 100ms}),
+                 test_log(), {200ms, 100ms}),
         receiver_(TransferReceiver::open(store_.staging_dir(), kMaxBundleBytes).value()),
-        guest_(patches_, receiver_),
+        guest_(patches_, receiver_, test_log()),
         options_(std::move(options)) {
     keys_.add(key_.public_key());
   }

@@ -7,16 +7,17 @@
 
 #include <thread>
 
+#include "core/apply/patch_manager.h"
+#include "core/apply/tests/fake_kernel.h"
 #include "core/crypto/sha256.h"
 #include "core/protocol/frame_stream.h"
 #include "core/protocol/transfer_receiver.h"
 #include "guestagent/channel.h"
-#include "guestagent/patch_manager.h"
 #include "guestagent/session.h"
-#include "guestagent/tests/fake_kernel.h"
 
 using namespace hotsplice;
 using namespace hotsplice::guestd;
+using namespace hotsplice::apply;
 using namespace hotsplice::protocol;
 using namespace hotsplice::testing;
 using namespace std::chrono_literals;
@@ -30,9 +31,10 @@ class Harness {
       : key_(Ed25519PrivateKey::generate().value()),
         store_(StateStore::open(dir_ / "state").value()),
         kernel_(dir_.path()),
-        patches_(dir_.path(), kRunning, environment, keys_, store_, kernel_, {200ms, 100ms}),
+        patches_(dir_.path(), kRunning, environment, keys_, store_, kernel_, test_log(),
+                 {200ms, 100ms}),
         receiver_(TransferReceiver::open(store_.staging_dir(), kMaxBundleBytes).value()),
-        session_(patches_, receiver_),
+        session_(patches_, receiver_, test_log()),
         signals_(Signals::open().value()) {
     keys_.add(key_.public_key());
     int fds[2];
@@ -42,7 +44,7 @@ class Harness {
     host_.emplace(host_fd_);
     server_ = std::thread([this] {
       ChannelStats stats;
-      serve_channel(guest_fd_, session_, signals_, stats);
+      serve_channel(guest_fd_, session_, signals_, stats, test_log());
     });
   }
   ~Harness() {
@@ -207,30 +209,4 @@ TEST_CASE("session: refuses to apply inside a shared-kernel container") {
   harness.transfer(make_bundle(compile_module(harness.dir_, true), harness.key_));
   CHECK(harness.apply().code == "shared_kernel_container");
   CHECK_FALSE(harness.kernel_.loaded);
-}
-
-TEST_CASE("restart after a crash mid-apply: the stored bundle's transition is finished") {
-  Harness harness;
-  std::string bundle = make_bundle(compile_module(harness.dir_, true), harness.key_);
-  // What a crash right after finit_module leaves: the bundle stored, the patch loaded and
-  // still in transition, no agent.
-  REQUIRE(harness.store_.save_applied("hs-test-0001", bundle));
-  REQUIRE(harness.kernel_.finit_module(-1, "", 0) == 0);
-  PatchManager restarted(harness.dir_.path(), kRunning, {Environment::Kind::vm, "kvm"},
-                         harness.keys_, harness.store_, harness.kernel_, {2000ms, 100ms});
-  CHECK(restarted.apply_stored() == 1);
-  auto patches = restarted.applied_patches();
-  REQUIRE(patches.size() == 1);
-  CHECK(patches[0] == AppliedPatch{"hs-test-0001", kModule, true, false});
-}
-
-TEST_CASE("stored bundles for another kernel are skipped and kept") {
-  Harness harness;
-  KernelIdentity other = kRunning;
-  other.release = "6.1.0-53-amd64";
-  REQUIRE(harness.store_.save_applied(
-      "hs-test-0001", make_bundle(compile_module(harness.dir_, true), harness.key_, other)));
-  CHECK(harness.patches_.apply_stored() == 0);
-  CHECK_FALSE(harness.kernel_.loaded);
-  CHECK(harness.store_.applied_ids() == std::vector<std::string>{"hs-test-0001"});
 }

@@ -38,8 +38,8 @@ Expected<int> connect_once(const std::filesystem::path& path) {
 HostSessionOptions AgentClient::test_options() {
   HostSessionOptions options;
   options.agent_version = "vm-test";
-  options.chunk_bytes = 4096;
-  options.window_bytes = 16 * 1024;
+  options.chunk_bytes = 16 * 1024;
+  options.window_bytes = 64 * 1024;
   options.max_queued_output_bytes =
       chunk_frame_bound(options.chunk_bytes) * 4 + kControlReserveBytes;
   options.sync_timeout = std::chrono::seconds(30);

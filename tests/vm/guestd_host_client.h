@@ -23,8 +23,8 @@ namespace hotsplice::vm {
 
 class AgentClient {
  public:
-  // The session options the tests use: small chunks and window, so a cut transfer can stop
-  // at a fine-grained offset; timeouts generous for TCG.
+  // The session options the tests use: 16 KiB chunks in a 64 KiB window (a cut transfer
+  // stops at a chunk boundary); timeouts generous for TCG.
   static protocol::HostSessionOptions test_options();
 
   // Connects (retrying while the socket is not there yet) and completes sync and hello

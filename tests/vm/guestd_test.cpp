@@ -3,6 +3,9 @@
 // the runner's socket for org.hotsplice.agent.0. One guest serves all the checks of the
 // first test case in sequence (each leaves the kernel as the next expects), to keep the
 // vm label fast.
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -222,6 +225,40 @@ TEST_CASE("guestd: refusals, a cut transfer resumed, apply, reconnects, garbage,
   // The agent never spun: well under a second of CPU for everything above, under TCG.
   INFO(agent_log(shell));
   CHECK(agent_cpu_ticks(shell) < 500);
+
+  // Last, on the same guest (it costs the agent CPU): the channel case of
+  // shared/field-cases/channel. Host A synchronises, writes 1 MiB in which every "01 00"
+  // pair is a frame answered by an error, reads nothing, and dies after about 8 s. Host B
+  // must then be answered within seconds (it used to wait 105-113 s: the agent stopped
+  // reading once 256 KiB of replies were queued, so QEMU never passed on A's end of file).
+  agent.disconnect();
+  AgentClient flooder = require_ok(AgentClient::connect(guest.agent_socket()));
+  std::string flood;
+  for (int i = 0; i < 512 * 1024; ++i) flood += std::string("\x01\x00", 2);
+  const auto flood_started = std::chrono::steady_clock::now();
+  const auto killed_at = flood_started + 8s;
+  std::string_view unwritten = flood;
+  while (!unwritten.empty() && std::chrono::steady_clock::now() < killed_at) {
+    pollfd descriptor{flooder.fd(), POLLOUT, 0};
+    if (::poll(&descriptor, 1, 100) <= 0) continue;
+    ssize_t written =
+        ::send(flooder.fd(), unwritten.data(), unwritten.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (written > 0) unwritten.remove_prefix(static_cast<std::size_t>(written));
+  }
+  std::this_thread::sleep_until(killed_at);
+  INFO("host A wrote " << flood.size() - unwritten.size() << " of " << flood.size() << " bytes");
+  flooder.disconnect();  // its socket closes, as when the process is killed
+
+  const auto second_started = std::chrono::steady_clock::now();
+  AgentClient second = require_ok(AgentClient::connect(guest.agent_socket(), 120s));
+  const auto answered_after = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - second_started);
+  INFO("host B answered (sync_ack and hello) " << answered_after.count() << " ms after A died");
+  INFO(agent_log(shell));
+  // A correctness bound, not a benchmark (timings go to bench/).
+  CHECK(answered_after < 15s);
+  CHECK(second.hello().kernel == running.identity);
+  CHECK(agent_log(shell).find("the host is not reading: dropping replies") != std::string::npos);
 }
 
 TEST_CASE("guestd: inside a container on the guest's kernel it reports so and applies nothing",

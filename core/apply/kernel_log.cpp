@@ -1,4 +1,4 @@
-#include "guestagent/kernel_log.h"
+#include "core/apply/kernel_log.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <deque>
 
-namespace hotsplice::guestd {
+namespace hotsplice::apply {
 namespace {
 
 // A /dev/kmsg record: "<prefix fields>;<message>\n" plus continuation lines; at most 8 KiB
@@ -54,4 +54,4 @@ std::vector<std::string> KernelLogCursor::read_new(std::size_t max_records) {
   return {records.begin(), records.end()};
 }
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

@@ -2,10 +2,10 @@
 
 #include <sys/stat.h>
 
-#include "guestagent/state_store.h"
+#include "core/apply/state_store.h"
 #include "tests/support/temp_dir.h"
 
-using hotsplice::guestd::StateStore;
+using hotsplice::apply::StateStore;
 using hotsplice::testing::TempDir;
 
 TEST_CASE("state store keeps applied bundles by id") {

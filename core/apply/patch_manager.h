@@ -1,11 +1,15 @@
-// Everything the agent does to the kernel: verify a bundle, load its livepatch module, wait
-// for the transition (rolling back one that stalls), roll back on request, re-apply stored
-// bundles at boot, and report what /sys/kernel/livepatch says.
+// Everything hotsplice does to a running kernel: verify a bundle, load its livepatch module,
+// wait for the transition (rolling back one that stalls), roll back on request, re-apply
+// stored bundles at boot, and report what /sys/kernel/livepatch says. guestd uses it for
+// its VM's kernel; hostd for the node's own kernel (shared-kernel containers).
 //
 // Nothing is loaded unless the signature, the module's sha256, the target kernel identity
 // (release, version and build-id of the running kernel) and the module's "livepatch" mark
 // all check out, and never inside a shared-kernel container. Operations run to the end once
-// started, whatever happens to the channel: a disconnect cannot leave one halfway.
+// started, whatever happens to the caller's connection: a disconnect cannot leave one
+// halfway. Blocking (transition waits: up to timeouts.transition + after_signal, twice for
+// a stalled apply that is rolled back): run it on an ApplyWorker from an event loop. Not
+// thread-safe: one caller at a time.
 #pragma once
 
 #include <chrono>
@@ -16,40 +20,25 @@
 #include <string_view>
 #include <vector>
 
+#include "core/apply/outcome.h"
+#include "core/apply/state_store.h"
 #include "core/base/json_reader.h"
+#include "core/base/log.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/bundle/trusted_keys.h"
 #include "core/kernel/kernel_identity.h"
 #include "core/livepatch/livepatch_control.h"
 #include "core/protocol/message_parts.h"
-#include "guestagent/state_store.h"
 
-namespace hotsplice::guestd {
-
-struct PatchTimeouts {
-  // How long a transition may take before the blocking tasks get the fake signal...
-  std::chrono::milliseconds transition{15000};
-  // ...and how long after that before the patch is rolled back.
-  std::chrono::milliseconds after_signal{5000};
-};
-
-// What an apply or rollback came to; becomes the protocol's result message.
-struct Outcome {
-  bool ok = false;
-  std::string code;  // "ok", or the refusal's code
-  std::string message;
-  std::optional<Json> state;  // the patch's state as read back from sysfs
-
-  static Outcome failure(const Error& error) { return {false, error.code(), error.message(), {}}; }
-};
+namespace hotsplice::apply {
 
 class PatchManager {
  public:
   // root stands for "/" (sysfs and procfs are read under it); everything passed by
-  // reference must outlive the manager.
+  // reference must outlive the manager. log gets one line per apply, rollback and refusal.
   PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
                protocol::Environment environment, const TrustedKeys& keys, const StateStore& store,
-               ModuleSyscalls& syscalls, PatchTimeouts timeouts = {});
+               ModuleSyscalls& syscalls, const Logger& log, PatchTimeouts timeouts = {});
 
   // Applies the bundle file (a verified transfer) and stores it for re-application at boot.
   // requested_id must be the id in the bundle's manifest.
@@ -79,9 +68,10 @@ class PatchManager {
   protocol::Environment environment_;
   const TrustedKeys& keys_;
   const StateStore& store_;
+  const Logger& log_;
   LivepatchControl control_;
   PatchTimeouts timeouts_;
   std::map<std::string, std::string> module_of_bundle_;  // bundle id -> module name
 };
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

@@ -1,7 +1,9 @@
-#include "guestagent/patch_manager.h"
+#include "core/apply/patch_manager.h"
 
 #include <unistd.h>
 
+#include "core/apply/error_codes.h"
+#include "core/apply/kernel_log.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_file.h"
 #include "core/bundle/manifest.h"
@@ -9,10 +11,8 @@
 #include "core/livepatch/livepatch_state.h"
 #include "core/livepatch/livepatch_state_json.h"
 #include "core/platform/container_detection.h"
-#include "guestagent/kernel_log.h"
-#include "guestagent/log.h"
 
-namespace hotsplice::guestd {
+namespace hotsplice::apply {
 namespace {
 
 bool is_live(const std::filesystem::path& root, const std::string& module) {
@@ -43,20 +43,21 @@ Error explain_refusal(const Error& load_error, const std::vector<std::string>& k
     logged += (logged.empty() ? "" : " | ") + line;
   }
   std::string message = load_error.message() + (logged.empty() ? "" : "; kernel: " + logged);
-  return Error(run_pre_failed ? "run_pre_mismatch" : load_error.code(), message);
+  return Error(run_pre_failed ? errc::kRunPreMismatch : load_error.code(), message);
 }
 
 }  // namespace
 
 PatchManager::PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
                            protocol::Environment environment, const TrustedKeys& keys,
-                           const StateStore& store, ModuleSyscalls& syscalls,
+                           const StateStore& store, ModuleSyscalls& syscalls, const Logger& log,
                            PatchTimeouts timeouts)
     : root_(std::move(root)),
       running_kernel_(std::move(running_kernel)),
       environment_(std::move(environment)),
       keys_(keys),
       store_(store),
+      log_(log),
       control_(root_, syscalls),
       timeouts_(timeouts) {
   remember_stored_modules();
@@ -77,7 +78,7 @@ void PatchManager::remember_stored_modules() {
 std::optional<Error> PatchManager::refuse_in_container() const {
   if (!is_shared_kernel_container(environment_)) return std::nullopt;
   return Error(
-      "shared_kernel_container",
+      errc::kSharedKernelContainer,
       "this agent runs in a shared-kernel container (" +
           (environment_.technology.empty() ? std::string("unknown") : environment_.technology) +
           "): the host's kernel is patched by the host, not from inside a container");
@@ -100,9 +101,9 @@ Outcome PatchManager::apply_bundle_file(std::string_view requested_id,
   auto verified = verify_for_this_kernel(*bytes);
   if (!verified) return Outcome::failure(verified.error());
   if (verified->manifest.id != requested_id) {
-    return Outcome::failure(Error("bundle_id_mismatch", "the bundle's manifest names " +
-                                                            verified->manifest.id + ", not " +
-                                                            std::string(requested_id)));
+    return Outcome::failure(Error(errc::kBundleIdMismatch, "the bundle's manifest names " +
+                                                               verified->manifest.id + ", not " +
+                                                               std::string(requested_id)));
   }
   return apply_verified(*verified, *bytes, /*store_bundle=*/true);
 }
@@ -122,7 +123,7 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
       return live_outcome(id, module, "bundle " + id + " was already applied");
     }
     return Outcome::failure(
-        Error("module_already_loaded", "a livepatch named " + module + " is already loaded"));
+        Error(errc::kModuleAlreadyLoaded, "a livepatch named " + module + " is already loaded"));
   }
   // Stored before loading: if the agent dies during the load, its next start re-applies
   // the bundle (or finds it live and finishes the transition) instead of forgetting it.
@@ -137,18 +138,20 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
   if (!applied) {
     (void)store_.remove_applied(id);
     module_of_bundle_.erase(id);
-    log_warning("bundle " + id + " not applied: " + applied.error().code() + ": " +
-                applied.error().message());
+    log_.warning("bundle " + id + " not applied: " + applied.error().code() + ": " +
+                     applied.error().message(),
+                 {{"bundle_id", id}, {"code", applied.error().code()}});
     return Outcome::failure(applied.error());
   }
-  log_info("bundle " + id + " applied: livepatch " + module + " enabled");
+  log_.info("bundle " + id + " applied: livepatch " + module + " enabled",
+            {{"bundle_id", id}, {"module", module}});
   return live_outcome(id, module, "bundle " + id + " applied");
 }
 
 Status PatchManager::load_module(const VerifiedBundle& bundle) {
   const std::string& module = bundle.manifest.module.name;
   if (!is_safe_file_name(module_file_name(bundle.manifest))) {
-    return Error("invalid_name", "unsafe module name in the manifest");
+    return Error(errc::kInvalidName, "unsafe module name in the manifest");
   }
   ScopedFile file(store_.work_dir() / module_file_name(bundle.manifest));
   if (Status written = write_file_atomically(file.path(), bundle.module, 0600); !written) {
@@ -157,10 +160,10 @@ Status PatchManager::load_module(const VerifiedBundle& bundle) {
   auto info = read_module_info(file.path());
   if (!info) return info.error();
   if (!info->is_livepatch) {
-    return Error("not_livepatch", "module " + info->name + " is not a livepatch module");
+    return Error(errc::kNotLivepatch, "module " + info->name + " is not a livepatch module");
   }
   if (info->name != module) {
-    return Error("module_name_mismatch",
+    return Error(errc::kModuleNameMismatch,
                  "the module calls itself " + info->name + ", the manifest " + module);
   }
   KernelLogCursor kernel_log(root_);
@@ -173,15 +176,15 @@ Status PatchManager::load_module(const VerifiedBundle& bundle) {
 // patch is disabled and unloaded, so the kernel ends as it was before the apply.
 Status PatchManager::wait_or_roll_back(const std::string& module) {
   Status done = control_.wait_for_transition(module, timeouts_.transition);
-  if (done || done.error().code() != "transition_stalled") return done;
-  log_warning("livepatch " + module +
-              " transition stalled; signalling the blocking tasks: " + done.error().message());
+  if (done || done.error().code() != errc::kTransitionStalled) return done;
+  log_.warning("livepatch " + module +
+               " transition stalled; signalling the blocking tasks: " + done.error().message());
   (void)control_.signal_blocking_tasks(module);
   done = control_.wait_for_transition(module, timeouts_.after_signal);
-  if (done || done.error().code() != "transition_stalled") return done;
+  if (done || done.error().code() != errc::kTransitionStalled) return done;
   Status undone = disable_and_unload(module);
   return Error(
-      "transition_stalled",
+      errc::kTransitionStalled,
       done.error().message() + (undone ? "; rolled back (disabled and unloaded)"
                                        : "; rolling back failed: " + undone.error().message()));
 }
@@ -189,14 +192,14 @@ Status PatchManager::wait_or_roll_back(const std::string& module) {
 Status PatchManager::disable_and_unload(const std::string& module) {
   if (is_live(root_, module)) {
     Status disabled = control_.disable(module, timeouts_.transition);
-    if (!disabled && disabled.error().code() == "transition_stalled") {
+    if (!disabled && disabled.error().code() == errc::kTransitionStalled) {
       (void)control_.signal_blocking_tasks(module);
       disabled = control_.wait_for_transition(module, timeouts_.after_signal);
     }
     if (!disabled) return disabled;
   }
   Status unloaded = control_.unload_released(module, timeouts_.after_signal);
-  if (!unloaded && unloaded.error().code() != "module_not_loaded") return unloaded;
+  if (!unloaded && unloaded.error().code() != errc::kModuleNotLoaded) return unloaded;
   return Status::ok();
 }
 
@@ -205,7 +208,7 @@ Outcome PatchManager::rollback(std::string_view bundle_id) {
   auto known = module_of_bundle_.find(std::string(bundle_id));
   if (known == module_of_bundle_.end()) {
     return Outcome::failure(
-        Error("not_applied", "bundle " + std::string(bundle_id) + " is not applied here"));
+        Error(errc::kNotApplied, "bundle " + std::string(bundle_id) + " is not applied here"));
   }
   std::string id = known->first;
   std::string module = known->second;
@@ -214,10 +217,12 @@ Outcome PatchManager::rollback(std::string_view bundle_id) {
     return Outcome::failure(removed.error());
   module_of_bundle_.erase(known);
   if (Status undone = disable_and_unload(module); !undone) {
-    log_error("rollback of " + id + " failed: " + undone.error().message());
+    log_.error("rollback of " + id + " failed: " + undone.error().message(),
+               {{"bundle_id", id}, {"code", undone.error().code()}});
     return Outcome::failure(undone.error());
   }
-  log_info("bundle " + id + " rolled back: livepatch " + module + " disabled and unloaded");
+  log_.info("bundle " + id + " rolled back: livepatch " + module + " disabled and unloaded",
+            {{"bundle_id", id}, {"module", module}});
   Json state{{"bundle_id", id}, {"name", module}, {"loaded", is_live(root_, module)}};
   return {true, "ok", "bundle " + id + " rolled back", std::move(state)};
 }
@@ -233,25 +238,25 @@ Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::stri
 
 std::size_t PatchManager::apply_stored() {
   if (auto refusal = refuse_in_container()) {
-    log_info("not re-applying stored bundles: " + refusal->message());
+    log_.info("not re-applying stored bundles: " + refusal->message());
     return 0;
   }
   std::size_t live = 0;
   for (const std::string& id : store_.applied_ids()) {
     auto bytes = store_.read_applied(id);
     if (!bytes) {
-      log_warning("stored bundle " + id + " unreadable: " + bytes.error().message());
+      log_.warning("stored bundle " + id + " unreadable: " + bytes.error().message());
       continue;
     }
     auto verified = verify_for_this_kernel(*bytes);
     if (!verified) {
       // Kept on disk: a bundle for another kernel is right again after booting that kernel.
-      log_info("stored bundle " + id + " skipped: " + verified.error().code() + ": " +
-               verified.error().message());
+      log_.info("stored bundle " + id + " skipped: " + verified.error().code() + ": " +
+                verified.error().message());
       continue;
     }
     if (verified->manifest.id != id) {
-      log_warning("stored bundle " + id + " skipped: its manifest names " + verified->manifest.id);
+      log_.warning("stored bundle " + id + " skipped: its manifest names " + verified->manifest.id);
       continue;
     }
     Outcome outcome = apply_verified(*verified, *bytes, /*store_bundle=*/false);
@@ -266,7 +271,7 @@ std::vector<protocol::AppliedPatch> PatchManager::applied_patches() const {
   std::vector<protocol::AppliedPatch> patches;
   auto states = list_livepatches(root_);
   if (!states) {
-    log_warning("reading livepatch state: " + states.error().message());
+    log_.warning("reading livepatch state: " + states.error().message());
     return patches;
   }
   for (const LivepatchState& state : *states) {
@@ -280,4 +285,4 @@ std::vector<protocol::AppliedPatch> PatchManager::applied_patches() const {
   return patches;
 }
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

@@ -1,7 +1,8 @@
-// What the guest agent's unit tests share: a fake kernel and real (gcc-compiled) module
-// objects signed into bundles. FakeKernel stands in for finit_module/delete_module and for
-// the kernel's side of /sys/kernel/livepatch under a temporary root, because a unit test
-// cannot load modules; the real kernel is exercised by the VM tests (tests/vm).
+// What the apply component's and the guest agent's unit tests share: a fake kernel and real
+// (gcc-compiled) module objects signed into bundles. FakeKernel stands in for
+// finit_module/delete_module and for the kernel's side of /sys/kernel/livepatch under a temporary
+// root, because a unit test cannot load modules; the real kernel is exercised by the VM tests
+// (tests/vm).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -13,12 +14,12 @@
 #include <thread>
 
 #include "core/base/file_io.h"
+#include "core/base/log.h"
 #include "core/bundle/bundle_file.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/crypto/ed25519.h"
 #include "core/kernel/kernel_identity.h"
 #include "core/livepatch/module_syscalls.h"
-#include "guestagent/patch_manager.h"
 #include "tests/support/run_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,6 +28,12 @@ namespace hotsplice::testing {
 using namespace std::chrono_literals;
 
 inline constexpr const char* kModule = "fake_livepatch";
+
+// What the unit tests log goes to stderr, where Catch2 shows it next to a failure.
+inline const Logger& test_log() {
+  static const Logger log("hotsplice-test", LogLevel::info, 2, Logger::Format::plain);
+  return log;
+}
 
 // A fake kernel: "loads" a module by creating its /sys/kernel/livepatch directory, and
 // completes (or, when told to stall, never completes) transitions from a thread, as the

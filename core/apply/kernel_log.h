@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace hotsplice::guestd {
+namespace hotsplice::apply {
 
 class KernelLogCursor {
  public:
@@ -25,4 +25,4 @@ class KernelLogCursor {
   int fd_ = -1;
 };
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

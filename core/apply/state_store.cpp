@@ -1,31 +1,21 @@
-#include "guestagent/state_store.h"
+#include "core/apply/state_store.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
 
+#include "core/apply/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_file.h"
 #include "core/protocol/field_rules.h"
 
-namespace hotsplice::guestd {
+namespace hotsplice::apply {
 namespace {
 
 std::filesystem::path applied_dir(const std::filesystem::path& state_dir) {
   return state_dir / "applied";
-}
-
-Status sync_directory(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("opening " + dir.string(), errno);
-  int synced = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (synced != 0) return io_error("fsync directory " + dir.string(), saved);
-  return Status::ok();
 }
 
 }  // namespace
@@ -41,7 +31,7 @@ Expected<StateStore> StateStore::open(const std::filesystem::path& state_dir) {
 Expected<std::filesystem::path> StateStore::applied_path(std::string_view bundle_id) const {
   // Ids come from the wire and from manifests: only a valid id may become a file name.
   if (!protocol::is_valid_id(bundle_id)) {
-    return Error("invalid_id",
+    return Error(errc::kInvalidId,
                  "not a valid bundle id: " + protocol::to_display_text(bundle_id, 80));
   }
   return applied_dir(directory_) / (std::string(bundle_id) + std::string(kBundleFileExtension));
@@ -60,7 +50,7 @@ Status StateStore::remove_applied(std::string_view bundle_id) const {
     return io_error("removing " + path->string(), errno);
   }
   // The removal must survive a crash as surely as the write did.
-  if (Status synced = sync_directory(applied_dir(directory_)); !synced) return synced;
+  if (Status synced = fsync_directory(applied_dir(directory_)); !synced) return synced;
   return Status::ok();
 }
 
@@ -89,4 +79,4 @@ std::vector<std::string> StateStore::applied_ids() const {
   return ids;
 }
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

@@ -1,4 +1,4 @@
-// The agent's state directory (default /var/lib/hotsplice):
+// The apply component's state directory (guestd's default /var/lib/hotsplice):
 //   applied/<bundle id>.hsb   bundles whose patch is applied: re-applied after a reboot
 //   staging/                  transfers in progress (protocol::TransferReceiver)
 //   work/                     the module file of the bundle being loaded, briefly
@@ -14,7 +14,7 @@
 
 #include "core/base/expected.h"
 
-namespace hotsplice::guestd {
+namespace hotsplice::apply {
 
 inline constexpr const char* kDefaultStateDirectory = "/var/lib/hotsplice";
 
@@ -42,4 +42,4 @@ class StateStore {
   std::filesystem::path directory_;
 };
 
-}  // namespace hotsplice::guestd
+}  // namespace hotsplice::apply

@@ -1,0 +1,31 @@
+// What an apply or rollback came to, and how long the kernel may take: the values the apply
+// component hands back to whoever asked (guestd turns an Outcome into the protocol's result
+// message, hostd records it for the node's own kernel).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/base/expected.h"
+#include "core/base/json_reader.h"
+
+namespace hotsplice::apply {
+
+struct PatchTimeouts {
+  // How long a transition may take before the blocking tasks get the fake signal...
+  std::chrono::milliseconds transition{15000};
+  // ...and how long after that before the patch is rolled back.
+  std::chrono::milliseconds after_signal{5000};
+};
+
+struct Outcome {
+  bool ok = false;
+  std::string code;  // "ok", or the refusal's code
+  std::string message;
+  std::optional<Json> state;  // the patch's state as read back from sysfs
+
+  static Outcome failure(const Error& error) { return {false, error.code(), error.message(), {}}; }
+};
+
+}  // namespace hotsplice::apply
