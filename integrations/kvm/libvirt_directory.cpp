@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "integrations/kvm/channel_device.h"
 #include "integrations/kvm/domain_reader.h"
@@ -219,10 +220,11 @@ void LibvirtDirectory::Impl::sync_all(bool forced) {
   std::free(domains);  // the array, allocated by libvirt; the handles own the domains
 
   std::vector<DomainInfo> found;
-  std::vector<std::string> unreadable;
+  std::set<std::string> listed;  // found or unreadable: either way, still there
   for (const DomainHandle& domain : handles) {
     auto info = read_domain(domain.get(), options_.channel_name);
     if (info) {
+      listed.insert(info->uuid);
       found.push_back(std::move(*info));
       continue;
     }
@@ -231,17 +233,14 @@ void LibvirtDirectory::Impl::sync_all(bool forced) {
     if (info.error().code() == errc::kDomainNotFound) continue;  // went away meanwhile
     handle_read_failure(uuid, info.error());
     if (connection_ == nullptr) return;  // the failure was the connection
-    unreadable.emplace_back(uuid);
+    listed.insert(uuid);
   }
 
   std::vector<std::string> vanished;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [uuid, info] : reported_) {
-      bool listed = std::any_of(found.begin(), found.end(),
-                                [&](const DomainInfo& d) { return d.uuid == uuid; }) ||
-                    std::find(unreadable.begin(), unreadable.end(), uuid) != unreadable.end();
-      if (!listed) vanished.push_back(uuid);
+    for (const auto& entry : reported_) {
+      if (listed.count(entry.first) == 0) vanished.push_back(entry.first);
     }
   }
   for (const std::string& uuid : vanished) report_gone(uuid);
