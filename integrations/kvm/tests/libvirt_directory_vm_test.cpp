@@ -16,6 +16,7 @@
 
 #include <filesystem>
 
+#include "core/base/file_io.h"
 #include "core/base/subprocess.h"
 #include "integrations/kvm/domain_xml.h"
 #include "integrations/kvm/libvirt_directory.h"
@@ -39,6 +40,18 @@ namespace {
 DomainInfo report_at(const DirectoryRecorder& recorder, int index) {
   REQUIRE(index >= 0);
   return recorder.reports()[static_cast<std::size_t>(index)].domain;
+}
+
+// With HOTSPLICE_KVM_RECORD_DIR set, writes the live XML of a domain there as <name>.xml:
+// how the recorded fixtures in tests/fixtures/ were made (from this libvirt and QEMU).
+void record_live_xml(virConnectPtr connection, const std::string& uuid, const std::string& name) {
+  const char* record_dir = std::getenv("HOTSPLICE_KVM_RECORD_DIR");
+  if (record_dir == nullptr) return;
+  DomainHandle domain(virDomainLookupByUUIDString(connection, uuid.c_str()));
+  REQUIRE(domain);
+  LibvirtString xml(virDomainGetXMLDesc(domain.get(), 0));
+  REQUIRE(xml);
+  require_ok(write_file_atomically(std::filesystem::path(record_dir) / (name + ".xml"), xml.get()));
 }
 
 bool has_channel_path(const DomainInfo& domain) {
@@ -74,6 +87,8 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   std::filesystem::path a_socket = found_a.agent_channel->source_path;
   CHECK(a_socket == require_ok(a.channel_path(kAgentPortName)));
   CHECK(std::filesystem::is_socket(a_socket));
+  record_live_xml(libvirt->connection(), a.uuid(),
+                  "recorded_qemu_channel_" + std::string(to_string(found_a.agent_channel->state)));
   WARN("kvm-a agent channel: " << a_socket.string() << " ("
                                << to_string(found_a.agent_channel->state) << ")");
 
@@ -86,6 +101,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
       recorder.wait_for(mark, seen("kvm-b", [](auto& d) { return d.running; }), seconds(30)));
   CHECK(found_b.uuid == b.uuid());
   CHECK_FALSE(found_b.agent_channel);
+  record_live_xml(libvirt->connection(), b.uuid(), "recorded_qemu_no_channel");
 
   auto boot_deadline = Deadline::after(seconds(120));
   require_ok(a.wait_until_ready(boot_deadline));
@@ -100,6 +116,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
                                              d.agent_channel->state == ChannelState::connected;
                                     }));
   CHECK(connected >= 0);
+  record_live_xml(libvirt->connection(), a.uuid(), "recorded_qemu_channel_connected");
   CHECK(require_ok(echo_exchange(a_socket, "ping", Deadline::after(seconds(30)))) == "kvm-a:ping");
 
   // 4. Hot-plug into kvm-b: reported again with the path libvirt generated.
@@ -112,6 +129,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   CHECK(b_socket == require_ok(b.channel_path(kAgentPortName)));
   CHECK(b_socket != a_socket);
   CHECK(std::filesystem::is_socket(b_socket));
+  record_live_xml(libvirt->connection(), b.uuid(), "recorded_qemu_hot_plugged");
   // Persistent too: the inactive (next boot) definition has it.
   {
     DomainHandle domain(virDomainLookupByUUIDString(libvirt->connection(), b.uuid().c_str()));
