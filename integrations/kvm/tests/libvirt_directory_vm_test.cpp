@@ -11,7 +11,8 @@
 //      and bytes travel through it to a process in that guest;
 //   5. libvirtd killed and restarted: connection_changed(false), then (true), and both
 //      domains re-reported with the same paths;
-//   6. a guest destroyed is reported gone.
+//   6. libvirtd hung (SIGSTOP): the keepalive reports it down; continued, it is back up;
+//   7. a guest destroyed is reported gone.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -72,6 +73,8 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   options.rescan_interval = seconds(1);
   options.reconnect_interval = milliseconds(200);
   options.reconnect_max_interval = seconds(1);
+  options.keepalive_interval_seconds = 1;  // a hung libvirtd is noticed after ~3 s
+  options.keepalive_count = 2;
   auto directory = require_ok(LibvirtDirectory::open(options, recorder.callbacks()));
   REQUIRE(directory->connected());
 
@@ -165,7 +168,21 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   }
   CHECK(directory->connected());
 
-  // 6. Stopped: gone, then seen again as a defined domain that is not running. A libvirtd
+  // 6. A hung libvirtd (stopped, sockets open): only the keepalive can tell.
+  mark = recorder.size();
+  libvirt->pause_libvirtd();
+  down = recorder.wait_for(mark, connection(false), seconds(30));
+  libvirt->resume_libvirtd();
+  REQUIRE(down >= 0);
+  std::string hung = recorder.reports()[static_cast<std::size_t>(down)].text;
+  WARN("hung libvirtd reported down: " << hung);
+  CHECK(hung.find("keepalive") != std::string::npos);
+  up = recorder.wait_for(static_cast<std::size_t>(down), connection(true), seconds(60));
+  REQUIRE(up >= 0);
+  CHECK(recorder.wait_for(up, seen("kvm-a")) > up);
+  CHECK(recorder.wait_for(up, seen("kvm-b")) > up);
+
+  // 7. Stopped: gone, then seen again as a defined domain that is not running. A libvirtd
   // restarted right after a SIGKILL sometimes fails to take a guest over (QEMU resets its
   // new monitor connection) and stops it: the directory must then report that stop.
   std::size_t from = recorder.size();
