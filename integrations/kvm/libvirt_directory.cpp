@@ -1,9 +1,16 @@
 #include "integrations/kvm/libvirt_directory.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "integrations/kvm/channel_device.h"
 #include "integrations/kvm/domain_reader.h"
@@ -33,24 +40,24 @@ std::string close_reason(int reason) {
   }
 }
 
-int to_libvirt_ms(std::chrono::milliseconds interval) {
-  return static_cast<int>(
-      std::clamp<std::chrono::milliseconds::rep>(interval.count(), 1, 24 * 3600 * 1000));
-}
-
 }  // namespace
 
-// Everything below marked "loop thread" runs only on the event-loop thread; the mutex guards
-// what other threads read (the connection for attach, the reported domains for list()).
-class LibvirtDirectory::Impl : public std::enable_shared_from_this<Impl> {
+// Two threads matter. libvirt's event-loop thread (libvirt_event_loop.h) delivers events,
+// close notices and keepalives; the directory's callbacks there only queue work. The
+// directory's own worker thread does that work: every libvirt call (which can block on a
+// hung libvirtd until the keepalive gives up, and keepalive needs the event loop free: that
+// is why no call is made on it), the timers and the reports. Members marked "worker" are
+// touched by the worker only; the mutex guards what other threads read (the connection for
+// attach, the reported domains for list()).
+class LibvirtDirectory::Impl {
  public:
-  Impl(LibvirtOptions options, Callbacks callbacks, LibvirtEventLoop* loop)
-      : options_(std::move(options)), callbacks_(std::move(callbacks)), loop_(loop) {}
+  Impl(LibvirtOptions options, Callbacks callbacks)
+      : options_(std::move(options)), callbacks_(std::move(callbacks)) {}
 
-  // Loop thread: timers, then the first connection attempt.
+  // Starts the worker and returns after its first connection attempt.
   void start();
-  // Loop thread: deregisters everything; nothing of this directory runs afterwards.
-  void shut_down();
+  // Deregisters everything, closes the connection and joins the worker. Not on the worker.
+  void stop();
 
   std::vector<DomainInfo> list() const;
   bool connected() const;
@@ -58,7 +65,11 @@ class LibvirtDirectory::Impl : public std::enable_shared_from_this<Impl> {
   Status attach_agent_channel(const std::string& uuid);
 
  private:
-  // Loop thread.
+  // Worker.
+  void run_worker();
+  void run_due_timers();
+  std::optional<std::chrono::steady_clock::time_point> next_timer() const;
+  void shut_down();
   void connect();
   Status register_connection_callbacks(virConnectPtr connection);
   void lose_connection(const std::string& why);
@@ -70,56 +81,117 @@ class LibvirtDirectory::Impl : public std::enable_shared_from_this<Impl> {
   void report_gone(const std::string& uuid);
   void announce(bool up, const std::string& why);
 
-  // libvirt callbacks (loop thread); opaque is the Impl.
+  // libvirt callbacks (event-loop thread): they only queue work; opaque is the Impl.
   static void on_lifecycle(virConnectPtr, virDomainPtr domain, int event, int detail, void* opaque);
   static void on_device(virConnectPtr, virDomainPtr domain, const char* alias, void* opaque);
   static void on_close(virConnectPtr connection, int reason, void* opaque);
-  static void on_rescan_timer(int timer, void* opaque);
-  static void on_reconnect_timer(int timer, void* opaque);
 
-  // A job for the loop that does nothing once the directory is gone or shut down.
-  template <typename F>
-  void post(F job) {
-    loop_->post([weak = weak_from_this(), job = std::move(job)]() mutable {
-      if (auto self = weak.lock(); self && !self->shut_down_) job(*self);
-    });
-  }
+  // Queues a job for the worker; jobs queued after stop() are dropped.
+  void post(std::function<void(Impl&)> job);
 
+  using Clock = std::chrono::steady_clock;
   const LibvirtOptions options_;
   const Callbacks callbacks_;
-  LibvirtEventLoop* const loop_;  // outlives the Impl's use: the directory holds it
 
   mutable std::mutex mutex_;
-  virConnectPtr connection_ = nullptr;          // guarded; written on the loop thread
+  virConnectPtr connection_ = nullptr;          // guarded; written by the worker
   std::map<std::string, DomainInfo> reported_;  // guarded; uuid -> last domain_seen
 
-  // Loop thread only.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::deque<std::function<void(Impl&)>> jobs_;  // guarded by queue_mutex_
+  bool stopping_ = false;                        // guarded by queue_mutex_
+  std::thread worker_;
+
+  // Worker.
   std::vector<int> event_callback_ids_;
-  int rescan_timer_ = -1;
-  int reconnect_timer_ = -1;
+  std::optional<Clock::time_point> next_rescan_;     // while connected
+  std::optional<Clock::time_point> next_reconnect_;  // while a retry is scheduled
   std::chrono::milliseconds backoff_{0};
   std::optional<bool> announced_up_;  // the last connection_changed reported
   bool shut_down_ = false;
 };
 
 void LibvirtDirectory::Impl::start() {
-  rescan_timer_ = virEventAddTimeout(-1, &Impl::on_rescan_timer, this, nullptr);
-  reconnect_timer_ = virEventAddTimeout(-1, &Impl::on_reconnect_timer, this, nullptr);
   backoff_ = options_.reconnect_interval;
-  connect();
+  worker_ = std::thread([this] { run_worker(); });
+  std::promise<void> first_attempt;
+  post([&first_attempt](Impl& impl) {
+    impl.connect();
+    first_attempt.set_value();
+  });
+  first_attempt.get_future().wait();
+}
+
+void LibvirtDirectory::Impl::stop() {
+  post([](Impl& impl) { impl.shut_down(); });
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void LibvirtDirectory::Impl::post(std::function<void(Impl&)> job) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) return;
+    jobs_.push_back(std::move(job));
+  }
+  queue_changed_.notify_all();
+}
+
+void LibvirtDirectory::Impl::run_worker() {
+  // libvirt writes to its sockets with write(2): a libvirtd that died makes the next write
+  // raise SIGPIPE, which would end the process. Blocked here it stays pending and harmless.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    auto has_work = [this] { return stopping_ || !jobs_.empty(); };
+    if (auto deadline = next_timer()) {
+      queue_changed_.wait_until(lock, *deadline, has_work);
+    } else {
+      queue_changed_.wait(lock, has_work);
+    }
+    std::deque<std::function<void(Impl&)>> jobs;
+    jobs.swap(jobs_);
+    bool last_turn = stopping_;
+    lock.unlock();
+    for (auto& job : jobs) job(*this);
+    if (last_turn) return;  // stop() queued the shutdown before setting stopping_
+    run_due_timers();
+    lock.lock();
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> LibvirtDirectory::Impl::next_timer() const {
+  if (shut_down_) return std::nullopt;
+  return connection_ != nullptr ? next_rescan_ : next_reconnect_;
+}
+
+void LibvirtDirectory::Impl::run_due_timers() {
+  if (shut_down_) return;
+  auto now = Clock::now();
+  if (connection_ != nullptr && next_rescan_ && now >= *next_rescan_) {
+    sync_all(/*forced=*/false);
+    if (connection_ != nullptr) next_rescan_ = Clock::now() + options_.rescan_interval;
+  } else if (connection_ == nullptr && next_reconnect_ && now >= *next_reconnect_) {
+    connect();
+  }
 }
 
 void LibvirtDirectory::Impl::shut_down() {
   if (shut_down_) return;
   shut_down_ = true;
   if (connection_ != nullptr) lose_connection("the directory is closing");
-  for (int* timer : {&rescan_timer_, &reconnect_timer_}) {
-    if (*timer >= 0) virEventRemoveTimeout(*timer);
-    *timer = -1;
-  }
 }
 
 void LibvirtDirectory::Impl::connect() {
+  next_reconnect_.reset();
   virConnectPtr connection = virConnectOpen(options_.uri.c_str());
   if (connection == nullptr) {
     announce(false, libvirt_error_message("connecting to " + options_.uri));
@@ -146,8 +218,7 @@ void LibvirtDirectory::Impl::connect() {
   backoff_ = options_.reconnect_interval;
   announce(true, "connected to " + options_.uri);
   sync_all(/*forced=*/true);
-  if (connection_ != nullptr)
-    virEventUpdateTimeout(rescan_timer_, to_libvirt_ms(options_.rescan_interval));
+  if (connection_ != nullptr) next_rescan_ = Clock::now() + options_.rescan_interval;
 }
 
 Status LibvirtDirectory::Impl::register_connection_callbacks(virConnectPtr connection) {
@@ -181,7 +252,7 @@ void LibvirtDirectory::Impl::lose_connection(const std::string& why) {
     connection = std::exchange(connection_, nullptr);
   }
   if (connection == nullptr) return;
-  virEventUpdateTimeout(rescan_timer_, -1);
+  next_rescan_.reset();
   // On a dead connection these fail; libvirt still drops the callbacks locally.
   for (int id : event_callback_ids_) virConnectDomainEventDeregisterAny(connection, id);
   event_callback_ids_.clear();
@@ -194,7 +265,7 @@ void LibvirtDirectory::Impl::lose_connection(const std::string& why) {
 
 void LibvirtDirectory::Impl::schedule_reconnect() {
   if (shut_down_) return;
-  virEventUpdateTimeout(reconnect_timer_, to_libvirt_ms(backoff_));
+  next_reconnect_ = Clock::now() + backoff_;
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max_interval);
 }
 
@@ -209,9 +280,8 @@ void LibvirtDirectory::Impl::sync_all(bool forced) {
   virDomainPtr* domains = nullptr;
   int count = virConnectListAllDomains(connection_, &domains, 0);
   if (count < 0) {
-    if (virConnectIsAlive(connection_) != 1) {
-      lose_connection(libvirt_error_message("listing domains"));
-    }
+    std::string why = libvirt_error_message("listing domains");  // before the next call resets it
+    if (virConnectIsAlive(connection_) != 1) lose_connection(why);
     return;
   }
   std::vector<DomainHandle> handles;
@@ -219,10 +289,11 @@ void LibvirtDirectory::Impl::sync_all(bool forced) {
   std::free(domains);  // the array, allocated by libvirt; the handles own the domains
 
   std::vector<DomainInfo> found;
-  std::vector<std::string> unreadable;
+  std::set<std::string> listed;  // found or unreadable: either way, still there
   for (const DomainHandle& domain : handles) {
     auto info = read_domain(domain.get(), options_.channel_name);
     if (info) {
+      listed.insert(info->uuid);
       found.push_back(std::move(*info));
       continue;
     }
@@ -231,17 +302,14 @@ void LibvirtDirectory::Impl::sync_all(bool forced) {
     if (info.error().code() == errc::kDomainNotFound) continue;  // went away meanwhile
     handle_read_failure(uuid, info.error());
     if (connection_ == nullptr) return;  // the failure was the connection
-    unreadable.emplace_back(uuid);
+    listed.insert(uuid);
   }
 
   std::vector<std::string> vanished;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [uuid, info] : reported_) {
-      bool listed = std::any_of(found.begin(), found.end(),
-                                [&](const DomainInfo& d) { return d.uuid == uuid; }) ||
-                    std::find(unreadable.begin(), unreadable.end(), uuid) != unreadable.end();
-      if (!listed) vanished.push_back(uuid);
+    for (const auto& entry : reported_) {
+      if (listed.count(entry.first) == 0) vanished.push_back(entry.first);
     }
   }
   for (const std::string& uuid : vanished) report_gone(uuid);
@@ -307,9 +375,10 @@ void LibvirtDirectory::Impl::on_lifecycle(virConnectPtr, virDomainPtr domain, in
                                           int /*detail*/, void* opaque) {
   // Whatever happened (started, stopped, defined, undefined, suspended, ...), the domain as
   // it is now tells report() what changed; stopped and undefined come out as domain_gone.
-  auto* self = static_cast<Impl*>(opaque);
-  char uuid[VIR_UUID_STRING_BUFLEN] = {};
-  if (virDomainGetUUIDString(domain, uuid) == 0) self->refresh_domain(uuid, false);
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};  // kept in the handle: no libvirt call
+  if (virDomainGetUUIDString(domain, uuid) != 0) return;
+  static_cast<Impl*>(opaque)->post(
+      [id = std::string(uuid)](Impl& impl) { impl.refresh_domain(id, /*forced=*/false); });
 }
 
 void LibvirtDirectory::Impl::on_device(virConnectPtr, virDomainPtr domain, const char*,
@@ -318,23 +387,9 @@ void LibvirtDirectory::Impl::on_device(virConnectPtr, virDomainPtr domain, const
 }
 
 void LibvirtDirectory::Impl::on_close(virConnectPtr connection, int reason, void* opaque) {
-  // libvirt is inside its connection code here: close it on a later turn of the loop.
-  auto* self = static_cast<Impl*>(opaque);
-  std::string why = close_reason(reason);
-  self->post([connection, why](Impl& impl) {
+  static_cast<Impl*>(opaque)->post([connection, why = close_reason(reason)](Impl& impl) {
     if (impl.connection_ == connection) impl.lose_connection(why);
   });
-}
-
-void LibvirtDirectory::Impl::on_rescan_timer(int, void* opaque) {
-  auto* self = static_cast<Impl*>(opaque);
-  if (self->connection_ != nullptr) self->sync_all(/*forced=*/false);
-}
-
-void LibvirtDirectory::Impl::on_reconnect_timer(int timer, void* opaque) {
-  virEventUpdateTimeout(timer, -1);
-  auto* self = static_cast<Impl*>(opaque);
-  if (self->connection_ == nullptr && !self->shut_down_) self->connect();
 }
 
 std::vector<DomainInfo> LibvirtDirectory::Impl::list() const {
@@ -354,7 +409,9 @@ bool LibvirtDirectory::Impl::connected() const {
 }
 
 void LibvirtDirectory::Impl::post_refresh(const std::string& uuid) {
-  post([uuid](Impl& impl) { impl.refresh_domain(uuid, /*forced=*/true); });
+  post([uuid](Impl& impl) {
+    if (!impl.shut_down_) impl.refresh_domain(uuid, /*forced=*/true);
+  });
 }
 
 Status LibvirtDirectory::Impl::attach_agent_channel(const std::string& uuid) {
@@ -408,34 +465,24 @@ Expected<std::unique_ptr<LibvirtDirectory>> LibvirtDirectory::open(LibvirtOption
   virSetErrorFunc(nullptr, ignore_libvirt_error);
   auto loop = LibvirtEventLoop::acquire();
   if (!loop) return loop.error();
-  auto impl = std::make_shared<Impl>(std::move(options), std::move(callbacks), loop->get());
-  std::unique_ptr<LibvirtDirectory> directory(new LibvirtDirectory(*loop, impl));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(callbacks));
   // The first connection attempt finishes before open() returns, so list() and connected()
-  // answer at once; its callbacks have already run on the loop thread by then.
-  std::promise<void> started;
-  (*loop)->post([impl, &started] {
-    impl->start();
-    started.set_value();
-  });
-  started.get_future().wait();
-  return directory;
+  // answer at once; its callbacks have already run on the worker by then.
+  impl->start();
+  return std::unique_ptr<LibvirtDirectory>(new LibvirtDirectory(*loop, std::move(impl)));
 }
 
 LibvirtDirectory::LibvirtDirectory(std::shared_ptr<LibvirtEventLoop> loop,
-                                   std::shared_ptr<Impl> impl)
+                                   std::unique_ptr<Impl> impl)
     : loop_(std::move(loop)), impl_(std::move(impl)) {}
 
 LibvirtDirectory::~LibvirtDirectory() {
-  if (loop_->on_loop_thread()) {
-    impl_->shut_down();
-    return;
-  }
-  std::promise<void> done;
-  loop_->post([impl = impl_, &done] {
-    impl->shut_down();
-    done.set_value();
-  });
-  done.get_future().wait();
+  impl_->stop();
+  // A libvirt callback may have been running on the loop thread while the worker
+  // deregistered it; one turn of the loop later none is.
+  std::promise<void> turned;
+  loop_->post([&turned] { turned.set_value(); });
+  turned.get_future().wait();
 }
 
 std::vector<DomainInfo> LibvirtDirectory::list() const {

@@ -2,13 +2,16 @@
 // hotsplice agent channel and where its host-side socket is, kept current by libvirt's
 // events and across libvirtd restarts.
 //
-// Threads. Every callback runs on the libvirt event-loop thread (see libvirt_event_loop.h),
-// one at a time and in order; hostd re-posts them to its own io_context. A callback must not
-// block for long (it holds up libvirt's keepalive) and must not destroy the directory.
-// The public methods may be called from any thread. libvirt writes to its sockets with
-// write(2), so a call made while libvirtd dies raises SIGPIPE in the calling thread: the
-// event-loop thread blocks SIGPIPE; a process calling attach_agent_channel from its own
-// threads must ignore or block SIGPIPE too (hostd does, as every daemon with sockets must).
+// Threads. Every callback runs on the directory's own worker thread, one at a time and in
+// order; hostd re-posts them to its own io_context. The worker makes every libvirt call of
+// the directory, so libvirt's event-loop thread stays free for keepalives: a hung libvirtd
+// (one that keeps its socket open and answers nothing) is noticed after
+// keepalive_interval_seconds * (keepalive_count + 1) and reported down. A callback must not
+// block for long (reports queue behind it) and must not destroy the directory. The public
+// methods may be called from any thread. libvirt writes to its sockets with write(2), so a
+// call made while libvirtd dies raises SIGPIPE in the calling thread: the directory's
+// threads block SIGPIPE; a process calling attach_agent_channel from its own threads must
+// ignore or block SIGPIPE too (hostd does, as every daemon with sockets must).
 //
 // What is reported:
 // - domain_seen(info): on open and after every reconnect (every domain, running or merely
@@ -99,15 +102,17 @@ class LibvirtDirectory {
  public:
   using Callbacks = DirectoryCallbacks;
 
-  // Starts (or joins) the process's libvirt event loop and connects to options.uri on it.
+  // Starts (or joins) the process's libvirt event loop, starts the directory's worker and
+  // connects to options.uri; returns after that first attempt.
   // A connection that cannot be made yet is not an error: it is reported with
   // connection_changed(false, why) and retried with backoff. Errors: errc::kInvalidOptions,
   // errc::kChannelNameInvalid, errc::kEventLoopFailed.
   static Expected<std::unique_ptr<LibvirtDirectory>> open(LibvirtOptions options,
                                                           Callbacks callbacks);
 
-  // Stops reporting: deregisters every libvirt callback and closes the connection on the
-  // event-loop thread, and waits for that. No callback runs after the destructor returns.
+  // Stops reporting: deregisters every libvirt callback, closes the connection and joins the
+  // worker (which may first finish a libvirt call in progress: bounded by the keepalive).
+  // No callback runs after the destructor returns.
   ~LibvirtDirectory();
   LibvirtDirectory(const LibvirtDirectory&) = delete;
   LibvirtDirectory& operator=(const LibvirtDirectory&) = delete;
@@ -116,7 +121,7 @@ class LibvirtDirectory {
   std::vector<DomainInfo> list() const;
   bool connected() const;
 
-  // Re-reads one domain on the event-loop thread and reports it with domain_seen, or
+  // Re-reads one domain on the worker and reports it with domain_seen, or
   // domain_gone if it no longer exists. Returns at once.
   void refresh(const std::string& uuid);
 
@@ -131,10 +136,10 @@ class LibvirtDirectory {
 
  private:
   class Impl;
-  LibvirtDirectory(std::shared_ptr<LibvirtEventLoop> loop, std::shared_ptr<Impl> impl);
+  LibvirtDirectory(std::shared_ptr<LibvirtEventLoop> loop, std::unique_ptr<Impl> impl);
   // Declared first, destroyed last: the loop thread is joined only after the Impl is gone.
   std::shared_ptr<LibvirtEventLoop> loop_;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace hotsplice::kvm

@@ -178,3 +178,34 @@ TEST_CASE("domain XML over the size bound is refused before parsing", "[kvm]") {
   xml.insert(xml.find("</domain>"), padding);
   check_refused(xml, errc::kDomainXmlTooLarge, "over the limit");
 }
+
+TEST_CASE("live XML recorded from libvirt 9 and QEMU 7.2 (Debian 12)", "[kvm]") {
+  // Written by kvm_libvirt_tests with HOTSPLICE_KVM_RECORD_DIR set.
+  auto connected = find_agent_channel(fixture("recorded_libvirt9_qemu_channel_connected.xml"));
+  REQUIRE(connected);
+  REQUIRE(connected->has_value());
+  CHECK((*connected)->state == ChannelState::connected);
+  CHECK((*connected)->source_path ==
+        "/var/lib/libvirt/qemu/channel/target/domain-1-kvm-a/org.hotsplice.agent.0");
+
+  auto disconnected =
+      find_agent_channel(fixture("recorded_libvirt9_qemu_channel_disconnected.xml"));
+  REQUIRE(disconnected);
+  REQUIRE(disconnected->has_value());
+  CHECK((*disconnected)->state == ChannelState::disconnected);
+
+  DomainXml without = parsed("recorded_libvirt9_qemu_no_channel.xml");
+  CHECK(without.name == "kvm-b");
+  CHECK(without.id == 2);
+  CHECK(without.channels.size() == 1);  // the test port only
+  CHECK_FALSE(find_agent_channel(without));
+
+  // A hot-plugged channel has its generated path, but libvirt 9 writes no state for it:
+  // absent means unknown (try to connect), not disconnected.
+  auto plugged = find_agent_channel(fixture("recorded_libvirt9_qemu_hot_plugged.xml"));
+  REQUIRE(plugged);
+  REQUIRE(plugged->has_value());
+  CHECK((*plugged)->source_path ==
+        "/var/lib/libvirt/qemu/channel/target/domain-2-kvm-b/org.hotsplice.agent.0");
+  CHECK((*plugged)->state == ChannelState::absent);
+}

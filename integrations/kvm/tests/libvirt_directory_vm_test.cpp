@@ -11,11 +11,13 @@
 //      and bytes travel through it to a process in that guest;
 //   5. libvirtd killed and restarted: connection_changed(false), then (true), and both
 //      domains re-reported with the same paths;
-//   6. a guest destroyed is reported gone.
+//   6. libvirtd hung (SIGSTOP): the keepalive reports it down; continued, it is back up;
+//   7. a guest destroyed is reported gone.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 
+#include "core/base/file_io.h"
 #include "core/base/subprocess.h"
 #include "integrations/kvm/domain_xml.h"
 #include "integrations/kvm/libvirt_directory.h"
@@ -41,6 +43,18 @@ DomainInfo report_at(const DirectoryRecorder& recorder, int index) {
   return recorder.reports()[static_cast<std::size_t>(index)].domain;
 }
 
+// With HOTSPLICE_KVM_RECORD_DIR set, writes the live XML of a domain there as <name>.xml:
+// how the recorded fixtures in tests/fixtures/ were made (from this libvirt and QEMU).
+void record_live_xml(virConnectPtr connection, const std::string& uuid, const std::string& name) {
+  const char* record_dir = std::getenv("HOTSPLICE_KVM_RECORD_DIR");
+  if (record_dir == nullptr) return;
+  DomainHandle domain(virDomainLookupByUUIDString(connection, uuid.c_str()));
+  REQUIRE(domain);
+  LibvirtString xml(virDomainGetXMLDesc(domain.get(), 0));
+  REQUIRE(xml);
+  require_ok(write_file_atomically(std::filesystem::path(record_dir) / (name + ".xml"), xml.get()));
+}
+
 bool has_channel_path(const DomainInfo& domain) {
   return domain.agent_channel && !domain.agent_channel->source_path.empty();
 }
@@ -59,6 +73,8 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   options.rescan_interval = seconds(1);
   options.reconnect_interval = milliseconds(200);
   options.reconnect_max_interval = seconds(1);
+  options.keepalive_interval_seconds = 1;  // a hung libvirtd is noticed after ~3 s
+  options.keepalive_count = 2;
   auto directory = require_ok(LibvirtDirectory::open(options, recorder.callbacks()));
   REQUIRE(directory->connected());
 
@@ -74,6 +90,8 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   std::filesystem::path a_socket = found_a.agent_channel->source_path;
   CHECK(a_socket == require_ok(a.channel_path(kAgentPortName)));
   CHECK(std::filesystem::is_socket(a_socket));
+  record_live_xml(libvirt->connection(), a.uuid(),
+                  "recorded_qemu_channel_" + std::string(to_string(found_a.agent_channel->state)));
   WARN("kvm-a agent channel: " << a_socket.string() << " ("
                                << to_string(found_a.agent_channel->state) << ")");
 
@@ -86,6 +104,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
       recorder.wait_for(mark, seen("kvm-b", [](auto& d) { return d.running; }), seconds(30)));
   CHECK(found_b.uuid == b.uuid());
   CHECK_FALSE(found_b.agent_channel);
+  record_live_xml(libvirt->connection(), b.uuid(), "recorded_qemu_no_channel");
 
   auto boot_deadline = Deadline::after(seconds(120));
   require_ok(a.wait_until_ready(boot_deadline));
@@ -100,6 +119,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
                                              d.agent_channel->state == ChannelState::connected;
                                     }));
   CHECK(connected >= 0);
+  record_live_xml(libvirt->connection(), a.uuid(), "recorded_qemu_channel_connected");
   CHECK(require_ok(echo_exchange(a_socket, "ping", Deadline::after(seconds(30)))) == "kvm-a:ping");
 
   // 4. Hot-plug into kvm-b: reported again with the path libvirt generated.
@@ -112,6 +132,7 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   CHECK(b_socket == require_ok(b.channel_path(kAgentPortName)));
   CHECK(b_socket != a_socket);
   CHECK(std::filesystem::is_socket(b_socket));
+  record_live_xml(libvirt->connection(), b.uuid(), "recorded_qemu_hot_plugged");
   // Persistent too: the inactive (next boot) definition has it.
   {
     DomainHandle domain(virDomainLookupByUUIDString(libvirt->connection(), b.uuid().c_str()));
@@ -147,7 +168,21 @@ TEST_CASE("the directory follows real guests under a private libvirtd", "[libvir
   }
   CHECK(directory->connected());
 
-  // 6. Stopped: gone, then seen again as a defined domain that is not running. A libvirtd
+  // 6. A hung libvirtd (stopped, sockets open): only the keepalive can tell.
+  mark = recorder.size();
+  libvirt->pause_libvirtd();
+  down = recorder.wait_for(mark, connection(false), seconds(30));
+  libvirt->resume_libvirtd();
+  REQUIRE(down >= 0);
+  std::string hung = recorder.reports()[static_cast<std::size_t>(down)].text;
+  WARN("hung libvirtd reported down: " << hung);
+  CHECK(hung.find("keepalive") != std::string::npos);
+  up = recorder.wait_for(static_cast<std::size_t>(down), connection(true), seconds(60));
+  REQUIRE(up >= 0);
+  CHECK(recorder.wait_for(up, seen("kvm-a")) > up);
+  CHECK(recorder.wait_for(up, seen("kvm-b")) > up);
+
+  // 7. Stopped: gone, then seen again as a defined domain that is not running. A libvirtd
   // restarted right after a SIGKILL sometimes fails to take a guest over (QEMU resets its
   // new monitor connection) and stops it: the directory must then report that stop.
   std::size_t from = recorder.size();

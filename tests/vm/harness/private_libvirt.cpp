@@ -175,6 +175,14 @@ Status PrivateLibvirt::connect(const Deadline& deadline) {
   }
 }
 
+void PrivateLibvirt::pause_libvirtd() {
+  ::kill(-libvirtd_->pid(), SIGSTOP);
+}
+
+void PrivateLibvirt::resume_libvirtd() {
+  ::kill(-libvirtd_->pid(), SIGCONT);
+}
+
 Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, const GuestImage& image,
                                                    const std::string& extra_kernel_args,
                                                    AgentChannel agent_channel) {

@@ -57,6 +57,11 @@ class PrivateLibvirt {
   // over; clients of the old daemon see their connection close.
   Status restart_libvirtd(const Deadline& deadline);
 
+  // Stops (SIGSTOP) and continues (SIGCONT) libvirtd: a daemon that hangs without closing
+  // its sockets, which only keepalives reveal. Do not use connection() while it is stopped.
+  void pause_libvirtd();
+  void resume_libvirtd();
+
  private:
   explicit PrivateLibvirt(std::filesystem::path work_dir) : work_dir_(std::move(work_dir)) {}
   Status enter_private_mounts();
