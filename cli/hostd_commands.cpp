@@ -13,8 +13,8 @@ using hostd::ControlCommand;
 using hostd::ControlRequest;
 using hostd::RolloutAction;
 
-ControlRequest make_request(ControlCommand command, std::string guest = {},
-                            std::string patch = {}, RolloutAction action = RolloutAction::status) {
+ControlRequest make_request(ControlCommand command, std::string guest = {}, std::string patch = {},
+                            RolloutAction action = RolloutAction::status) {
   ControlRequest request;
   request.command = command;
   request.guest = std::move(guest);
@@ -69,7 +69,8 @@ void print_rollout(std::ostream& out, const Json& rollout) {
       << text_of(rollout["policy"]) << ", " << rollout["in_flight"] << " in flight (limit "
       << rollout["concurrency"] << ")\n";
   if (!rollout["canaries"].empty()) out << "canaries: " << rollout["canaries"].dump() << "\n";
-  if (rollout.contains("wait_until")) out << "canary wait ends " << text_of(rollout["wait_until"]) << "\n";
+  if (rollout.contains("wait_until"))
+    out << "canary wait ends " << text_of(rollout["wait_until"]) << "\n";
   if (!text_of(rollout["reason"]).empty()) out << "why: " << text_of(rollout["reason"]) << "\n";
 }
 
@@ -85,12 +86,13 @@ int run_status(CommandContext& context) {
     return kExitOk;
   }
   const Json& r = *result;
-  context.out << "hotsplice-hostd " << text_of(r["version"]) << " (pid " << r["pid"]
-              << ", since " << text_of(r["started"]) << ")\n";
+  context.out << "hotsplice-hostd " << text_of(r["version"]) << " (pid " << r["pid"] << ", since "
+              << text_of(r["started"]) << ")\n";
   const Json& directory = r["guest_directory"];
   context.out << "guest directory: " << text_of(directory["uri"]) << " "
-              << (directory["connected"].get<bool>() ? "connected"
-                                                      : "NOT connected: " + text_of(directory["why"]))
+              << (directory["connected"].get<bool>()
+                      ? "connected"
+                      : "NOT connected: " + text_of(directory["why"]))
               << "\n";
   context.out << "guests: " << r["guests"]["total"];
   for (const auto& [status, count] : r["guests"]["by_status"].items()) {
@@ -110,12 +112,13 @@ int run_guests(CommandContext& context) {
     context.out << (*result)["guests"].dump(2) << "\n";
     return kExitOk;
   }
-  context.out << std::left << std::setw(20) << "GUEST" << std::setw(19) << "STATUS"
-              << std::setw(17) << "KERNEL" << std::setw(7) << "LIVE" << "WHY\n";
+  context.out << std::left << std::setw(20) << "GUEST" << std::setw(19) << "STATUS" << std::setw(17)
+              << "KERNEL" << std::setw(7) << "LIVE"
+              << "WHY\n";
   for (const auto& guest : (*result)["guests"]) {
     std::string kernel = guest["kernel"].is_null() ? "-" : text_of(guest["kernel"]["release"]);
-    std::string live = std::to_string(guest["applied"].size()) + "/" +
-                       std::to_string(guest["available"].size());
+    std::string live =
+        std::to_string(guest["applied"].size()) + "/" + std::to_string(guest["available"].size());
     context.out << std::setw(20) << cell(text_of(guest["name"]), 19) << std::setw(19)
                 << text_of(guest["status"]) << std::setw(17) << cell(kernel, 16) << std::setw(7)
                 << live << cell(text_of(guest["reason"]), 17) << "\n";
@@ -158,7 +161,8 @@ int run_rollback(CommandContext& context) {
 int run_rollout(CommandContext& context) {
   auto parsed = parse(context, 1);
   const char* kUsage = "usage: hotsplice rollout status|pause|resume [--json]";
-  if (!parsed || parsed->arguments.positionals().size() != 1) return usage(context, "rollout", kUsage);
+  if (!parsed || parsed->arguments.positionals().size() != 1)
+    return usage(context, "rollout", kUsage);
   const std::string& word = parsed->arguments.positionals()[0];
   auto request = make_request(ControlCommand::rollout);
   if (word == "status") {

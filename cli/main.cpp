@@ -56,7 +56,8 @@ void print_usage(std::ostream& out) {
         << command.synopsis << "\n";
   }
   out << "\nhostd commands use /run/hotsplice/hostd.sock (--socket PATH or "
-         "$HOTSPLICE_HOSTD_SOCKET).\nTrusted keys are read from --keys DIR, $HOTSPLICE_KEYS_DIR or /etc/hotsplice/keys.d.\n"
+         "$HOTSPLICE_HOSTD_SOCKET).\nTrusted keys are read from --keys DIR, $HOTSPLICE_KEYS_DIR or "
+         "/etc/hotsplice/keys.d.\n"
          "Exit status: 0 success, 1 refused or failed, 64 usage error.\n";
 }
 

@@ -23,7 +23,9 @@ constexpr std::chrono::seconds kConnectionDeadline{10};
 // One client connection: read a line, answer it, close; the timer closes a slow client.
 struct ControlConnection : std::enable_shared_from_this<ControlConnection> {
   ControlConnection(stream::socket s, ControlServer::Handler& h)
-      : socket(std::move(s)), timer(socket.get_executor()), buffer(kMaxControlRequestBytes + 1),
+      : socket(std::move(s)),
+        timer(socket.get_executor()),
+        buffer(kMaxControlRequestBytes + 1),
         handler(h) {}
 
   void start() {
@@ -32,17 +34,16 @@ struct ControlConnection : std::enable_shared_from_this<ControlConnection> {
     timer.async_wait([self](boost::system::error_code ec) {
       if (!ec) self->socket.close();
     });
-    asio::async_read_until(socket, buffer, '\n',
-                           [self](boost::system::error_code ec, std::size_t length) {
-                             self->on_line(ec, length);
-                           });
+    asio::async_read_until(
+        socket, buffer, '\n',
+        [self](boost::system::error_code ec, std::size_t length) { self->on_line(ec, length); });
   }
 
   void on_line(boost::system::error_code ec, std::size_t length) {
     if (ec == asio::error::not_found) {
-      answer(encode_error(Error(errc::kControlTooLarge, "request larger than " +
-                                                            std::to_string(kMaxControlRequestBytes) +
-                                                            " bytes")));
+      answer(encode_error(
+          Error(errc::kControlTooLarge,
+                "request larger than " + std::to_string(kMaxControlRequestBytes) + " bytes")));
       return;
     }
     if (ec) return;  // the client went away or was too slow

@@ -70,9 +70,8 @@ Status Daemon::start() {
 }
 
 void Daemon::wait_signals() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-    on_signal(ec, signal);
-  });
+  signals_.async_wait(
+      [this](const boost::system::error_code& ec, int signal) { on_signal(ec, signal); });
 }
 
 void Daemon::on_signal(const boost::system::error_code& ec, int signal) {
@@ -166,9 +165,9 @@ void Daemon::on_guest_seen(const GuestInfo& info) {
   log_.info("hot-plugging the hotsplice channel", {{"guest", info.name}});
   directory_->attach_channel(info.uuid, [this, name = info.name](Status status) {
     if (!status) {
-      log_.error("channel hot-plug failed", {{"guest", name},
-                                             {"code", status.error().code()},
-                                             {"error", status.error().message()}});
+      log_.error(
+          "channel hot-plug failed",
+          {{"guest", name}, {"code", status.error().code()}, {"error", status.error().message()}});
     }
   });
 }
@@ -225,9 +224,12 @@ std::string Daemon::handle(const ControlRequest& request) {
     }
     case ControlCommand::rollout:
       switch (request.action) {
-        case RolloutAction::pause: return encode_ok(engine_->pause());
-        case RolloutAction::resume: return encode_ok(engine_->resume());
-        case RolloutAction::status: return encode_ok(engine_->rollout_status());
+        case RolloutAction::pause:
+          return encode_ok(engine_->pause());
+        case RolloutAction::resume:
+          return encode_ok(engine_->resume());
+        case RolloutAction::status:
+          return encode_ok(engine_->rollout_status());
       }
   }
   return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));

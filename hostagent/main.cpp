@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   if (arguments->has("config") || std::filesystem::exists(config_path, ignored)) {
     auto loaded = load_config(config_path);
     if (!loaded) {
-      std::cerr << "hotsplice-hostd: " << loaded.error().message() << " ["
-                << loaded.error().code() << "]\n";
+      std::cerr << "hotsplice-hostd: " << loaded.error().message() << " [" << loaded.error().code()
+                << "]\n";
       return 1;
     }
     config = *loaded;
