@@ -20,7 +20,11 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, std::string path, std::string name, const TimeoutConfig& timeouts,
        Logger& log)
-      : io_(io), path_(std::move(path)), name_(std::move(name)), timeouts_(timeouts), log_(log),
+      : io_(io),
+        path_(std::move(path)),
+        name_(std::move(name)),
+        timeouts_(timeouts),
+        log_(log),
         tick_timer_(io) {}
 
   void handshake(HelloDone done) {
@@ -37,7 +41,8 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
 
   void operation(std::function<void(protocol::HostSession&)> request, Done done) {
     if (!session_ || !ready_) {
-      post_done(std::move(done), Error(errc::kTargetClosed, name_ + ": no session; handshake first"));
+      post_done(std::move(done),
+                Error(errc::kTargetClosed, name_ + ": no session; handshake first"));
       return;
     }
     done_ = std::move(done);
@@ -65,14 +70,13 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     options.connect_timeout = timeouts_.handshake;
     options.write_timeout = timeouts_.io;
     std::weak_ptr<Impl> weak = weak_from_this();
-    connection_ = ChannelConnection::create(
-        io_, options,
-        {[weak](std::string_view bytes) {
-           if (auto self = weak.lock()) self->on_bytes(bytes);
-         },
-         [weak](const Error& why) {
-           if (auto self = weak.lock()) self->close(why);
-         }});
+    connection_ = ChannelConnection::create(io_, options,
+                                            {[weak](std::string_view bytes) {
+                                               if (auto self = weak.lock()) self->on_bytes(bytes);
+                                             },
+                                             [weak](const Error& why) {
+                                               if (auto self = weak.lock()) self->close(why);
+                                             }});
     connection_->connect(path_, [weak](Status status) {
       auto self = weak.lock();
       if (!self) return;
@@ -134,7 +138,8 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     if (auto* ready = std::get_if<protocol::HostEvent::Ready>(&event)) {
       ready_ = true;
       agent_version_ = ready->hello.agent_version;
-      complete_hello(TargetHello{ready->hello.kernel, ready->hello.applied_patches, agent_version_});
+      complete_hello(
+          TargetHello{ready->hello.kernel, ready->hello.applied_patches, agent_version_});
     } else if (auto* inventory = std::get_if<protocol::Inventory>(&event)) {
       complete_hello(TargetHello{inventory->kernel, inventory->applied_patches, agent_version_});
     } else if (std::get_if<protocol::HostEvent::TransferDone>(&event)) {
@@ -143,9 +148,9 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
       const protocol::Result& r = result->result;
       complete(r.ok ? Status::ok() : Status(Error(r.code, r.message)));
     } else if (auto* failed = std::get_if<protocol::HostEvent::SessionFailed>(&event)) {
-      log_.warning("guest session failed", {{"guest", name_},
-                                            {"code", failed->error.code()},
-                                            {"error", failed->error.message()}});
+      log_.warning(
+          "guest session failed",
+          {{"guest", name_}, {"code", failed->error.code()}, {"error", failed->error.message()}});
       close(failed->error);
       return false;
     }
