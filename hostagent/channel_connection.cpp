@@ -101,7 +101,8 @@ Status ChannelConnection::write(std::string bytes) {
 
 void ChannelConnection::write_next() {
   if (queue_.empty() || closed_) {
-    writing_ = false;
+    bool was_writing = std::exchange(writing_, false);
+    if (was_writing && !closed_ && handlers_.on_drained) handlers_.on_drained();
     return;
   }
   writing_ = true;

@@ -39,6 +39,9 @@ class ChannelConnection : public std::enable_shared_from_this<ChannelConnection>
   struct Handlers {
     std::function<void(std::string_view bytes)> on_bytes;  // what the guest sent, in order
     std::function<void(const Error& why)> on_closed;       // once, after the socket closed
+    // Everything queued has been written (the moment to hand over more: the protocol
+    // session produces output only as fast as the guest takes it). Optional.
+    std::function<void()> on_drained;
   };
 
   static std::shared_ptr<ChannelConnection> create(asio::io_context& io, ChannelOptions options,

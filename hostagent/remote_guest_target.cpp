@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <variant>
 
+#include "core/base/version.h"
 #include "core/protocol/host_session.h"
 #include "hostagent/error_codes.h"
 
@@ -31,7 +32,11 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     hello_done_ = std::move(done);
     if (session_ && ready_) {
       // Connected and synced: a fresh inventory is the guest's current truth.
-      session_->request_inventory();
+      if (auto refused = session_->request_inventory(); !refused) {
+        post_hello(std::move(hello_done_), refused.error());
+        hello_done_ = nullptr;
+        return;
+      }
       flush();
       return;
     }
@@ -93,10 +98,12 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
 
   protocol::HostSessionOptions session_options() const {
     protocol::HostSessionOptions options;
-    options.hello_timeout = timeouts_.handshake;
     options.sync_timeout = timeouts_.handshake;
+    options.hello_timeout = timeouts_.handshake;
+    options.request_timeout = timeouts_.io;
+    options.chunk_timeout = timeouts_.io;
     options.apply_timeout = timeouts_.apply;
-    options.offer_timeout = timeouts_.io;
+    options.agent_version = std::string("hotsplice-hostd ") + kVersion;
     return options;
   }
 
@@ -127,8 +134,10 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     flush();
   }
 
+  // One batch of the session's output in flight at a time: more is taken only once the
+  // connection drained (on_drained), so a guest's memory is the session's bound plus one batch.
   void flush() {
-    if (!session_ || !connection_) return;
+    if (!session_ || !connection_ || connection_->queued_bytes() > 0) return;
     std::string out = session_->take_output();
     if (out.empty()) return;
     if (auto status = connection_->write(std::move(out)); !status) close(status.error());
@@ -212,17 +221,17 @@ void RemoteGuestTarget::handshake(HelloDone done) {
 void RemoteGuestTarget::send_bundle(const std::string& bundle_id,
                                     std::shared_ptr<const std::string> bundle_bytes, Done done) {
   impl_->operation(
-      [&](protocol::HostSession& session) { session.send_bundle(bundle_id, bundle_bytes); },
+      [&](protocol::HostSession& session) { return session.send_bundle(bundle_id, bundle_bytes); },
       std::move(done));
 }
 
 void RemoteGuestTarget::apply(const std::string& bundle_id, Done done) {
-  impl_->operation([&](protocol::HostSession& session) { session.apply(bundle_id); },
+  impl_->operation([&](protocol::HostSession& session) { return session.apply(bundle_id); },
                    std::move(done));
 }
 
 void RemoteGuestTarget::rollback(const std::string& bundle_id, Done done) {
-  impl_->operation([&](protocol::HostSession& session) { session.rollback(bundle_id); },
+  impl_->operation([&](protocol::HostSession& session) { return session.rollback(bundle_id); },
                    std::move(done));
 }
 

@@ -28,9 +28,10 @@ struct GuestEnd {
 struct Closed {
   std::optional<Error> why;
   std::string received;
+  int drained = 0;
   ChannelConnection::Handlers handlers() {
     return {[this](std::string_view bytes) { received.append(bytes); },
-            [this](const Error& error) { why = error; }};
+            [this](const Error& error) { why = error; }, [this] { ++drained; }};
   }
 };
 
@@ -72,6 +73,7 @@ TEST_CASE("bytes travel both ways and the guest's hang-up is reported") {
   std::string got(11, '\0');
   asio::read(*guest.peer, asio::buffer(got));
   CHECK(got == "hello guest");
+  run_until(io, [&] { return closed.drained == 1; });  // the queue emptied once
   asio::write(*guest.peer, asio::buffer(std::string("hello host")));
   run_until(io, [&] { return closed.received == "hello host"; });
   guest.peer->close();
