@@ -81,6 +81,9 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
                                              },
                                              [weak](const Error& why) {
                                                if (auto self = weak.lock()) self->close(why);
+                                             },
+                                             [weak] {
+                                               if (auto self = weak.lock()) self->flush();
                                              }});
     connection_->connect(path_, [weak](Status status) {
       auto self = weak.lock();
@@ -144,19 +147,27 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   bool handle(protocol::HostEvent& event) {
-    if (auto* ready = std::get_if<protocol::HostEvent::Ready>(&event)) {
+    if (auto* ready = std::get_if<protocol::Ready>(&event)) {
       ready_ = true;
       agent_version_ = ready->hello.agent_version;
       complete_hello(
           TargetHello{ready->hello.kernel, ready->hello.applied_patches, agent_version_});
     } else if (auto* inventory = std::get_if<protocol::Inventory>(&event)) {
       complete_hello(TargetHello{inventory->kernel, inventory->applied_patches, agent_version_});
-    } else if (std::get_if<protocol::HostEvent::TransferDone>(&event)) {
+    } else if (std::get_if<protocol::TransferDone>(&event)) {
       complete(Status::ok());
-    } else if (auto* result = std::get_if<protocol::HostEvent::RequestResult>(&event)) {
+    } else if (auto* result = std::get_if<protocol::RequestResult>(&event)) {
       const protocol::Result& r = result->result;
-      complete(r.ok ? Status::ok() : Status(Error(r.code, r.message)));
-    } else if (auto* failed = std::get_if<protocol::HostEvent::SessionFailed>(&event)) {
+      Status status = r.ok ? Status::ok() : Status(Error(r.code, r.message));
+      if (result->kind == protocol::RequestKind::inventory) {
+        if (!status && hello_done_) {
+          post_hello(std::move(hello_done_), status.error());
+          hello_done_ = nullptr;
+        }
+      } else {
+        complete(std::move(status));  // a refused offer or chunk ends the transfer
+      }
+    } else if (auto* failed = std::get_if<protocol::SessionFailed>(&event)) {
       log_.warning(
           "guest session failed",
           {{"guest", name_}, {"code", failed->error.code()}, {"error", failed->error.message()}});
