@@ -246,6 +246,15 @@ Expected<std::vector<GuestBundleRow>> read_bundle_rows(SqliteStatement& statemen
   }
 }
 
+// Runs a query of one guest's bundle rows (guest_uuid, bundle_id, event, at, code, message).
+Expected<std::vector<GuestBundleRow>> select_bundle_rows(sqlite3* db, const char* sql,
+                                                         const std::string& guest_uuid) {
+  auto statement = SqliteStatement::prepare(db, sql, errc::kStateDbRead);
+  if (!statement) return statement.error();
+  statement->bind(1, guest_uuid);
+  return read_bundle_rows(*statement);
+}
+
 }  // namespace
 
 Expected<std::vector<GuestRow>> StateDb::guests() const {
@@ -292,25 +301,17 @@ Status StateDb::record_bundle_event(const std::string& guest_uuid, const std::st
 }
 
 Expected<std::vector<GuestBundleRow>> StateDb::guest_bundles(const std::string& guest_uuid) const {
-  auto statement = SqliteStatement::prepare(
-      db_,
-      "SELECT guest_uuid, bundle_id, state, at, code, message FROM guest_bundles "
-      "WHERE guest_uuid=? ORDER BY bundle_id",
-      errc::kStateDbRead);
-  if (!statement) return statement.error();
-  statement->bind(1, guest_uuid);
-  return read_bundle_rows(*statement);
+  return select_bundle_rows(db_,
+                            "SELECT guest_uuid, bundle_id, state, at, code, message FROM "
+                            "guest_bundles WHERE guest_uuid=? ORDER BY bundle_id",
+                            guest_uuid);
 }
 
 Expected<std::vector<GuestBundleRow>> StateDb::history(const std::string& guest_uuid) const {
-  auto statement = SqliteStatement::prepare(
-      db_,
-      "SELECT guest_uuid, bundle_id, event, at, code, message FROM bundle_events "
-      "WHERE guest_uuid=? ORDER BY seq",
-      errc::kStateDbRead);
-  if (!statement) return statement.error();
-  statement->bind(1, guest_uuid);
-  return read_bundle_rows(*statement);
+  return select_bundle_rows(db_,
+                            "SELECT guest_uuid, bundle_id, event, at, code, message FROM "
+                            "bundle_events WHERE guest_uuid=? ORDER BY seq",
+                            guest_uuid);
 }
 
 Status StateDb::save_rollout(const RolloutRow& row) {
