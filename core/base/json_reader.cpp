@@ -1,5 +1,7 @@
 #include "core/base/json_reader.h"
 
+#include <set>
+
 namespace hotsplice {
 namespace {
 
@@ -43,8 +45,28 @@ Expected<Json> parse_json(std::string_view text, std::string_view what, int max_
     return Error("invalid_json", std::string(what) + ": nested deeper than " +
                                      std::to_string(max_depth) + " levels");
   }
+  // nlohmann keeps the last of two equal keys; refusing them instead means no two readers
+  // (ours, a script's, a later version's) can see different values in one signed document.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto watch_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Json::parse_event_t::object_end && !open_objects.empty()) {
+      open_objects.pop_back();
+    } else if (event == Json::parse_event_t::key && !open_objects.empty() && duplicate.empty() &&
+               !open_objects.back().insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
   try {
-    return Json::parse(text.begin(), text.end());
+    Json value = Json::parse(text.begin(), text.end(), watch_keys);
+    if (!duplicate.empty()) {
+      return Error("invalid_json",
+                   std::string(what) + ": key \"" + duplicate + "\" appears twice in one object");
+    }
+    return value;
   } catch (const Json::exception& error) {
     return Error("invalid_json", std::string(what) + ": " + error.what());
   }

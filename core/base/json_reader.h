@@ -18,7 +18,8 @@ namespace hotsplice {
 using Json = nlohmann::json;
 
 // Parses text as one JSON value. Fails with "invalid_json" on a syntax error, on nesting
-// deeper than max_depth, or on bytes after the value.
+// deeper than max_depth, on a key that appears twice in one object, or on bytes after the
+// value.
 Expected<Json> parse_json(std::string_view text, std::string_view what, int max_depth = 16);
 
 class JsonObject {

@@ -8,7 +8,6 @@
 namespace hotsplice {
 namespace {
 
-constexpr std::size_t kMaxCves = 256;
 constexpr std::size_t kMaxObjects = 256;
 constexpr std::size_t kMaxFunctionsPerObject = 4096;
 

@@ -18,6 +18,7 @@ namespace hotsplice {
 inline constexpr std::uint64_t kManifestSchemaVersion = 1;
 inline constexpr std::size_t kMaxManifestBytes = 1 << 20;
 inline constexpr std::uint64_t kMaxModuleBytes = 64ull << 20;
+inline constexpr std::size_t kMaxCves = 256;  // CVE ids one manifest (or index entry) lists
 
 // The functions a patch replaces inside one object: "vmlinux" or a module name.
 struct ReplacedObject {

@@ -1,5 +1,6 @@
 #include "core/bundle/manifest_rules.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace hotsplice {
@@ -66,6 +67,23 @@ bool is_valid_utc_timestamp(std::string_view text) {
   int day = number(fields[2]);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 && number(fields[3]) <= 23 &&
          number(fields[4]) <= 59 && number(fields[5]) <= 60;
+}
+
+std::optional<std::int64_t> parse_utc_timestamp(std::string_view text) {
+  if (!is_valid_utc_timestamp(text)) return std::nullopt;
+  std::tm utc{};
+  utc.tm_year = number(text.substr(0, 4)) - 1900;
+  utc.tm_mon = number(text.substr(5, 2)) - 1;
+  utc.tm_mday = number(text.substr(8, 2));
+  utc.tm_hour = number(text.substr(11, 2));
+  utc.tm_min = number(text.substr(14, 2));
+  int second = number(text.substr(17, 2));
+  utc.tm_sec = std::min(second, 59);  // a leap second counts as the one after :59
+  std::tm normalised = utc;
+  std::time_t seconds = ::timegm(&normalised) + (second - utc.tm_sec);
+  // timegm carries "2026-02-31" into March; a date that does not exist is not a timestamp.
+  if (normalised.tm_mday != utc.tm_mday || normalised.tm_mon != utc.tm_mon) return std::nullopt;
+  return static_cast<std::int64_t>(seconds);
 }
 
 std::string format_utc_timestamp(std::int64_t seconds_since_epoch) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,8 @@ bool is_valid_cve(std::string_view cve);
 bool is_valid_utc_timestamp(std::string_view text);
 
 std::string format_utc_timestamp(std::int64_t seconds_since_epoch);
+// Seconds since the epoch of a "YYYY-MM-DDTHH:MM:SSZ" timestamp; nullopt when the text is
+// not one or names a day that does not exist ("2026-02-30").
+std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
 
 }  // namespace hotsplice

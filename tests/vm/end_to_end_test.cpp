@@ -37,7 +37,7 @@ TEST_CASE("end to end: a bundle built from a kernel source diff goes live throug
 
   AgentClient agent = require_ok(AgentClient::connect(guest.agent_socket()));
   // The identity hotsplice-build read from the image is the one the running kernel reports.
-  CHECK(require_ok(agent.hello()).kernel == running.identity);
+  CHECK(agent.hello().kernel == running.identity);
   require_ok(agent.send_bundle("hs-e2e-cmdline", bundle));
   Result applied = require_ok(agent.apply("hs-e2e-cmdline"));
   INFO(applied.message);
@@ -45,7 +45,7 @@ TEST_CASE("end to end: a bundle built from a kernel source diff goes live throug
   CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == "hotsplice " + original);
   CHECK(require_ok(shell.check_output("cat /sys/kernel/livepatch/hotsplice_e2e_cmdline/enabled")) ==
         "1\n");
-  const Hello after = require_ok(agent.hello());
+  const Inventory after = require_ok(agent.inventory());
   REQUIRE(after.applied_patches.size() == 1);
   CHECK(after.applied_patches[0].id == "hs-e2e-cmdline");
   CHECK(after.applied_patches[0].module == "hotsplice_e2e_cmdline");

@@ -1,16 +1,16 @@
 #include "tests/vm/guestd_host_client.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
 #include "core/base/file_io.h"
-#include "core/crypto/sha256.h"
-#include "core/protocol/channel_sync.h"
 
 namespace hotsplice::vm {
 
@@ -33,56 +33,62 @@ Expected<int> connect_once(const std::filesystem::path& path) {
   return fd;
 }
 
-std::optional<std::uint32_t> reply_id(const Message& message) {
-  return std::visit(
-      [](const auto& m) -> std::optional<std::uint32_t> {
-        using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, Hello> || std::is_same_v<T, Heartbeat>) {
-          if (m.correlation.is_reply) return m.correlation.number;
-          return std::nullopt;
-        } else if constexpr (std::is_same_v<T, ErrorMessage>) {
-          return m.re;
-        } else if constexpr (requires { m.re; }) {
-          return m.re;
-        } else {
-          return std::nullopt;
-        }
-      },
-      message);
-}
-
 }  // namespace
 
-AgentClient::AgentClient(int fd) : fd_(fd), stream_(std::make_unique<FrameStream>(fd)) {}
+HostSessionOptions AgentClient::test_options() {
+  HostSessionOptions options;
+  options.agent_version = "vm-test";
+  options.chunk_bytes = 4096;
+  options.window_bytes = 16 * 1024;
+  options.max_queued_output_bytes =
+      chunk_frame_bound(options.chunk_bytes) * 4 + kControlReserveBytes;
+  options.sync_timeout = std::chrono::seconds(30);
+  options.chunk_timeout = std::chrono::seconds(60);
+  options.request_timeout = std::chrono::seconds(60);
+  return options;
+}
+
+AgentClient::AgentClient(int fd, HostSessionOptions options)
+    : fd_(fd),
+      session_(std::make_unique<HostSession>(std::move(options))),
+      raw_(std::make_unique<FrameStream>(fd)) {}
 
 AgentClient::~AgentClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
 AgentClient::AgentClient(AgentClient&& other) noexcept
-    : fd_(other.fd_), stream_(std::move(other.stream_)), next_id_(other.next_id_) {
+    : fd_(other.fd_),
+      session_(std::move(other.session_)),
+      raw_(std::move(other.raw_)),
+      unwritten_(std::move(other.unwritten_)),
+      hello_(std::move(other.hello_)) {
   other.fd_ = -1;
-}
-
-void AgentClient::disconnect() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-  stream_.reset();
 }
 
 AgentClient& AgentClient::operator=(AgentClient&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = other.fd_;
-    stream_ = std::move(other.stream_);
-    next_id_ = other.next_id_;
+    session_ = std::move(other.session_);
+    raw_ = std::move(other.raw_);
+    unwritten_ = std::move(other.unwritten_);
+    hello_ = std::move(other.hello_);
     other.fd_ = -1;
   }
   return *this;
 }
 
+void AgentClient::disconnect() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  raw_.reset();
+  session_.reset();
+}
+
 Expected<AgentClient> AgentClient::connect(const std::filesystem::path& socket,
-                                           std::chrono::milliseconds timeout) {
+                                           std::chrono::milliseconds timeout,
+                                           HostSessionOptions options) {
   auto deadline = Clock::now() + timeout;
   Error last("timeout", "agent did not answer sync on " + socket.string());
   while (Clock::now() < deadline) {
@@ -92,86 +98,122 @@ Expected<AgentClient> AgentClient::connect(const std::filesystem::path& socket,
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    AgentClient client(*fd);
-    // The agent may not have noticed the connection yet (or is still booting): retry the
-    // sync on the same connection, as a host agent would.
-    while (Clock::now() < deadline) {
-      auto acked = synchronise(client.stream(), client.next_id(), random_nonce(),
-                               std::chrono::milliseconds(2000));
-      if (acked) return client;
-      last = acked.error();
-      if (acked.error().code() != "timeout") break;
+    // The agent may not have noticed the connection yet (or is still booting): the session
+    // sends its sync again every sync_resend until the deadline.
+    options.sync_timeout =
+        std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                 std::chrono::milliseconds(1));
+    AgentClient client(*fd, options);
+    client.session_->start();
+    auto event = client.next_event();
+    if (!event) {
+      last = event.error();
+      continue;
     }
+    if (auto* ready = std::get_if<Ready>(&*event)) {
+      client.hello_ = ready->hello;
+      return client;
+    }
+    return Error("unexpected_event", "connecting: the session did not become ready");
   }
   return last;
 }
 
-Expected<Message> AgentClient::request(const Message& message, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  if (Status sent = stream_->send(message, timeout); !sent) return sent.error();
-  auto id = find_request_id(to_json(message));
-  while (Clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    auto incoming = stream_->receive(left);
-    if (!incoming) return incoming.error();
-    if (!incoming->message) continue;
-    if (reply_id(*incoming->message) == id) return std::move(*incoming->message);
+Expected<HostEvent> AgentClient::next_event(std::optional<std::uint64_t> stop_after_bytes) {
+  if (!session_) return Error("disconnected", "the client is disconnected");
+  for (;;) {
+    auto events = session_->take_events();
+    if (!events.empty()) {
+      // One request at a time: each produces exactly one event.
+      if (auto* failed = std::get_if<SessionFailed>(&events.front())) return failed->error;
+      return std::move(events.front());
+    }
+    if (unwritten_.empty()) {
+      unwritten_ = session_->take_output();
+      auto progress = session_->transfer_progress();
+      if (stop_after_bytes && progress && progress->queued > *stop_after_bytes) {
+        unwritten_.clear();  // what a host cut off in the middle never wrote
+        return Error("cut", "transfer stopped by the test");
+      }
+    }
+    pollfd descriptor{fd_, static_cast<short>(POLLIN | (unwritten_.empty() ? 0 : POLLOUT)), 0};
+    int wait_ms = 1000;
+    if (auto deadline = session_->next_deadline()) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()).count();
+      wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 1000));
+    }
+    int ready = ::poll(&descriptor, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) return io_error("poll", errno);
+    if (ready > 0 && (descriptor.revents & POLLOUT)) {
+      ssize_t written = ::send(fd_, unwritten_.data(), unwritten_.size(), MSG_NOSIGNAL);
+      if (written < 0 && errno != EAGAIN && errno != EINTR) {
+        return io_error("write to the agent socket", errno);
+      }
+      if (written > 0) unwritten_.erase(0, static_cast<std::size_t>(written));
+    }
+    if (ready > 0 && (descriptor.revents & (POLLIN | POLLHUP | POLLERR))) {
+      char buffer[64 * 1024];
+      ssize_t got = ::read(fd_, buffer, sizeof(buffer));
+      if (got == 0) return Error("disconnected", "the agent socket closed");
+      if (got < 0 && errno != EAGAIN && errno != EINTR) {
+        return io_error("read from the agent socket", errno);
+      }
+      if (got > 0) session_->on_bytes(std::string_view(buffer, static_cast<std::size_t>(got)));
+    }
+    session_->tick();
   }
-  return Error("timeout", "no reply to " + std::string(type_of(message)));
 }
 
-Expected<Hello> AgentClient::hello() {
-  Hello hello;
-  hello.correlation = Correlation::request(next_id());
-  hello.role = Role::host;
-  hello.agent_version = "vm-test";
-  hello.kernel = {"test", "test", "00"};
-  auto reply = request(hello);
-  if (!reply) return reply.error();
-  if (auto* answer = std::get_if<Hello>(&*reply)) return *answer;
-  return Error("unexpected_reply", "hello answered with " + std::string(type_of(*reply)));
+Expected<Inventory> AgentClient::inventory() {
+  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (Status started = session_->request_inventory(); !started) return started.error();
+  auto event = next_event();
+  if (!event) return event.error();
+  if (auto* inventory = std::get_if<Inventory>(&*event)) return *inventory;
+  if (auto* result = std::get_if<RequestResult>(&*event)) {
+    return Error(result->result.code, "inventory refused: " + result->result.message);
+  }
+  return Error("unexpected_event", "inventory_request answered with another event");
 }
 
 Expected<std::uint64_t> AgentClient::send_bundle(const std::string& bundle_id,
-                                                 const std::string& bundle, std::size_t chunk_bytes,
+                                                 const std::string& bundle,
                                                  std::optional<std::uint64_t> stop_after_bytes) {
-  std::string digest = sha256_hex(bundle);
-  auto reply = request(Offer{next_id(), bundle_id, digest, bundle.size()});
-  if (!reply) return reply.error();
-  auto* accepted = std::get_if<OfferAccept>(&*reply);
-  if (!accepted)
-    return Error("offer_refused", "offer answered with " + std::string(type_of(*reply)));
-  std::uint64_t offset = accepted->offset;
-  std::uint64_t end =
-      stop_after_bytes ? std::min<std::uint64_t>(*stop_after_bytes, bundle.size()) : bundle.size();
-  for (std::uint64_t at = offset; at < end; at += chunk_bytes) {
-    std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, end - at));
-    Chunk chunk{next_id(), digest, at, bundle.substr(at, length)};
-    if (at + length < bundle.size()) {
-      if (Status sent = stream_->send(chunk, std::chrono::seconds(30)); !sent) return sent.error();
-      continue;
-    }
-    auto complete = request(chunk);
-    if (!complete) return complete.error();
-    if (!std::holds_alternative<TransferComplete>(*complete)) {
-      return Error("transfer_failed", to_json(*complete).dump());
-    }
+  if (!session_) return Error("disconnected", "the client is disconnected");
+  auto bytes = std::make_shared<const std::string>(bundle);
+  if (Status started = session_->send_bundle(bundle_id, bytes); !started) return started.error();
+  auto event = next_event(stop_after_bytes);
+  if (!event && event.error().code() == "cut") {
+    return session_->transfer_progress()->resumed_from;
   }
-  return offset;
+  if (!event) return event.error();
+  if (auto* done = std::get_if<TransferDone>(&*event)) return done->resumed_from;
+  if (auto* result = std::get_if<RequestResult>(&*event)) {
+    return Error("transfer_failed", std::string(request_kind_name(result->kind)) + " refused: " +
+                                        result->result.code + ": " + result->result.message);
+  }
+  return Error("unexpected_event", "the transfer ended with another event");
+}
+
+Expected<Result> AgentClient::request_result(Status started, RequestKind kind) {
+  if (!started) return started.error();
+  auto event = next_event();
+  if (!event) return event.error();
+  if (auto* result = std::get_if<RequestResult>(&*event); result && result->kind == kind) {
+    return result->result;
+  }
+  return Error("unexpected_event",
+               std::string(request_kind_name(kind)) + " answered with another event");
 }
 
 Expected<Result> AgentClient::apply(const std::string& bundle_id) {
-  auto reply = request(Apply{next_id(), bundle_id});
-  if (!reply) return reply.error();
-  if (auto* result = std::get_if<Result>(&*reply)) return *result;
-  return Error("unexpected_reply", to_json(*reply).dump());
+  if (!session_) return Error("disconnected", "the client is disconnected");
+  return request_result(session_->apply(bundle_id), RequestKind::apply);
 }
 
 Expected<Result> AgentClient::rollback(const std::string& bundle_id) {
-  auto reply = request(Rollback{next_id(), bundle_id});
-  if (!reply) return reply.error();
-  if (auto* result = std::get_if<Result>(&*reply)) return *result;
-  return Error("unexpected_reply", to_json(*reply).dump());
+  if (!session_) return Error("disconnected", "the client is disconnected");
+  return request_result(session_->rollback(bundle_id), RequestKind::rollback);
 }
 
 }  // namespace hotsplice::vm

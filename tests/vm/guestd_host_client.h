@@ -1,9 +1,14 @@
 // The host side of the agent protocol, as the VM tests drive it: connects to the runner's
-// socket for org.hotsplice.agent.0, synchronises, and sends requests with bounded waits.
-// A small stand-in for hotsplice-hostd's channel code, built only on core/protocol.
+// socket for org.hotsplice.agent.0 and runs core/protocol's HostSession (the engine hostd
+// uses) over it with a small poll loop: sync, hello, pipelined transfers, apply, rollback,
+// each bounded by the session's own timeouts.
+//
+// For tests that play a misbehaving host (garbage, half frames, requests left unanswered),
+// raw() is a plain FrameStream on the same socket: bytes written there bypass the session.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -11,32 +16,36 @@
 
 #include "core/base/expected.h"
 #include "core/protocol/frame_stream.h"
+#include "core/protocol/host_session.h"
 #include "core/protocol/messages.h"
 
 namespace hotsplice::vm {
 
 class AgentClient {
  public:
-  // Connects (retrying while the socket is not there yet) and completes the sync step.
-  static Expected<AgentClient> connect(
-      const std::filesystem::path& socket,
-      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The session options the tests use: small chunks and window, so a cut transfer can stop
+  // at a fine-grained offset; timeouts generous for TCG.
+  static protocol::HostSessionOptions test_options();
+
+  // Connects (retrying while the socket is not there yet) and completes sync and hello
+  // within timeout.
+  static Expected<AgentClient> connect(const std::filesystem::path& socket,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                       protocol::HostSessionOptions options = test_options());
   ~AgentClient();
   AgentClient(AgentClient&& other) noexcept;
   AgentClient& operator=(AgentClient&& other) noexcept;
   AgentClient(const AgentClient&) = delete;
   AgentClient& operator=(const AgentClient&) = delete;
 
-  // Sends a request and returns the first reply carrying its id (heartbeats and errors
-  // without "re" are skipped). Long enough for a transition under TCG by default.
-  Expected<protocol::Message> request(const protocol::Message& message,
-                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  Expected<protocol::Hello> hello();
-  // Offers the bundle and sends it from the offset the agent names, in chunks of
-  // chunk_bytes; stops after stop_after_bytes (a cut transfer) when given. Returns the offset
-  // the agent accepted.
+  // The guest's hello of this connection (its kernel and patches when the host connected).
+  const protocol::Hello& hello() const { return hello_; }
+  // The guest's current kernel and patches.
+  Expected<protocol::Inventory> inventory();
+  // Offers the bundle and sends it from the offset the agent names. With stop_after_bytes,
+  // stops writing before the bundle's bytes past that offset would go out (a cut transfer;
+  // reconnect afterwards). Returns the offset the agent accepted.
   Expected<std::uint64_t> send_bundle(const std::string& bundle_id, const std::string& bundle,
-                                      std::size_t chunk_bytes = 16 * 1024,
                                       std::optional<std::uint64_t> stop_after_bytes = {});
   Expected<protocol::Result> apply(const std::string& bundle_id);
   Expected<protocol::Result> rollback(const std::string& bundle_id);
@@ -45,14 +54,22 @@ class AgentClient {
   void disconnect();
 
   int fd() const { return fd_; }
-  protocol::FrameStream& stream() { return *stream_; }
-  std::uint32_t next_id() { return next_id_++; }
+  // Raw frames on the same socket, bypassing the session (see above).
+  protocol::FrameStream& raw() { return *raw_; }
+  protocol::HostSession& session() { return *session_; }
 
  private:
-  explicit AgentClient(int fd);
+  AgentClient(int fd, protocol::HostSessionOptions options);
+  // Moves bytes (writes the session's output, feeds what arrives, ticks its timers) until
+  // the session has an event. stop_after_bytes: see send_bundle.
+  Expected<protocol::HostEvent> next_event(std::optional<std::uint64_t> stop_after_bytes = {});
+  Expected<protocol::Result> request_result(Status started, protocol::RequestKind kind);
+
   int fd_ = -1;
-  std::unique_ptr<protocol::FrameStream> stream_;  // on the heap: moves keep its buffer
-  std::uint32_t next_id_ = 1;
+  std::unique_ptr<protocol::HostSession> session_;  // on the heap: moves keep its state
+  std::unique_ptr<protocol::FrameStream> raw_;
+  std::string unwritten_;  // session output taken but not yet accepted by the socket
+  protocol::Hello hello_;
 };
 
 }  // namespace hotsplice::vm

@@ -5,6 +5,7 @@
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/kernel/kernel_image.h"
+#include "tests/vm/agent_guest_image.h"
 #include "tests/vm/harness/guest_kernel.h"
 #include "tests/vm/harness/kernel_module_build.h"
 #include "tests/vm/require_ok.h"
@@ -46,14 +47,7 @@ TestKernel GuestdTestKit::prepare(const std::string& release,
                                                     kCmdlineModule, release, work_ / release));
   kernel.module = require_ok(read_file(module_file, 16 << 20));
 
-  GuestImageSpec spec(release);
-  // ext4 (which mounts ext2) asks the crypto API for crc32c at mount time; without modprobe
-  // in the image the driver must already be loaded.
-  spec.modules = {"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4"};
-  spec.extra_files[HOTSPLICE_GUESTD_BINARY] = "/usr/sbin/hotsplice-guestd";
-  spec.extra_files[HOTSPLICE_GUESTD_INITD] = "/etc/hotsplice/init.d/hotsplice-guestd";
-  spec.extra_files[public_key] = "/etc/hotsplice/keys.d/test.pub";
-  kernel.image = require_ok(build_guest_image(spec));
+  kernel.image = require_ok(build_agent_guest_image(release, public_key));
   return kernel;
 }
 

@@ -1,6 +1,7 @@
 // Unit tests of the harness pieces that need no guest.
 #include <catch2/catch.hpp>
 
+#include "integrations/kvm/domain_xml.h"
 #include "tests/vm/harness/base64.h"
 #include "tests/vm/harness/cpio_writer.h"
 #include "tests/vm/harness/domain_xml.h"
@@ -8,24 +9,25 @@
 
 using namespace hotsplice::vm;
 
-TEST_CASE("channel socket paths are read from libvirt's live XML", "[unit]") {
-  std::string xml = R"(<domain type='qemu' id='3'>
-    <devices>
-      <channel type='pty'><target type='virtio' name='org.other.0'/></channel>
-      <channel type="unix">
-        <source mode="bind" path="/var/lib/libvirt/qemu/channel/target/domain-3-a&amp;b/org.hotsplice.agent.0"/>
-        <target type="virtio" name="org.hotsplice.agent.0" state="connected"/>
-        <alias name='channel0'/>
-      </channel>
-      <channel type='unix'>
-        <source mode='bind'/>
-        <target type='virtio' name='org.hotsplice.test.0'/>
-      </channel>
-    </devices></domain>)";
-  auto paths = unix_channel_paths(xml);
-  REQUIRE(paths.size() == 1);
-  CHECK(paths.at("org.hotsplice.agent.0") ==
-        "/var/lib/libvirt/qemu/channel/target/domain-3-a&b/org.hotsplice.agent.0");
+TEST_CASE("the test domain XML reads back with the agent and test channels", "[unit]") {
+  DomainSpec spec;
+  spec.name = "a&b";
+  spec.uuid = "2f3e8a61-4c1d-4b8e-9a4f-0c6a1b2d3e4f";
+  spec.image.kernel = "/boot/vmlinuz";
+  spec.image.initramfs = "/tmp/initramfs.cpio";
+  spec.console_log = "/tmp/console.log";
+  auto domain = hotsplice::kvm::parse_domain_xml(test_domain_xml(spec));
+  REQUIRE(domain);
+  CHECK(domain->name == "a&b");
+  CHECK(domain->hypervisor == "qemu");
+  CHECK(hotsplice::kvm::find_agent_channel(*domain, kAgentPortName));
+  CHECK(hotsplice::kvm::find_agent_channel(*domain, kTestPortName));
+
+  spec.agent_channel = false;
+  auto without = hotsplice::kvm::parse_domain_xml(test_domain_xml(spec));
+  REQUIRE(without);
+  CHECK_FALSE(hotsplice::kvm::find_agent_channel(*without, kAgentPortName));
+  CHECK(hotsplice::kvm::find_agent_channel(*without, kTestPortName));
 }
 
 TEST_CASE("base64 matches RFC 4648's test vectors", "[unit]") {

@@ -6,10 +6,9 @@
 #include <vector>
 
 #include "tests/support/temp_dir.h"
-#include "tests/vm/harness/domain_xml.h"
+#include "tests/vm/harness/echo_port.h"
 #include "tests/vm/harness/guest_kernel.h"
 #include "tests/vm/harness/private_libvirt.h"
-#include "tests/vm/harness/unix_stream.h"
 #include "tests/vm/require_ok.h"
 
 using namespace hotsplice::vm;
@@ -39,18 +38,8 @@ TEST_CASE("two libvirt guests each talk over their own agent channel", "[libvirt
     std::filesystem::path agent = require_ok(guest.channel_path(kAgentPortName));
     agent_paths.insert(agent);
     // A process in the guest answers on the agent port with its guest's name.
-    require_ok(guest.shell().check_output("/usr/lib/hotsplice/echo-port.sh " +
-                                          std::string(kAgentPortName) + " " + guest.name() +
-                                          " >/dev/null 2>&1 &"));
-    UnixStream stream =
-        require_ok(UnixStream::connect(agent, Deadline::after(std::chrono::seconds(10))));
-    // The guest drops bytes that arrive before its process opened the port: retry.
-    std::string reply;
-    for (int attempt = 0; attempt < 20 && reply.empty(); ++attempt) {
-      require_ok(stream.write_all("hello " + guest.name() + "\n", deadline));
-      auto line = stream.read_line(Deadline::after(std::chrono::milliseconds(500)));
-      if (line) reply = *line;
-    }
+    require_ok(start_echo_port(guest.shell(), kAgentPortName, guest.name()));
+    std::string reply = require_ok(echo_exchange(agent, "hello " + guest.name(), deadline));
     CHECK(reply == guest.name() + ":hello " + guest.name());
   }
   CHECK(agent_paths.size() == 2);

@@ -18,6 +18,15 @@ TEST_CASE("parse_json rejects syntax errors, trailing bytes and deep nesting") {
   CHECK(parse_json("{\"a\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", "x"));
 }
 
+TEST_CASE("parse_json refuses a key that appears twice in one object") {
+  auto twice = parse_json(R"({"a": {"b": 1, "c": [{"b": 2}], "b": 3}})", "index");
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().code() == "invalid_json");
+  CHECK(twice.error().message() == "index: key \"b\" appears twice in one object");
+  // The same key in different objects is fine.
+  CHECK(parse_json(R"({"b": 1, "c": {"b": 2}, "d": [{"b": 3}, {"b": 4}]})", "x"));
+}
+
 TEST_CASE("JsonObject names the path of a missing or mistyped field") {
   auto json = parse_json(R"({"target": {"release": 5, "size": -1, "ok": "yes"}})", "m");
   REQUIRE(json);

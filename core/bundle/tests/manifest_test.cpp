@@ -147,6 +147,11 @@ TEST_CASE("manifest rules") {
   CHECK(hotsplice::is_valid_utc_timestamp("2026-02-28T23:59:60Z"));
   CHECK_FALSE(hotsplice::is_valid_utc_timestamp("2026-13-01T00:00:00Z"));
   CHECK(hotsplice::format_utc_timestamp(0) == "1970-01-01T00:00:00Z");
+  CHECK(hotsplice::parse_utc_timestamp("1970-01-01T00:00:00Z") == 0);
+  CHECK(hotsplice::parse_utc_timestamp("2026-11-30T05:00:00Z") == 1796014800);
+  CHECK(hotsplice::parse_utc_timestamp("2026-02-28T23:59:60Z") == 1772323200);
+  CHECK_FALSE(hotsplice::parse_utc_timestamp("2026-02-30T00:00:00Z"));
+  CHECK_FALSE(hotsplice::parse_utc_timestamp("2026-11-30 05:00:00"));
   CHECK(hotsplice::is_valid_symbol_name("foo.isra.0"));
   CHECK_FALSE(hotsplice::is_valid_symbol_name(".LC0"));
   CHECK_FALSE(hotsplice::is_valid_symbol_name("0day"));

@@ -1,9 +1,8 @@
-// The libvirt domain XML of a test guest, and the one thing the harness reads back from a
-// live domain's XML: where libvirt put the Unix socket of each virtio channel.
+// The libvirt domain XML of a test guest. Reading a live domain's XML back (channel socket
+// paths) is integrations/kvm/domain_xml.h's job: the harness uses that reader.
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <string>
 #include <string_view>
 
@@ -13,21 +12,18 @@ namespace hotsplice::vm {
 
 struct DomainSpec {
   std::string name;
+  std::string uuid;  // empty: libvirt generates one
   GuestImage image;
   std::string kernel_command_line;
   std::filesystem::path console_log;
   unsigned memory_mib = 256;
+  bool agent_channel = true;  // false: only the test channel, for hot-plug tests
 };
 
 // A <domain type='qemu'> booting the image directly, with the serial console in a file and
-// two <channel type='unix'><source mode='bind'/> virtio channels (agent and test ports)
-// whose socket paths libvirt chooses.
+// <channel type='unix'><source mode='bind'/> virtio channels whose socket paths libvirt
+// chooses: the test port, and the agent port unless spec.agent_channel is false.
 std::string test_domain_xml(const DomainSpec& spec);
-
-// Virtio channel target name -> socket path, for every unix channel that has a path in
-// `xml` (a live domain's XML). A small scanner, not a general XML parser: it understands
-// libvirt's own output, including either quote style and the predefined entities.
-std::map<std::string, std::string> unix_channel_paths(std::string_view xml);
 
 // Escapes text for an XML attribute or element.
 std::string xml_escape(std::string_view text);

@@ -14,6 +14,8 @@
 #include <libvirt/virterror.h>
 
 #include "core/base/file_io.h"
+#include "integrations/kvm/domain_xml.h"
+#include "integrations/kvm/libvirt_handles.h"
 #include "tests/vm/harness/console_watch.h"
 #include "tests/vm/harness/domain_xml.h"
 #include "tests/vm/harness/guest_kernel.h"
@@ -47,11 +49,6 @@ constexpr std::pair<const char*, const char*> kPrivateDirs[] = {
     {"log", "/var/log/libvirt"},
 };
 
-std::string libvirt_error(std::string_view what) {
-  const char* message = virGetLastErrorMessage();
-  return std::string(what) + ": " + (message != nullptr ? message : "unknown libvirt error");
-}
-
 int count_threads() {
   int threads = 0;
   if (DIR* tasks = ::opendir("/proc/self/task")) {
@@ -72,7 +69,7 @@ Expected<std::unique_ptr<PrivateLibvirt>> PrivateLibvirt::start(
   std::unique_ptr<PrivateLibvirt> libvirt(new PrivateLibvirt(work_dir));
   libvirt->lifetime_ = hard_timeout;
   if (Status ok = libvirt->enter_private_mounts(); !ok) return ok.error();
-  if (Status ok = libvirt->start_daemons(hard_timeout); !ok) return ok.error();
+  if (Status ok = libvirt->start_daemons(); !ok) return ok.error();
   if (Status ok = libvirt->connect(Deadline::after(std::chrono::seconds(90))); !ok) {
     return ok.error();
   }
@@ -126,19 +123,33 @@ Status PrivateLibvirt::enter_private_mounts() {
   return Status::ok();
 }
 
-Status PrivateLibvirt::start_daemons(std::chrono::seconds hard_timeout) {
-  auto daemon = [&](const std::string& program) -> Expected<ChildProcess> {
-    return ChildProcess::spawn(
-        {"timeout", "-s", "KILL", std::to_string(hard_timeout.count()), program},
-        work_dir_ / (program + ".log"));
-  };
-  auto logd = daemon("virtlogd");
+Expected<ChildProcess> PrivateLibvirt::start_daemon(const std::string& program) {
+  return ChildProcess::spawn({"timeout", "-s", "KILL", std::to_string(lifetime_.count()), program},
+                             work_dir_ / (program + ".log"));
+}
+
+Status PrivateLibvirt::start_daemons() {
+  auto logd = start_daemon("virtlogd");
   if (!logd) return logd.error();
   virtlogd_.emplace(std::move(*logd));
-  auto libvirtd = daemon("libvirtd");
+  auto libvirtd = start_daemon("libvirtd");
   if (!libvirtd) return libvirtd.error();
   libvirtd_.emplace(std::move(*libvirtd));
   return Status::ok();
+}
+
+Status PrivateLibvirt::restart_libvirtd(const Deadline& deadline) {
+  if (connection_ != nullptr) virConnectClose(connection_);
+  connection_ = nullptr;
+  libvirtd_->stop();  // SIGKILL, no grace: a crash, not a shutdown
+  // As a supervisor would, give the guests' QEMUs a moment to notice their monitor client
+  // is gone: a daemon reconnecting within milliseconds of the kill is sometimes reset by
+  // QEMU and then stops the guest it could not take over (seen with libvirt 9 + QEMU 7.2).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto libvirtd = start_daemon("libvirtd");
+  if (!libvirtd) return libvirtd.error();
+  libvirtd_.emplace(std::move(*libvirtd));
+  return connect(deadline);
 }
 
 Status PrivateLibvirt::connect(const Deadline& deadline) {
@@ -157,7 +168,7 @@ Status PrivateLibvirt::connect(const Deadline& deadline) {
       }
     }
     if (deadline.expired()) {
-      return Error("timeout", libvirt_error("connecting to the private libvirtd") +
+      return Error("timeout", kvm::libvirt_error_message("connecting to the private libvirtd") +
                                   "; libvirtd log:\n" + file_tail(work_dir_ / "libvirtd.log"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -165,17 +176,21 @@ Status PrivateLibvirt::connect(const Deadline& deadline) {
 }
 
 Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, const GuestImage& image,
-                                                   const std::string& extra_kernel_args) {
+                                                   const std::string& extra_kernel_args,
+                                                   AgentChannel agent_channel) {
   DomainSpec spec;
   spec.name = name;
   spec.image = image;
   spec.kernel_command_line = guest_kernel_command_line(extra_kernel_args, lifetime_);
   spec.console_log = work_dir_ / (name + ".console.log");
-  virDomainPtr domain = virDomainDefineXML(connection_, test_domain_xml(spec).c_str());
-  if (domain == nullptr) return Error("libvirt_error", libvirt_error("defining " + name));
-  LibvirtGuest guest(domain, name, spec.console_log);
-  if (virDomainCreate(domain) != 0)
-    return Error("libvirt_error", libvirt_error("starting " + name));
+  spec.agent_channel = agent_channel == AgentChannel::present;
+  kvm::DomainHandle domain(virDomainDefineXML(connection_, test_domain_xml(spec).c_str()));
+  if (!domain) return Error("libvirt_error", kvm::libvirt_error_message("defining " + name));
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  virDomainGetUUIDString(domain.get(), uuid);
+  LibvirtGuest guest(this, uuid, name, spec.console_log);
+  if (virDomainCreate(domain.get()) != 0)
+    return Error("libvirt_error", kvm::libvirt_error_message("starting " + name));
   return guest;
 }
 
@@ -220,26 +235,34 @@ PrivateLibvirt::~PrivateLibvirt() {
 }
 
 LibvirtGuest::LibvirtGuest(LibvirtGuest&& other) noexcept
-    : domain_(std::exchange(other.domain_, nullptr)),
+    : owner_(std::exchange(other.owner_, nullptr)),
+      uuid_(std::move(other.uuid_)),
       name_(std::move(other.name_)),
       console_log_(std::move(other.console_log_)),
       shell_(std::move(other.shell_)) {}
 
+virDomainPtr LibvirtGuest::lookup() const {
+  if (owner_ == nullptr || owner_->connection() == nullptr) return nullptr;
+  return virDomainLookupByUUIDString(owner_->connection(), uuid_.c_str());
+}
+
 LibvirtGuest::~LibvirtGuest() {
-  if (domain_ == nullptr) return;
+  if (owner_ == nullptr) return;
   if (std::uncaught_exceptions() > 0) {
     std::cerr << "libvirt guest " << name_
               << " torn down by a failing test:" << console_log_excerpt(console_log_) << std::endl;
   }
   shell_.reset();
-  if (virDomainIsActive(domain_) == 1) virDomainDestroy(domain_);
-  virDomainUndefine(domain_);
-  virDomainFree(domain_);
+  kvm::DomainHandle domain(lookup());
+  if (!domain) return;  // PrivateLibvirt's teardown destroys whatever is left
+  if (virDomainIsActive(domain.get()) == 1) virDomainDestroy(domain.get());
+  virDomainUndefine(domain.get());
 }
 
 Status LibvirtGuest::wait_until_ready(const Deadline& deadline) {
   auto domain_gone = [this]() -> std::optional<std::string> {
-    if (virDomainIsActive(domain_) == 1) return std::nullopt;
+    kvm::DomainHandle domain(lookup());
+    if (domain && virDomainIsActive(domain.get()) == 1) return std::nullopt;
     return "domain " + name_ + " is no longer running";
   };
   if (Status ready = wait_for_guest_ready(console_log_, deadline, domain_gone); !ready) {
@@ -258,25 +281,26 @@ Status LibvirtGuest::wait_until_ready(const Deadline& deadline) {
 }
 
 Expected<std::string> LibvirtGuest::live_xml() const {
-  char* xml = virDomainGetXMLDesc(domain_, 0);
-  if (xml == nullptr) return Error("libvirt_error", libvirt_error("reading the XML of " + name_));
-  std::string text(xml);
-  free(xml);
-  return text;
+  kvm::DomainHandle domain(lookup());
+  if (!domain) return Error("libvirt_error", kvm::libvirt_error_message("looking up " + name_));
+  kvm::LibvirtString xml(virDomainGetXMLDesc(domain.get(), 0));
+  if (!xml)
+    return Error("libvirt_error", kvm::libvirt_error_message("reading the XML of " + name_));
+  return std::string(xml.get());
 }
 
 Expected<std::filesystem::path> LibvirtGuest::channel_path(std::string_view port_name) const {
   auto xml = live_xml();
   if (!xml) return xml.error();
-  auto paths = unix_channel_paths(*xml);
-  auto found = paths.find(std::string(port_name));
-  if (found == paths.end()) {
+  auto domain = kvm::parse_domain_xml(*xml);
+  if (!domain) return domain.error().with_context(name_);
+  auto channel = kvm::find_agent_channel(*domain, port_name);
+  if (!channel || channel->source_type != kvm::ChannelSourceType::unix_socket ||
+      channel->source_path.empty()) {
     return Error("not_found", "no unix channel " + std::string(port_name) +
-                                  " with a path in the "
-                                  "live XML of " +
-                                  name_);
+                                  " with a path in the live XML of " + name_);
   }
-  return std::filesystem::path(found->second);
+  return std::filesystem::path(channel->source_path);
 }
 
 }  // namespace hotsplice::vm

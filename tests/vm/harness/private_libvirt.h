@@ -39,17 +39,29 @@ class PrivateLibvirt {
   // Destroys every domain, stops the daemons, removes the mounts.
   ~PrivateLibvirt();
 
+  // The harness's own connection (replaced by restart_libvirtd).
   virConnectPtr connection() const { return connection_; }
 
+  enum class AgentChannel { present, absent };
+
   // Defines and starts a <domain type='qemu'> (see test_domain_xml); does not wait for it
-  // to boot: call LibvirtGuest::wait_until_ready, so several guests boot at once.
+  // to boot: call LibvirtGuest::wait_until_ready, so several guests boot at once. With
+  // AgentChannel::absent the domain has only the test channel (for hot-plug tests).
+  // The guest must not outlive this PrivateLibvirt.
   Expected<LibvirtGuest> start_guest(const std::string& name, const GuestImage& image,
-                                     const std::string& extra_kernel_args = "");
+                                     const std::string& extra_kernel_args = "",
+                                     AgentChannel agent_channel = AgentChannel::present);
+
+  // Kills libvirtd with SIGKILL (as a crash would), starts it again and reconnects. The
+  // guests keep running (QEMU does not depend on libvirtd) and the new libvirtd takes them
+  // over; clients of the old daemon see their connection close.
+  Status restart_libvirtd(const Deadline& deadline);
 
  private:
   explicit PrivateLibvirt(std::filesystem::path work_dir) : work_dir_(std::move(work_dir)) {}
   Status enter_private_mounts();
-  Status start_daemons(std::chrono::seconds hard_timeout);
+  Status start_daemons();  // each under `timeout -s KILL lifetime_`
+  Expected<ChildProcess> start_daemon(const std::string& program);
   Status connect(const Deadline& deadline);
   void destroy_all_domains();
   void kill_leftover_qemus();
@@ -77,17 +89,27 @@ class LibvirtGuest {
   const std::string& name() const { return name_; }
   const std::filesystem::path& console_log() const { return console_log_; }
 
+  const std::string& uuid() const { return uuid_; }
+
   // The live domain XML (virDomainGetXMLDesc).
   Expected<std::string> live_xml() const;
-  // The socket path libvirt generated for a channel, read from the live XML.
+  // The socket path libvirt generated for a channel, read from the live XML with
+  // integrations/kvm's domain XML reader.
   Expected<std::filesystem::path> channel_path(std::string_view port_name) const;
 
  private:
   friend class PrivateLibvirt;
-  LibvirtGuest(virDomainPtr domain, std::string name, std::filesystem::path console_log)
-      : domain_(domain), name_(std::move(name)), console_log_(std::move(console_log)) {}
+  LibvirtGuest(PrivateLibvirt* owner, std::string uuid, std::string name,
+               std::filesystem::path console_log)
+      : owner_(owner),
+        uuid_(std::move(uuid)),
+        name_(std::move(name)),
+        console_log_(std::move(console_log)) {}
+  // Looked up on the owner's current connection, so the guest survives a libvirtd restart.
+  virDomainPtr lookup() const;
 
-  virDomainPtr domain_ = nullptr;
+  PrivateLibvirt* owner_ = nullptr;
+  std::string uuid_;
   std::string name_;
   std::filesystem::path console_log_;
   std::optional<GuestShell> shell_;

@@ -1,0 +1,186 @@
+// hotsplice-vmlab: a throwaway KVM host for the demo and for trying hostd by hand. It starts a
+// private virtlogd + libvirtd (tests/vm/harness/private_libvirt.h: nothing of the machine's
+// libvirt is touched), boots the requested guests with hotsplice-guestd inside, runs one
+// program in the same mount namespace (so qemu:///system and the channel socket paths in
+// the live domain XML are valid for it), and tears everything down when it exits.
+//
+//   hotsplice-vmlab --work DIR --trust KEY.pub --guest NAME=RELEASE[,no-channel]...
+//                   [--kallsyms NAME=FILE] [--show 'SHELL COMMAND'] -- PROGRAM [ARGS...]
+//
+// --kallsyms writes the named guest's /proc/kallsyms to FILE before PROGRAM starts (what
+// hotsplice-build needs to place a patch's symbols); --show runs a command in every guest
+// after PROGRAM has exited and prints what each answered. Exit status: PROGRAM's, or 1.
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/arguments.h"
+#include "core/base/file_io.h"
+#include "tests/vm/agent_guest_image.h"
+#include "tests/vm/harness/private_libvirt.h"
+
+extern char** environ;
+
+namespace hotsplice::vm {
+namespace {
+
+struct GuestRequest {
+  std::string name;
+  std::string release;
+  bool agent_channel = true;
+};
+
+struct LabOptions {
+  std::filesystem::path work;
+  std::filesystem::path trusted_key;
+  std::vector<GuestRequest> guests;
+  std::optional<std::pair<std::string, std::filesystem::path>> kallsyms;
+  std::optional<std::string> show;
+  std::vector<std::string> program;
+};
+
+Error usage(const std::string& message) {
+  return Error("usage", message + " (see the comment at the top of tests/vm/lab/vmlab_main.cpp)");
+}
+
+// "NAME=VALUE" split at the first '='.
+Expected<std::pair<std::string, std::string>> name_value(const std::string& text,
+                                                         const std::string& option) {
+  auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
+    return usage("--" + option + " wants NAME=VALUE, got '" + text + "'");
+  return std::pair{text.substr(0, equals), text.substr(equals + 1)};
+}
+
+Expected<LabOptions> parse(int argc, char** argv) {
+  static const std::vector<OptionSpec> kSpecs = {
+      {"work"}, {"trust"}, {"guest", true, true}, {"kallsyms"}, {"show"}};
+  auto arguments = Arguments::parse(std::vector<std::string>(argv + 1, argv + argc), kSpecs, 64);
+  if (!arguments) return arguments.error();
+  LabOptions options;
+  auto work = arguments->required("work");
+  if (!work) return work.error();
+  options.work = std::filesystem::absolute(*work);
+  auto trust = arguments->required("trust");
+  if (!trust) return trust.error();
+  options.trusted_key = std::filesystem::absolute(*trust);
+  for (const auto& text : arguments->values("guest")) {
+    auto parts = name_value(text, "guest");
+    if (!parts) return parts.error();
+    GuestRequest guest{parts->first, parts->second};
+    if (auto comma = guest.release.find(','); comma != std::string::npos) {
+      if (guest.release.substr(comma + 1) != "no-channel")
+        return usage("unknown guest flag in '" + text + "' (only no-channel)");
+      guest.agent_channel = false;
+      guest.release.resize(comma);
+    }
+    options.guests.push_back(guest);
+  }
+  if (options.guests.empty()) return usage("at least one --guest is needed");
+  if (auto text = arguments->value("kallsyms")) {
+    auto parts = name_value(*text, "kallsyms");
+    if (!parts) return parts.error();
+    options.kallsyms = std::pair{parts->first, std::filesystem::absolute(parts->second)};
+  }
+  options.show = arguments->value("show");
+  options.program = arguments->positionals();
+  if (options.program.empty()) return usage("no program to run after --");
+  return options;
+}
+
+// Runs the program with the lab's stdin/stdout/stderr; returns its wait status.
+Expected<int> run_program(const std::vector<std::string>& program) {
+  std::vector<char*> argv;
+  for (const auto& argument : program) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (int error = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); error != 0)
+    return io_error("starting " + program.front(), error);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return io_error("waiting for " + program.front(), errno);
+  }
+  return status;
+}
+
+int run(const LabOptions& options) {
+  auto fail = [](const Error& error) {
+    std::cerr << "hotsplice-vmlab: " << error.message() << " [" << error.code() << "]\n";
+    return 1;
+  };
+  std::filesystem::create_directories(options.work);
+  if (!std::filesystem::is_regular_file(options.trusted_key))
+    return fail(usage("--trust " + options.trusted_key.string() + " is not a file"));
+  // First, before any thread exists: the private mount namespace and the daemons.
+  auto libvirt = PrivateLibvirt::start(options.work / "libvirt", std::chrono::minutes(30));
+  if (!libvirt) return fail(libvirt.error());
+
+  std::map<std::string, GuestImage> images;  // by release
+  std::vector<LibvirtGuest> guests;
+  for (const auto& request : options.guests) {
+    if (!images.contains(request.release)) {
+      auto image = build_agent_guest_image(request.release, options.trusted_key);
+      if (!image) return fail(image.error());
+      images.emplace(request.release, *image);
+    }
+    auto guest = (*libvirt)->start_guest(request.name, images.at(request.release), "",
+                                         request.agent_channel
+                                             ? PrivateLibvirt::AgentChannel::present
+                                             : PrivateLibvirt::AgentChannel::absent);
+    if (!guest) return fail(guest.error());
+    guests.push_back(std::move(guest).value());
+    std::cerr << "hotsplice-vmlab: started " << request.name << " (" << request.release
+              << (request.agent_channel ? "" : ", no agent channel") << ")\n";
+  }
+  for (auto& guest : guests) {
+    if (auto ready = guest.wait_until_ready(Deadline::after(std::chrono::minutes(3))); !ready)
+      return fail(ready.error());
+  }
+  std::cerr << "hotsplice-vmlab: " << guests.size() << " guests booted\n";
+
+  if (options.kallsyms) {
+    auto named = std::find_if(guests.begin(), guests.end(), [&](const LibvirtGuest& guest) {
+      return guest.name() == options.kallsyms->first;
+    });
+    if (named == guests.end()) return fail(usage("--kallsyms names no guest"));
+    auto text = named->shell().check_output("cat /proc/kallsyms", std::chrono::seconds(60));
+    if (!text) return fail(text.error());
+    if (auto written = write_file_atomically(options.kallsyms->second, *text); !written)
+      return fail(written.error());
+  }
+
+  auto status = run_program(options.program);
+  if (!status) return fail(status.error());
+
+  if (options.show) {
+    for (auto& guest : guests) {
+      auto answer = guest.shell().run(*options.show);
+      std::cout << guest.name() << ": "
+                << (answer ? answer->out : "(no answer: " + answer.error().message() + ")");
+      if (answer && (answer->out.empty() || answer->out.back() != '\n')) std::cout << '\n';
+    }
+  }
+  if (WIFEXITED(*status)) return WEXITSTATUS(*status);
+  std::cerr << "hotsplice-vmlab: " << options.program.front() << " was killed by signal "
+            << WTERMSIG(*status) << "\n";
+  return 1;
+}
+
+}  // namespace
+}  // namespace hotsplice::vm
+
+int main(int argc, char** argv) {
+  auto options = hotsplice::vm::parse(argc, argv);
+  if (!options) {
+    std::cerr << "hotsplice-vmlab: " << options.error().message() << " [" << options.error().code()
+              << "]\n";
+    return 64;
+  }
+  return hotsplice::vm::run(*options);
+}
