@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
+#include "core/base/json_reader.h"
 #include "core/kernel/kernel_identity.h"
 
 namespace hotsplice::hostd {
@@ -33,6 +34,8 @@ class BundleCatalog {
   // Changes whenever the set of bundles changes (the repository index version); a new
   // generation starts a new rollout.
   virtual std::string generation() const = 0;
+  // Where the bundles come from and how the last refresh went, for `hotsplice status`.
+  virtual Json status() const { return Json::object(); }
 };
 
 }  // namespace hotsplice::hostd

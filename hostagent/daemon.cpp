@@ -31,7 +31,11 @@ Status Daemon::start() {
   auto db = StateDb::open(config_.database);
   if (!db) return db.error();
   db_.emplace(std::move(*db));
-  catalog_ = parts_.make_catalog(config_);
+  auto catalog = parts_.make_catalog(config_, [this] {
+    if (engine_) engine_->catalog_changed();
+  });
+  if (!catalog) return catalog.error();
+  catalog_ = std::move(*catalog);
   engine_ = std::make_unique<RolloutEngine>(*db_, *catalog_, parts_.make_target_factory(config_),
                                             log_, [] { return Clock::now(); });
   if (auto s = engine_->start(config_.rollout, config_.timeouts); !s) return s;
@@ -202,6 +206,7 @@ Json Daemon::status_json() const {
            {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
           {"guests", {{"total", coverage.size()}, {"by_status", counts}}},
           {"rollout", engine_->rollout_status()},
+          {"repository", catalog_->status()},
           {"catalog_generation", catalog_->generation()}};
 }
 

@@ -29,7 +29,10 @@ namespace hotsplice::hostd {
 // how a guest is reached. Each is made from the config when the daemon starts.
 struct DaemonParts {
   std::function<std::unique_ptr<GuestDirectory>(const HostdConfig&)> make_directory;
-  std::function<std::unique_ptr<BundleCatalog>(const HostdConfig&)> make_catalog;
+  // on_changed: call it (on the io_context) when the set of bundles changed.
+  std::function<Expected<std::unique_ptr<BundleCatalog>>(const HostdConfig&,
+                                                         std::function<void()> on_changed)>
+      make_catalog;
   std::function<TargetFactory(const HostdConfig&)> make_target_factory;
 };
 

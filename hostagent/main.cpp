@@ -1,6 +1,7 @@
 // hotsplice-hostd: the host agent. Finds the guests on this host, keeps their kernels
 // patched with the verified bundles that target them exactly, and records what it did.
 #include <boost/asio/io_context.hpp>
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "core/base/arguments.h"
 #include "core/base/version.h"
 #include "hostagent/daemon.h"
+#include "hostagent/libvirt_guest_directory.h"
+#include "hostagent/remote_guest_target.h"
+#include "hostagent/repository_catalog.h"
 
 namespace {
 
@@ -25,22 +29,21 @@ patched with the signed bundles that target them exactly, and answers `hotsplice
 Signals: SIGHUP re-reads the configuration; SIGTERM or SIGINT stop.
 )";
 
-// TEMPORARY until core/repository's RepositoryCache lands (issue 9, engineer D): a catalogue
-// with no bundles, so every answering guest is reported unsupported_kernel, never patched.
-class NoBundlesYet : public BundleCatalog {
- public:
-  std::vector<CatalogBundle> bundles_for(const KernelIdentity&) const override { return {}; }
-  Expected<std::shared_ptr<const std::string>> bundle_bytes(const std::string& id) const override {
-    return Error("unknown_bundle", "no repository in this build: " + id);
-  }
-  std::string generation() const override { return "none"; }
-};
-
-DaemonParts make_parts() {
+// The concrete parts: libvirt's domains, the repository cache, guests over their channel.
+DaemonParts make_parts(boost::asio::io_context& io, Logger& log) {
   DaemonParts parts;
-  parts.make_catalog = [](const HostdConfig&) { return std::make_unique<NoBundlesYet>(); };
-  parts.make_target_factory = [](const HostdConfig&) -> TargetFactory {
-    return [](const GuestInfo&) -> std::unique_ptr<PatchTarget> { return nullptr; };
+  parts.make_directory = [&io](const HostdConfig& config) -> std::unique_ptr<GuestDirectory> {
+    return std::make_unique<LibvirtGuestDirectory>(io, config);
+  };
+  parts.make_catalog =
+      [&io, &log](const HostdConfig& config,
+                  std::function<void()> on_changed) -> Expected<std::unique_ptr<BundleCatalog>> {
+    auto catalog = RepositoryCatalog::open(io, config, log, std::move(on_changed));
+    if (!catalog) return catalog.error();
+    return std::unique_ptr<BundleCatalog>(std::move(*catalog));
+  };
+  parts.make_target_factory = [&io, &log](const HostdConfig& config) {
+    return remote_guest_targets(io, config.timeouts, log);
   };
   return parts;
 }
@@ -81,7 +84,9 @@ int main(int argc, char** argv) {
   }
   Logger log;
   boost::asio::io_context io;
-  Daemon daemon(io, config_path, config, log, make_parts());
+  // Writes to a socket whose peer left must come back as EPIPE, not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+  Daemon daemon(io, config_path, config, log, make_parts(io, log));
   if (auto status = daemon.start(); !status) {
     log.error("hotsplice-hostd cannot start",
               {{"code", status.error().code()}, {"error", status.error().message()}});

@@ -7,6 +7,7 @@
 #include "core/base/version.h"
 #include "core/protocol/host_session.h"
 #include "hostagent/error_codes.h"
+#include "hostagent/guest_directory.h"
 
 namespace hotsplice::hostd {
 

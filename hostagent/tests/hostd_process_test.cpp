@@ -118,12 +118,22 @@ class HostdProcess {
   pid_t pid_ = -1;
 };
 
+// A config whose every path is under dir; libvirt at a socket where no libvirtd listens.
 std::string config_text(const TempDir& dir, const std::string& policy) {
-  return R"({"state_dir": ")" + (dir / "state").string() + R"(", "control_socket": ")" +
-         (dir / "run" / "hostd.sock").string() +
-         R"(", "libvirt": {"uri": "test:///nonexistent-hotsplice"},
-          "rollout": {"policy": ")" +
-         policy + R"("}, "log_level": "debug"})";
+  std::filesystem::create_directories(dir / "repo");
+  std::filesystem::create_directories(dir / "keys");
+  Json config = {
+      {"state_dir", (dir / "state").string()},
+      {"control_socket", (dir / "run" / "hostd.sock").string()},
+      {"keys_dir", (dir / "keys").string()},
+      {"libvirt",
+       {{"uri", "qemu+unix:///system?socket=" + (dir / "no-libvirtd.sock").string()},
+        {"reconnect_interval_seconds", 1}}},
+      {"repository",
+       {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
+      {"rollout", {{"policy", policy}}},
+      {"log_level", "debug"}};
+  return config.dump();
 }
 
 Expected<Json> ask(const TempDir& dir, ControlCommand command) {
@@ -155,6 +165,31 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   auto guests = ask(dir, ControlCommand::guests);
   REQUIRE(guests);
   CHECK((*guests)["guests"].is_array());
+
+  // No libvirtd: hostd keeps running, keeps retrying, and says so.
+  for (int i = 0; i < 100; ++i) {
+    status = ask(dir, ControlCommand::status);
+    if (status && (*status)["guest_directory"]["why"] != "not connected yet") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(status);
+  CHECK((*status)["guest_directory"]["connected"] == false);
+  CHECK_THAT((*status)["guest_directory"]["why"].get<std::string>(),
+             Catch::Contains("no-libvirtd.sock"));
+  CHECK_THAT(file_tail(log), Catch::Contains("guest directory unreachable; retrying"));
+  // The empty repository directory: the sync failed and status names why.
+  for (int i = 0; i < 100 && !(*status)["repository"]["last_sync"].contains("ok"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = ask(dir, ControlCommand::status);
+    REQUIRE(status);
+  }
+  CHECK((*status)["repository"]["last_sync"]["ok"] == false);
+  CHECK((*status)["repository"]["last_sync"]["code"] == "repository_not_found");
+  auto cli = run_subprocess(SubprocessSpec(
+      {HOTSPLICE_CLI_BINARY, "status", "--socket", (dir / "run" / "hostd.sock").string()}));
+  REQUIRE(cli);
+  CHECK(cli->succeeded());
+  CHECK_THAT(cli->output, Catch::Contains("NOT connected"));
 
   // Heartbeats at half of WATCHDOG_USEC.
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));
