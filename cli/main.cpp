@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/bundle_commands.h"
+#include "cli/hostd_commands.h"
 #include "cli/kernel_commands.h"
 #include "cli/repo_commands.h"
 #include "core/base/outside_text.h"
@@ -43,14 +44,28 @@ constexpr Subcommand kSubcommands[] = {
     {"repo", "index", hotsplice::cli::run_repo_index,
      "--repo DIR --key K [--keys DIR] [--expires-in DAYS]\n"
      "        publish a new signed index of DIR's bundles (version + 1, default 30 days)"},
+    // One-word commands (group only, name empty) talk to hotsplice-hostd.
+    {"status", "", hotsplice::cli::run_status,
+     "[--json]                            hostd, guest directory, guests by status, rollout"},
+    {"guests", "", hotsplice::cli::run_guests,
+     "[--json]                            every guest: status, kernel, live patches, why"},
+    {"apply", "", hotsplice::cli::run_apply,
+     "GUEST [PATCH]                        apply (every missing patch, or PATCH) now"},
+    {"rollback", "", hotsplice::cli::run_rollback,
+     "GUEST PATCH                       roll PATCH back in GUEST"},
+    {"rollout", "", hotsplice::cli::run_rollout,
+     "status|pause|resume [--json]       the automatic rollout"},
 };
 
 void print_usage(std::ostream& out) {
   out << "usage: hotsplice <command> [options]\n\ncommands:\n";
   for (const auto& command : kSubcommands) {
-    out << "  " << command.group << " " << command.name << " " << command.synopsis << "\n";
+    out << "  " << command.group << (*command.name ? " " : "") << command.name << " "
+        << command.synopsis << "\n";
   }
-  out << "\nTrusted keys are read from --keys DIR, $HOTSPLICE_KEYS_DIR or /etc/hotsplice/keys.d.\n"
+  out << "\nhostd commands use /run/hotsplice/hostd.sock (--socket PATH or "
+         "$HOTSPLICE_HOSTD_SOCKET).\nTrusted keys are read from --keys DIR, $HOTSPLICE_KEYS_DIR or "
+         "/etc/hotsplice/keys.d.\n"
          "Exit status: 0 success, 1 refused or failed, 64 usage error.\n";
 }
 
@@ -67,6 +82,10 @@ int main(int argc, char** argv) {
     return hotsplice::cli::kExitOk;
   }
   for (const auto& command : kSubcommands) {
+    if (!*command.name && words[0] == command.group) {
+      CommandContext context{{words.begin() + 1, words.end()}, std::cout, std::cerr};
+      return command.run(context);
+    }
     if (words.size() >= 2 && words[0] == command.group && words[1] == command.name) {
       CommandContext context{{words.begin() + 2, words.end()}, std::cout, std::cerr};
       return command.run(context);

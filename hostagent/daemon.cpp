@@ -1,0 +1,243 @@
+#include "hostagent/daemon.h"
+
+#include <unistd.h>
+
+#include <map>
+
+#include "core/base/version.h"
+#include "hostagent/error_codes.h"
+
+namespace hotsplice::hostd {
+
+namespace asio = boost::asio;
+
+Daemon::Daemon(asio::io_context& io, std::filesystem::path config_path, HostdConfig config,
+               Logger& log, DaemonParts parts)
+    : io_(io),
+      config_path_(std::move(config_path)),
+      config_(std::move(config)),
+      log_(log),
+      parts_(std::move(parts)),
+      signals_(io, SIGHUP, SIGTERM, SIGINT),
+      tick_timer_(io),
+      watchdog_timer_(io) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::start() {
+  started_ = Clock::now();
+  log_.set_level(config_.log_level);
+  wait_signals();
+  auto db = StateDb::open(config_.database);
+  if (!db) return db.error();
+  db_.emplace(std::move(*db));
+  auto catalog = parts_.make_catalog(config_, [this] {
+    if (engine_) engine_->catalog_changed();
+  });
+  if (!catalog) return catalog.error();
+  catalog_ = std::move(*catalog);
+  engine_ = std::make_unique<RolloutEngine>(*db_, *catalog_, parts_.make_target_factory(config_),
+                                            log_, [] { return Clock::now(); });
+  if (auto s = engine_->start(config_.rollout, config_.timeouts); !s) return s;
+  control_ = std::make_unique<ControlServer>(
+      io_, log_, [this](const ControlRequest& request) { return handle(request); });
+  if (auto s = control_->listen(config_.control_socket); !s) return s;
+  if (parts_.make_directory) directory_ = parts_.make_directory(config_);
+  if (directory_) {
+    GuestDirectory::Callbacks callbacks;
+    callbacks.guest_seen = [this](const GuestInfo& info) { on_guest_seen(info); };
+    callbacks.guest_gone = [this](const std::string& uuid) { engine_->guest_gone(uuid); };
+    callbacks.connection_changed = [this](bool up, const std::string& why) {
+      directory_up_ = up;
+      directory_why_ = why;
+      if (up) {
+        log_.info("guest directory connected", {{"uri", config_.libvirt_uri}});
+      } else {
+        log_.warning("guest directory unreachable; retrying",
+                     {{"uri", config_.libvirt_uri}, {"why", why}});
+      }
+      publish_status();
+    };
+    if (auto s = directory_->start(std::move(callbacks)); !s) return s;
+  } else {
+    directory_why_ = "no guest directory in this build";
+  }
+  schedule_tick();
+  if (auto interval = SystemdNotifier::heartbeat_interval()) schedule_watchdog(*interval);
+  log_.info("hotsplice-hostd started", {{"version", kVersion},
+                                        {"config", config_path_.string()},
+                                        {"database", config_.database.string()},
+                                        {"control_socket", config_.control_socket.string()}});
+  publish_status();
+  notifier_.ready(last_status_);
+  return Status::ok();
+}
+
+void Daemon::wait_signals() {
+  signals_.async_wait(
+      [this](const boost::system::error_code& ec, int signal) { on_signal(ec, signal); });
+}
+
+void Daemon::on_signal(const boost::system::error_code& ec, int signal) {
+  if (ec) return;
+  if (signal == SIGHUP) {
+    reload();
+    wait_signals();
+    return;
+  }
+  log_.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stop();
+}
+
+void Daemon::reload() {
+  notifier_.reloading();
+  auto fresh = load_config(config_path_);
+  if (!fresh) {
+    log_.error("config reload refused; keeping the running config",
+               {{"config", config_path_.string()},
+                {"code", fresh.error().code()},
+                {"error", fresh.error().message()}});
+    notifier_.ready(last_status_);
+    return;
+  }
+  // What cannot change under a running daemon is named, so nobody expects it did.
+  std::vector<std::string> need_restart;
+  if (fresh->database != config_.database) need_restart.push_back("database");
+  if (fresh->state_dir != config_.state_dir) need_restart.push_back("state_dir");
+  if (fresh->control_socket != config_.control_socket) need_restart.push_back("control_socket");
+  if (fresh->libvirt_uri != config_.libvirt_uri) need_restart.push_back("libvirt.uri");
+  if (fresh->channel_name != config_.channel_name) need_restart.push_back("libvirt.channel_name");
+  if (!(fresh->repository == config_.repository)) need_restart.push_back("repository");
+  if (fresh->keys_dir != config_.keys_dir) need_restart.push_back("keys_dir");
+  for (const auto& key : need_restart) {
+    log_.warning("config key changed; takes effect at the next restart", {{"key", key}});
+  }
+  HostdConfig applied = *fresh;
+  applied.database = config_.database;
+  applied.state_dir = config_.state_dir;
+  applied.control_socket = config_.control_socket;
+  applied.libvirt_uri = config_.libvirt_uri;
+  applied.channel_name = config_.channel_name;
+  applied.repository = config_.repository;
+  applied.keys_dir = config_.keys_dir;
+  config_ = applied;
+  log_.set_level(config_.log_level);
+  engine_->reconfigure(config_.rollout, config_.timeouts);
+  log_.info("config reloaded", {{"config", config_path_.string()},
+                                {"policy", policy_name(config_.rollout.policy)},
+                                {"log_level", log_level_name(config_.log_level)}});
+  publish_status();
+  notifier_.ready(last_status_);
+}
+
+void Daemon::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.stopping();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  tick_timer_.cancel();
+  watchdog_timer_.cancel();
+  if (control_) control_->stop();
+  if (directory_) directory_->stop();
+  // Sessions close with the engine's targets; pending completions are then ignored.
+  io_.stop();
+}
+
+void Daemon::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    engine_->tick();
+    publish_status();
+    schedule_tick();
+  });
+}
+
+void Daemon::schedule_watchdog(std::chrono::microseconds interval) {
+  notifier_.watchdog();
+  watchdog_timer_.expires_after(interval);
+  watchdog_timer_.async_wait([this, interval](boost::system::error_code ec) {
+    if (!ec && !stopping_) schedule_watchdog(interval);
+  });
+}
+
+void Daemon::on_guest_seen(const GuestInfo& info) {
+  engine_->guest_seen(info);
+  if (info.channel_path || !info.running || !config_.hotplug_channel || !directory_) return;
+  if (!hotplug_tried_.insert(info.uuid).second) return;  // once per guest per run
+  log_.info("hot-plugging the hotsplice channel", {{"guest", info.name}});
+  directory_->attach_channel(info.uuid, [this, name = info.name](Status status) {
+    if (!status) {
+      log_.error(
+          "channel hot-plug failed",
+          {{"guest", name}, {"code", status.error().code()}, {"error", status.error().message()}});
+    }
+  });
+}
+
+void Daemon::publish_status() {
+  std::map<std::string, int> counts;
+  for (const auto& record : engine_->coverage()) ++counts[status_name(record.status)];
+  std::string text;
+  for (const auto& [status, count] : counts) {
+    text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + status;
+  }
+  if (text.empty()) text = "no guests";
+  if (!directory_up_) text += "; guest directory down: " + directory_why_;
+  if (text != last_status_) {
+    last_status_ = text;
+    notifier_.status(text);
+  }
+}
+
+Json Daemon::status_json() const {
+  Json counts = Json::object();
+  for (GuestStatus status : kAllGuestStatuses) counts[status_name(status)] = 0;
+  auto coverage = engine_->coverage();
+  for (const auto& record : coverage) {
+    counts[status_name(record.status)] = counts[status_name(record.status)].get<int>() + 1;
+  }
+  return {{"version", kVersion},
+          {"pid", static_cast<long>(::getpid())},
+          {"started", format_utc(started_)},
+          {"config", config_path_.string()},
+          {"guest_directory",
+           {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
+          {"guests", {{"total", coverage.size()}, {"by_status", counts}}},
+          {"rollout", engine_->rollout_status()},
+          {"repository", catalog_->status()},
+          {"catalog_generation", catalog_->generation()}};
+}
+
+std::string Daemon::handle(const ControlRequest& request) {
+  switch (request.command) {
+    case ControlCommand::status:
+      return encode_ok(status_json());
+    case ControlCommand::guests: {
+      Json guests = Json::array();
+      for (const auto& record : engine_->coverage()) guests.push_back(to_json(record));
+      return encode_ok({{"guests", guests}});
+    }
+    case ControlCommand::apply: {
+      auto result = engine_->request_apply(request.guest, request.patch);
+      return result ? encode_ok(*result) : encode_error(result.error());
+    }
+    case ControlCommand::rollback: {
+      auto result = engine_->request_rollback(request.guest, request.patch);
+      return result ? encode_ok(*result) : encode_error(result.error());
+    }
+    case ControlCommand::rollout:
+      switch (request.action) {
+        case RolloutAction::pause:
+          return encode_ok(engine_->pause());
+        case RolloutAction::resume:
+          return encode_ok(engine_->resume());
+        case RolloutAction::status:
+          return encode_ok(engine_->rollout_status());
+      }
+  }
+  return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));
+}
+
+}  // namespace hotsplice::hostd

@@ -1,0 +1,85 @@
+// hotsplice-hostd's core: one io_context runs everything — the guest directory's events, the
+// channel sessions, the rollout engine, the control socket, timers and signals. SIGHUP
+// re-reads the config (a refused file keeps the running one, with a log line); SIGTERM and
+// SIGINT stop cleanly (control socket removed, sessions closed, database closed).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "hostagent/bundle_catalog.h"
+#include "hostagent/config.h"
+#include "hostagent/control_server.h"
+#include "hostagent/guest_directory.h"
+#include "hostagent/log_shim.h"
+#include "hostagent/patch_target.h"
+#include "hostagent/rollout_engine.h"
+#include "hostagent/state_db.h"
+#include "hostagent/systemd_notifier.h"
+
+namespace hotsplice::hostd {
+
+// The concrete parts main() plugs in: where guests come from, where bundles come from, and
+// how a guest is reached. Each is made from the config when the daemon starts.
+struct DaemonParts {
+  std::function<std::unique_ptr<GuestDirectory>(const HostdConfig&)> make_directory;
+  // on_changed: call it (on the io_context) when the set of bundles changed.
+  std::function<Expected<std::unique_ptr<BundleCatalog>>(const HostdConfig&,
+                                                         std::function<void()> on_changed)>
+      make_catalog;
+  std::function<TargetFactory(const HostdConfig&)> make_target_factory;
+};
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, std::filesystem::path config_path, HostdConfig config,
+         Logger& log, DaemonParts parts);
+  ~Daemon();
+
+  // Opens the state, starts the engine, the control socket and the directory. Any failure
+  // here is a reason not to run (exit status 1): a bad database, a second hostd.
+  Status start();
+  void stop();
+  void reload();
+
+  // The control socket's answers.
+  std::string handle(const ControlRequest& request);
+  Json status_json() const;
+
+ private:
+  void on_signal(const boost::system::error_code& ec, int signal);
+  void wait_signals();
+  void schedule_tick();
+  void schedule_watchdog(std::chrono::microseconds interval);
+  void publish_status();
+  void on_guest_seen(const GuestInfo& info);
+
+  boost::asio::io_context& io_;
+  std::filesystem::path config_path_;
+  HostdConfig config_;
+  Logger& log_;
+  DaemonParts parts_;
+  SystemdNotifier notifier_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer watchdog_timer_;
+  std::optional<StateDb> db_;
+  std::unique_ptr<BundleCatalog> catalog_;
+  std::unique_ptr<RolloutEngine> engine_;
+  std::unique_ptr<GuestDirectory> directory_;
+  std::unique_ptr<ControlServer> control_;
+  bool directory_up_ = false;
+  std::string directory_why_ = "not connected yet";
+  std::set<std::string> hotplug_tried_;
+  std::string last_status_;
+  Clock::time_point started_;
+  bool stopping_ = false;
+};
+
+}  // namespace hotsplice::hostd

@@ -1,0 +1,45 @@
+// The error codes hotsplice-hostd produces, declared once. Each is a stable snake_case
+// identifier that logs, the control socket and scripts rely on.
+#pragma once
+
+namespace hotsplice::hostd::errc {
+
+// Configuration (config.cpp).
+inline constexpr char kConfigInvalid[] = "config_invalid";
+inline constexpr char kConfigUnreadable[] = "config_unreadable";
+
+// State database (state_db.cpp).
+inline constexpr char kStateDbOpen[] = "state_db_open";
+inline constexpr char kStateDbCorrupt[] = "state_db_corrupt";
+inline constexpr char kStateDbSchema[] = "state_db_schema";
+inline constexpr char kStateDbWrite[] = "state_db_write";
+inline constexpr char kStateDbRead[] = "state_db_read";
+
+// Rollout (rollout_engine.cpp).
+inline constexpr char kUnknownGuest[] = "unknown_guest";
+inline constexpr char kUnknownBundle[] = "unknown_bundle";
+inline constexpr char kBundleNotForKernel[] = "bundle_not_for_kernel";
+inline constexpr char kGuestBusy[] = "guest_busy";
+inline constexpr char kGuestNotReady[] = "guest_not_ready";
+inline constexpr char kBundleUnreadable[] = "bundle_unreadable";
+inline constexpr char kTargetClosed[] = "target_closed";
+
+// Guest channel sessions (channel_connection.cpp, remote_guest_target.cpp).
+inline constexpr char kChannelConnect[] = "channel_connect";
+inline constexpr char kChannelTimeout[] = "channel_timeout";
+inline constexpr char kChannelClosed[] = "channel_closed";
+inline constexpr char kChannelIo[] = "channel_io";
+inline constexpr char kChannelQueueFull[] = "channel_queue_full";
+
+// Control socket (control_*.cpp).
+inline constexpr char kControlBadRequest[] = "bad_request";
+inline constexpr char kControlUnknownCommand[] = "unknown_command";
+inline constexpr char kControlTooLarge[] = "request_too_large";
+inline constexpr char kHostdNotRunning[] = "hostd_not_running";
+inline constexpr char kControlIo[] = "control_io";
+inline constexpr char kControlBadResponse[] = "bad_response";
+
+// Daemon (daemon.cpp).
+inline constexpr char kSocketSetup[] = "socket_setup";
+
+}  // namespace hotsplice::hostd::errc

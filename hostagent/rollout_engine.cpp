@@ -1,0 +1,631 @@
+#include "hostagent/rollout_engine.h"
+
+#include <algorithm>
+#include <deque>
+
+#include "hostagent/bundle_choice.h"
+#include "hostagent/error_codes.h"
+
+namespace hotsplice::hostd {
+
+struct RolloutEngine::Operation {
+  enum class Kind { apply, rollback };
+  Kind kind = Kind::apply;
+  std::string bundle_id;
+  bool manual = false;
+  bool canary = false;
+};
+
+struct RolloutEngine::Guest {
+  enum class Phase { idle, handshaking, ready, working, silent };
+  GuestInfo info;
+  std::unique_ptr<PatchTarget> target;
+  std::uint64_t epoch = 0;  // of target; completions from an older target are dropped
+  Phase phase = Phase::idle;
+  std::optional<TargetHello> hello;
+  std::optional<Clock::time_point> last_contact;
+  Clock::time_point next_check{};
+  std::string problem;          // the last handshake or transport error, for the record
+  std::deque<Operation> queue;  // operator requests
+  std::optional<Operation> current;
+  std::string persisted;  // status + reason last written, to write only changes
+
+  std::vector<std::string> live() const {
+    std::vector<std::string> ids;
+    if (hello) {
+      for (const auto& patch : hello->applied) ids.push_back(patch.id);
+    }
+    return ids;
+  }
+  bool is_live(const std::string& id) const {
+    auto ids = live();
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  }
+};
+
+RolloutEngine::RolloutEngine(StateDb& db, const BundleCatalog& catalog, TargetFactory make_target,
+                             Logger& log, ClockFn clock)
+    : db_(db),
+      catalog_(catalog),
+      make_target_(std::move(make_target)),
+      log_(log),
+      clock_(std::move(clock)) {}
+
+RolloutEngine::~RolloutEngine() = default;
+
+std::int64_t RolloutEngine::seconds_now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
+}
+
+Status RolloutEngine::start(const RolloutConfig& rollout, const TimeoutConfig& timeouts) {
+  config_ = rollout;
+  timeouts_ = timeouts;
+  if (auto s = db_.replace_pins(config_.pins); !s) return s;
+  auto stored = db_.load_rollout();
+  if (!stored) return stored.error();
+  if (*stored) {
+    rollout_ = **stored;
+    auto canaries = db_.canaries();
+    if (!canaries) return canaries.error();
+    canaries_ = *canaries;
+  }
+  new_rollout_if_needed();
+  log_.info("rollout loaded", {{"generation", rollout_.generation},
+                               {"stage", rollout_.stage},
+                               {"paused", rollout_.paused ? "yes" : "no"}});
+  return Status::ok();
+}
+
+void RolloutEngine::reconfigure(const RolloutConfig& rollout, const TimeoutConfig& timeouts) {
+  config_ = rollout;
+  timeouts_ = timeouts;
+  if (auto s = db_.replace_pins(config_.pins); !s) {
+    log_.error("recording pins failed", {{"error", s.error().message()}});
+  }
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+  pump();
+}
+
+void RolloutEngine::new_rollout_if_needed() {
+  std::string generation = catalog_.generation();
+  if (!rollout_.stage.empty() && rollout_.generation == generation) return;
+  RolloutRow row;
+  row.generation = generation;
+  row.paused = rollout_.paused;  // an operator's pause outlives new bundles
+  row.stage = has_canary_stage() ? kStageCanary : kStageGeneral;
+  row.stage_since = seconds_now();
+  if (auto s = db_.start_rollout(row); !s) {
+    log_.error("recording a new rollout failed", {{"error", s.error().message()}});
+  }
+  rollout_ = row;
+  canaries_.clear();
+  log_.info("new rollout", {{"generation", generation}, {"stage", row.stage}});
+}
+
+bool RolloutEngine::has_canary_stage() const {
+  return config_.canary_count > 0 || config_.canary_percent > 0;
+}
+
+std::size_t RolloutEngine::canary_target() const {
+  if (config_.canary_count > 0) return config_.canary_count;
+  if (config_.canary_percent == 0) return 0;
+  std::size_t known = 0;
+  for (const auto& [uuid, guest] : guests_) {
+    if (guest->hello) ++known;
+  }
+  return (known * config_.canary_percent + 99) / 100;
+}
+
+std::size_t RolloutEngine::in_flight() const {
+  return static_cast<std::size_t>(std::count_if(guests_.begin(), guests_.end(), [](const auto& g) {
+    return g.second->phase == Guest::Phase::working;
+  }));
+}
+
+RolloutEngine::Guest* RolloutEngine::find(const std::string& uuid_or_name) {
+  if (auto it = guests_.find(uuid_or_name); it != guests_.end()) return it->second.get();
+  for (auto& [uuid, guest] : guests_) {
+    if (guest->info.name == uuid_or_name) return guest.get();
+  }
+  return nullptr;
+}
+
+void RolloutEngine::guest_seen(const GuestInfo& info) {
+  auto& slot = guests_[info.uuid];
+  if (!slot) slot = std::make_unique<Guest>();
+  Guest& guest = *slot;
+  bool channel_changed = guest.info.channel_path != info.channel_path ||
+                         guest.info.running != info.running || !guest.target;
+  guest.info = info;
+  if (!info.running || !info.channel_path) {
+    if (guest.target) guest.target->close();
+    guest.target.reset();
+    guest.epoch = next_epoch_++;
+    guest.phase = Guest::Phase::idle;
+    guest.current.reset();
+    persist(guest);
+    return;
+  }
+  if (channel_changed) connect(guest);
+  persist(guest);
+}
+
+void RolloutEngine::guest_gone(const std::string& uuid) {
+  auto it = guests_.find(uuid);
+  if (it == guests_.end()) return;
+  Guest& guest = *it->second;
+  if (guest.target) guest.target->close();
+  guest.info.running = false;
+  guest.hello.reset();
+  guest.phase = Guest::Phase::idle;
+  persist(guest);
+  guests_.erase(it);
+  pump();  // its concurrency slot is free
+}
+
+void RolloutEngine::connect(Guest& guest) {
+  if (guest.target) guest.target->close();
+  guest.target = make_target_(guest.info);
+  guest.epoch = next_epoch_++;
+  guest.current.reset();
+  handshake(guest);
+}
+
+void RolloutEngine::handshake(Guest& guest) {
+  guest.phase = Guest::Phase::handshaking;
+  guest.target->handshake(
+      [this, uuid = guest.info.uuid, epoch = guest.epoch](Expected<TargetHello> hello) {
+        on_hello(uuid, epoch, std::move(hello));
+      });
+}
+
+void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
+                             Expected<TargetHello> hello) {
+  auto it = guests_.find(uuid);
+  if (it == guests_.end() || it->second->epoch != epoch) return;
+  Guest& guest = *it->second;
+  auto now = clock_();
+  if (!hello) {
+    guest.phase = Guest::Phase::silent;
+    guest.problem = hello.error().code() + ": " + hello.error().message();
+    guest.next_check = now + timeouts_.retry;
+    log_.warning("agent did not answer", {{"guest", guest.info.name}, {"error", guest.problem}});
+    persist(guest);
+    return;
+  }
+  guest.hello = std::move(*hello);
+  guest.phase = Guest::Phase::ready;
+  guest.problem.clear();
+  guest.last_contact = now;
+  guest.next_check = now + timeouts_.recheck;
+  // What the guest reports live is the truth; the record catches up with it.
+  auto recorded = db_.guest_bundles(uuid);
+  for (const auto& id : guest.live()) {
+    bool known_live = false;
+    if (recorded) {
+      for (const auto& row : *recorded) {
+        if (row.bundle_id == id &&
+            (row.state == BundleEvent::applied || row.state == BundleEvent::confirmed)) {
+          known_live = true;
+        }
+      }
+    }
+    if (!known_live) record(guest, id, BundleEvent::confirmed, "", "reported live by the guest");
+  }
+  log_.info("guest answered", {{"guest", guest.info.name},
+                               {"kernel", describe(guest.hello->kernel)},
+                               {"live", std::to_string(guest.live().size())}});
+  persist(guest);
+  pump();
+}
+
+void RolloutEngine::catalog_changed() {
+  new_rollout_if_needed();
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+  pump();
+}
+
+void RolloutEngine::tick() {
+  auto now = clock_();
+  if (rollout_.stage == kStageCanaryWait && seconds_now() >= rollout_.wait_until) {
+    set_stage(kStageGeneral, "");
+  }
+  for (auto& [uuid, guest] : guests_) {
+    bool due = now >= guest->next_check && guest->target;
+    if (due && (guest->phase == Guest::Phase::silent || guest->phase == Guest::Phase::ready)) {
+      handshake(*guest);
+    }
+  }
+  pump();
+}
+
+void RolloutEngine::set_stage(const std::string& stage, const std::string& reason) {
+  rollout_.stage = stage;
+  rollout_.reason = reason;
+  rollout_.stage_since = seconds_now();
+  if (stage == kStageCanaryWait) {
+    rollout_.wait_until = rollout_.stage_since + config_.canary_wait.count();
+  }
+  if (auto s = db_.save_rollout(rollout_); !s) {
+    log_.error("recording the rollout stage failed", {{"error", s.error().message()}});
+  }
+  log_.info("rollout stage", {{"stage", stage}, {"reason", reason}});
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+}
+
+void RolloutEngine::pump() {
+  update_canary_stage();
+  for (auto& [uuid, slot] : guests_) {
+    if (in_flight() >= config_.concurrency) return;
+    Guest& guest = *slot;
+    if (guest.phase != Guest::Phase::ready) continue;
+    if (!guest.queue.empty()) {
+      Operation op = guest.queue.front();
+      guest.queue.pop_front();
+      run(guest, std::move(op));
+      continue;
+    }
+    start_automatic(guest);
+  }
+}
+
+bool RolloutEngine::start_automatic(Guest& guest) {
+  if (config_.policy != RolloutPolicy::automatic || rollout_.paused ||
+      rollout_.stage == kStageStopped || rollout_.stage == kStageCanaryWait) {
+    return false;
+  }
+  auto recorded = db_.guest_bundles(guest.info.uuid);
+  if (!recorded) {
+    log_.error("reading state failed", {{"error", recorded.error().message()}});
+    return false;
+  }
+  auto choice = choose_bundles(catalog_.bundles_for(guest.hello->kernel),
+                               pin_for(config_.pins, guest.info.uuid, guest.info.name));
+  auto next = next_automatic(choice, guest.live(), *recorded);
+  if (!next) return false;
+  bool is_canary =
+      std::find(canaries_.begin(), canaries_.end(), guest.info.uuid) != canaries_.end();
+  if (rollout_.stage == kStageCanary && !is_canary) {
+    if (canaries_.size() >= canary_target()) return false;  // waits for the canary stage
+    if (auto s = db_.add_canary(guest.info.uuid); !s) {
+      log_.error("recording a canary failed", {{"error", s.error().message()}});
+      return false;
+    }
+    canaries_.push_back(guest.info.uuid);
+    is_canary = true;
+    log_.info("canary chosen", {{"guest", guest.info.name}});
+  }
+  run(guest, Operation{Operation::Kind::apply, next->id, false, is_canary});
+  return true;
+}
+
+void RolloutEngine::run(Guest& guest, Operation op) {
+  guest.phase = Guest::Phase::working;
+  guest.current = op;
+  auto uuid = guest.info.uuid;
+  auto epoch = guest.epoch;
+  if (op.kind == Operation::Kind::rollback) {
+    log_.info("rolling back", {{"guest", guest.info.name}, {"bundle", op.bundle_id}});
+    guest.target->rollback(op.bundle_id, [this, uuid, epoch](Status status) {
+      on_finished(uuid, epoch, std::move(status));
+    });
+    persist(guest);
+    return;
+  }
+  auto bytes = catalog_.bundle_bytes(op.bundle_id);
+  if (!bytes) {
+    finish(guest, Error(errc::kBundleUnreadable, bytes.error().message()));
+    return;
+  }
+  record(guest, op.bundle_id, BundleEvent::offered);
+  log_.info(
+      "offering",
+      {{"guest", guest.info.name}, {"bundle", op.bundle_id}, {"canary", op.canary ? "yes" : "no"}});
+  guest.target->send_bundle(op.bundle_id, *bytes, [this, uuid, epoch](Status status) {
+    on_transferred(uuid, epoch, std::move(status));
+  });
+  persist(guest);
+}
+
+void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch, Status status) {
+  auto it = guests_.find(uuid);
+  if (it == guests_.end() || it->second->epoch != epoch || !it->second->current) return;
+  Guest& guest = *it->second;
+  if (!status) {
+    finish(guest, status);
+    return;
+  }
+  record(guest, guest.current->bundle_id, BundleEvent::transferred);
+  guest.target->apply(guest.current->bundle_id, [this, uuid, epoch](Status applied) {
+    on_finished(uuid, epoch, std::move(applied));
+  });
+}
+
+void RolloutEngine::on_finished(const std::string& uuid, std::uint64_t epoch, Status status) {
+  auto it = guests_.find(uuid);
+  if (it == guests_.end() || it->second->epoch != epoch || !it->second->current) return;
+  finish(*it->second, status);
+}
+
+void RolloutEngine::finish(Guest& guest, const Status& status) {
+  Operation op = *guest.current;
+  guest.current.reset();
+  guest.phase = Guest::Phase::ready;
+  guest.last_contact = clock_();
+  bool apply = op.kind == Operation::Kind::apply;
+  if (status) {
+    if (apply) {
+      guest.hello->applied.push_back(protocol::AppliedPatch{op.bundle_id, "", true, false});
+    } else {
+      std::erase_if(guest.hello->applied,
+                    [&](const protocol::AppliedPatch& p) { return p.id == op.bundle_id; });
+    }
+    record(guest, op.bundle_id, apply ? BundleEvent::applied : BundleEvent::rolled_back);
+    log_.info(apply ? "applied" : "rolled back",
+              {{"guest", guest.info.name}, {"bundle", op.bundle_id}});
+  } else {
+    const Error& error = status.error();
+    record(guest, op.bundle_id, BundleEvent::failed, error.code(), error.message());
+    log_.error(apply ? "apply failed" : "rollback failed", {{"guest", guest.info.name},
+                                                            {"bundle", op.bundle_id},
+                                                            {"code", error.code()},
+                                                            {"error", error.message()}});
+    // The transport may be broken: the next hello (after the retry time) tells the truth.
+    guest.next_check = clock_() + timeouts_.retry;
+    if (op.canary && rollout_.stage == kStageCanary) {
+      set_stage(kStageStopped, "canary " + guest.info.name + " failed " +
+                                   (apply ? "to apply " : "to roll back ") + op.bundle_id + ": " +
+                                   error.code() + ": " + error.message());
+    }
+  }
+  persist(guest);
+  pump();
+}
+
+void RolloutEngine::update_canary_stage() {
+  if (rollout_.stage != kStageCanary || canaries_.empty()) {
+    if (rollout_.stage == kStageCanary && !has_canary_stage()) set_stage(kStageGeneral, "");
+    return;
+  }
+  // Done when no canary has work left or in flight, and either the canary set is full or
+  // no other answering guest needs anything.
+  bool others_need_work = false;
+  for (const auto& [uuid, guest] : guests_) {
+    if (!guest->hello) continue;
+    bool is_canary = std::find(canaries_.begin(), canaries_.end(), uuid) != canaries_.end();
+    if (is_canary && guest->phase == Guest::Phase::working) return;
+    auto recorded = db_.guest_bundles(uuid);
+    if (!recorded) return;
+    auto choice = choose_bundles(catalog_.bundles_for(guest->hello->kernel),
+                                 pin_for(config_.pins, uuid, guest->info.name));
+    bool needs = next_automatic(choice, guest->live(), *recorded).has_value();
+    if (is_canary && needs) return;
+    if (!is_canary && needs) others_need_work = true;
+  }
+  for (const auto& uuid : canaries_) {
+    auto it = guests_.find(uuid);
+    if (it != guests_.end() && !it->second->hello) return;  // a canary not heard from yet
+  }
+  if (canaries_.size() >= canary_target() || !others_need_work) {
+    set_stage(kStageCanaryWait, "");
+    if (config_.canary_wait.count() == 0) set_stage(kStageGeneral, "");
+  }
+}
+
+Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::string& bundle_id) {
+  Guest* guest = find(name);
+  if (guest == nullptr) return Error(errc::kUnknownGuest, "no guest named " + name);
+  if (!guest->hello) {
+    return Error(errc::kGuestNotReady, guest->info.name + " has not completed a handshake yet");
+  }
+  auto choice = choose_bundles(catalog_.bundles_for(guest->hello->kernel),
+                               pin_for(config_.pins, guest->info.uuid, guest->info.name));
+  std::vector<std::string> queued;
+  if (!bundle_id.empty()) {
+    auto it = std::find_if(choice.for_kernel.begin(), choice.for_kernel.end(),
+                           [&](const CatalogBundle& b) { return b.id == bundle_id; });
+    if (it == choice.for_kernel.end()) {
+      return Error(errc::kBundleNotForKernel, "no verified bundle " + bundle_id + " targets " +
+                                                  guest->info.name + "'s kernel " +
+                                                  describe(guest->hello->kernel));
+    }
+    if (!guest->is_live(bundle_id)) queued.push_back(bundle_id);
+  } else {
+    for (const auto& bundle : choice.wanted) {
+      if (!guest->is_live(bundle.id)) queued.push_back(bundle.id);
+    }
+  }
+  for (const auto& id : queued) {
+    guest->queue.push_back(Operation{Operation::Kind::apply, id, true, false});
+  }
+  log_.info("operator apply",
+            {{"guest", guest->info.name}, {"queued", std::to_string(queued.size())}});
+  Json result = {{"guest", guest->info.name}, {"queued", queued}};
+  pump();
+  return result;
+}
+
+Expected<Json> RolloutEngine::request_rollback(const std::string& name,
+                                               const std::string& bundle_id) {
+  Guest* guest = find(name);
+  if (guest == nullptr) return Error(errc::kUnknownGuest, "no guest named " + name);
+  if (!guest->hello) {
+    return Error(errc::kGuestNotReady, guest->info.name + " has not completed a handshake yet");
+  }
+  if (!guest->is_live(bundle_id)) {
+    return Error(errc::kUnknownBundle, bundle_id + " is not live in " + guest->info.name);
+  }
+  guest->queue.push_back(Operation{Operation::Kind::rollback, bundle_id, true, false});
+  log_.info("operator rollback", {{"guest", guest->info.name}, {"bundle", bundle_id}});
+  Json result = {{"guest", guest->info.name}, {"queued", {bundle_id}}};
+  pump();
+  return result;
+}
+
+Json RolloutEngine::pause() {
+  rollout_.paused = true;
+  if (auto s = db_.save_rollout(rollout_); !s) {
+    log_.error("recording the pause failed", {{"error", s.error().message()}});
+  }
+  log_.info("rollout paused");
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+  return rollout_status();
+}
+
+Json RolloutEngine::resume() {
+  rollout_.paused = false;
+  if (rollout_.stage == kStageStopped) {
+    log_.warning("stopped rollout resumed by the operator", {{"was", rollout_.reason}});
+    set_stage(kStageGeneral, "");
+  } else if (auto s = db_.save_rollout(rollout_); !s) {
+    log_.error("recording the resume failed", {{"error", s.error().message()}});
+  }
+  log_.info("rollout resumed");
+  pump();
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+  return rollout_status();
+}
+
+Json RolloutEngine::rollout_status() const {
+  Json canaries = Json::array();
+  for (const auto& uuid : canaries_) {
+    auto it = guests_.find(uuid);
+    canaries.push_back(it != guests_.end() ? it->second->info.name : uuid);
+  }
+  Json out = {{"generation", rollout_.generation},
+              {"stage", rollout_.stage},
+              {"paused", rollout_.paused},
+              {"reason", rollout_.reason},
+              {"policy", policy_name(config_.policy)},
+              {"concurrency", config_.concurrency},
+              {"in_flight", in_flight()},
+              {"canaries", canaries},
+              {"canary_target", canary_target()}};
+  if (rollout_.stage == kStageCanaryWait) {
+    out["wait_until"] = format_utc(Clock::time_point(std::chrono::seconds(rollout_.wait_until)));
+  }
+  return out;
+}
+
+CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
+  CoverageRecord out;
+  out.uuid = guest.info.uuid;
+  out.name = guest.info.name;
+  out.last_contact = guest.last_contact;
+  out.pin = pin_for(config_.pins, guest.info.uuid, guest.info.name);
+  if (!guest.info.running) {
+    out.status = GuestStatus::unknown;
+    out.reason = "not running";
+    return out;
+  }
+  if (!guest.info.channel_path) {
+    out.status = GuestStatus::no_channel;
+    out.reason = "the domain has no hotsplice channel";
+    return out;
+  }
+  if (!guest.hello) {
+    out.status =
+        guest.phase == Guest::Phase::silent ? GuestStatus::agent_silent : GuestStatus::unknown;
+    out.reason =
+        guest.phase == Guest::Phase::silent ? guest.problem : "waiting for the agent's hello";
+    return out;
+  }
+  out.kernel = guest.hello->kernel;
+  out.agent_version = guest.hello->agent_version;
+  out.applied = guest.live();
+  auto choice = choose_bundles(catalog_.bundles_for(guest.hello->kernel), out.pin);
+  for (const auto& bundle : choice.wanted) out.available.push_back(bundle.id);
+  if (choice.for_kernel.empty()) {
+    out.status = GuestStatus::unsupported_kernel;
+    out.reason = "no bundle targets kernel " + describe(guest.hello->kernel);
+    return out;
+  }
+  std::vector<std::string> missing;
+  for (const auto& bundle : choice.wanted) {
+    if (!guest.is_live(bundle.id)) missing.push_back(bundle.id);
+  }
+  if (missing.empty() && choice.pin_note.empty()) {
+    out.status = GuestStatus::patched;
+    return out;
+  }
+  out.status = GuestStatus::pending;
+  auto recorded = db_.guest_bundles(guest.info.uuid);
+  if (recorded) {
+    for (const auto& row : *recorded) {
+      bool is_missing = std::find(missing.begin(), missing.end(), row.bundle_id) != missing.end();
+      if (is_missing && row.state == BundleEvent::failed) {
+        out.status = GuestStatus::failed;
+        out.reason = row.bundle_id + ": " + row.code + ": " + row.message;
+        return out;
+      }
+      if (is_missing && row.state == BundleEvent::rolled_back) {
+        out.reason = row.bundle_id + " was rolled back by the operator";
+        return out;
+      }
+    }
+  }
+  if (missing.empty()) {
+    out.reason = choice.pin_note;
+  } else if (guest.current) {
+    out.reason = "applying " + guest.current->bundle_id;
+  } else if (config_.policy == RolloutPolicy::manual) {
+    out.reason = "manual policy: waiting for an operator's apply";
+  } else if (rollout_.paused) {
+    out.reason = "rollout paused";
+  } else if (rollout_.stage == kStageStopped) {
+    out.reason = "rollout stopped: " + rollout_.reason;
+  } else if (rollout_.stage == kStageCanary || rollout_.stage == kStageCanaryWait) {
+    out.reason = "waiting for the canary stage";
+  } else {
+    out.reason = "queued (concurrency limit)";
+  }
+  if (!choice.pin_note.empty()) out.reason += "; " + choice.pin_note;
+  return out;
+}
+
+std::vector<CoverageRecord> RolloutEngine::coverage() const {
+  std::vector<CoverageRecord> out;
+  for (const auto& [uuid, guest] : guests_) out.push_back(record_of(*guest));
+  std::sort(out.begin(), out.end(), [](const CoverageRecord& a, const CoverageRecord& b) {
+    return std::tie(a.name, a.uuid) < std::tie(b.name, b.uuid);
+  });
+  return out;
+}
+
+void RolloutEngine::persist(Guest& guest) {
+  CoverageRecord record = record_of(guest);
+  std::string key = std::string(status_name(record.status)) + "\n" + record.reason + "\n" +
+                    (record.kernel ? record.kernel->build_id : "") + "\n" + guest.info.name + "\n" +
+                    (record.last_contact ? format_utc(*record.last_contact) : "");
+  if (key == guest.persisted) return;
+  GuestRow row;
+  row.uuid = guest.info.uuid;
+  row.name = guest.info.name;
+  row.kernel = record.kernel;
+  row.agent_version = record.agent_version;
+  if (guest.last_contact) {
+    row.last_contact =
+        std::chrono::duration_cast<std::chrono::seconds>(guest.last_contact->time_since_epoch())
+            .count();
+  }
+  row.status = status_name(record.status);
+  row.reason = record.reason;
+  if (auto s = db_.upsert_guest(row); !s) {
+    log_.error("recording guest failed",
+               {{"guest", guest.info.name}, {"error", s.error().message()}});
+    return;
+  }
+  guest.persisted = key;
+}
+
+void RolloutEngine::record(const Guest& guest, const std::string& bundle_id, BundleEvent event,
+                           const std::string& code, const std::string& message) {
+  if (auto s =
+          db_.record_bundle_event(guest.info.uuid, bundle_id, event, seconds_now(), code, message);
+      !s) {
+    log_.error("recording bundle event failed",
+               {{"guest", guest.info.name}, {"bundle", bundle_id}, {"error", s.error().message()}});
+  }
+}
+
+}  // namespace hotsplice::hostd

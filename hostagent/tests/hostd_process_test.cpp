@@ -1,0 +1,266 @@
+// hotsplice-hostd as a real child process with a temporary config: systemd's notify
+// protocol (a real datagram socket as NOTIFY_SOCKET), the control socket, SIGHUP reload
+// (a bad file refused, a good one taken), a second instance refused, SIGTERM exits 0.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/base/file_io.h"
+#include "core/base/subprocess.h"
+#include "core/base/unique_fd.h"
+#include "hostagent/control_client.h"
+#include "hostagent/error_codes.h"
+#include "tests/support/temp_dir.h"
+
+extern char** environ;
+
+using namespace hotsplice;
+using namespace hotsplice::hostd;
+using hotsplice::testing::TempDir;
+
+namespace {
+
+// The receiving end of NOTIFY_SOCKET: collects the datagrams hostd sends.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  // Waits until a message containing text arrived (true), or the deadline passed.
+  bool wait_for(const std::string& text, std::chrono::seconds limit = std::chrono::seconds(20)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (received_.find(text) != std::string::npos) return true;
+      pollfd p{fd_.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) == 1) {
+        char buffer[4096];
+        ssize_t n = ::recv(fd_.get(), buffer, sizeof buffer, 0);
+        if (n > 0) received_.append(buffer, static_cast<std::size_t>(n)).append("\n");
+      }
+    }
+    return received_.find(text) != std::string::npos;
+  }
+  std::size_t count(const std::string& text) const {
+    std::size_t n = 0;
+    for (auto at = received_.find(text); at != std::string::npos; at = received_.find(text, at + 1))
+      ++n;
+    return n;
+  }
+
+ private:
+  std::filesystem::path path_;
+  UniqueFd fd_{-1};
+  std::string received_;
+};
+
+// hotsplice-hostd started with posix_spawn, stderr and stdout into log.
+class HostdProcess {
+ public:
+  HostdProcess(const std::filesystem::path& config, const std::filesystem::path& log,
+               std::vector<std::string> extra_env) {
+    std::vector<std::string> argv = {HOTSPLICE_HOSTD_BINARY, "--config", config.string()};
+    std::vector<std::string> env = std::move(extra_env);
+    for (char** e = environ; *e; ++e) {
+      if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) && std::strncmp(*e, "WATCHDOG_", 9))
+        env.push_back(*e);
+    }
+    std::vector<char*> argv_c;
+    for (auto& a : argv) argv_c.push_back(a.data());
+    argv_c.push_back(nullptr);
+    std::vector<char*> env_c;
+    for (auto& e : env) env_c.push_back(e.data());
+    env_c.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    REQUIRE(posix_spawn(&pid_, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data()) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~HostdProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  void signal(int number) { REQUIRE(::kill(pid_, number) == 0); }
+  // Waits for the exit; the wait status, or -1 if it did not exit in time.
+  int wait_exit(std::chrono::seconds limit = std::chrono::seconds(30)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A config whose every path is under dir; libvirt at a socket where no libvirtd listens.
+std::string config_text(const TempDir& dir, const std::string& policy) {
+  std::filesystem::create_directories(dir / "repo");
+  std::filesystem::create_directories(dir / "keys");
+  Json config = {
+      {"state_dir", (dir / "state").string()},
+      {"control_socket", (dir / "run" / "hostd.sock").string()},
+      {"keys_dir", (dir / "keys").string()},
+      {"libvirt",
+       {{"uri", "qemu+unix:///system?socket=" + (dir / "no-libvirtd.sock").string()},
+        {"reconnect_interval_seconds", 1}}},
+      {"repository",
+       {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
+      {"rollout", {{"policy", policy}}},
+      {"log_level", "debug"}};
+  return config.dump();
+}
+
+Expected<Json> ask(const TempDir& dir, ControlCommand command) {
+  ControlRequest request;
+  request.command = command;
+  return call_hostd(dir / "run" / "hostd.sock", request, std::chrono::seconds(10));
+}
+
+}  // namespace
+
+TEST_CASE("hostd runs as a service: notify, control socket, reload, single instance, stop") {
+  TempDir dir;
+  auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+  NotifySocket notify(dir / "notify.sock");
+  auto log = dir / "hostd.log";
+  HostdProcess hostd(config, log,
+                     {"NOTIFY_SOCKET=" + (dir / "notify.sock").string(), "WATCHDOG_USEC=1000000"});
+  INFO("hostd log:\n" << file_tail(log));
+  REQUIRE(notify.wait_for("READY=1"));
+
+  // The control socket is there, root-only, and answers.
+  struct stat info {};
+  REQUIRE(::stat((dir / "run" / "hostd.sock").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+  auto status = ask(dir, ControlCommand::status);
+  REQUIRE(status);
+  CHECK((*status)["rollout"]["policy"] == "automatic");
+  CHECK((*status)["pid"] == hostd.pid());
+  auto guests = ask(dir, ControlCommand::guests);
+  REQUIRE(guests);
+  CHECK((*guests)["guests"].is_array());
+
+  // No libvirtd: hostd keeps running, keeps retrying, and says so.
+  for (int i = 0; i < 100; ++i) {
+    status = ask(dir, ControlCommand::status);
+    if (status && (*status)["guest_directory"]["why"] != "not connected yet") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(status);
+  CHECK((*status)["guest_directory"]["connected"] == false);
+  CHECK_THAT((*status)["guest_directory"]["why"].get<std::string>(),
+             Catch::Contains("no-libvirtd.sock"));
+  CHECK_THAT(file_tail(log), Catch::Contains("guest directory unreachable; retrying"));
+  // The empty repository directory: the sync failed and status names why.
+  for (int i = 0; i < 100 && !(*status)["repository"]["last_sync"].contains("ok"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = ask(dir, ControlCommand::status);
+    REQUIRE(status);
+  }
+  CHECK((*status)["repository"]["last_sync"]["ok"] == false);
+  CHECK((*status)["repository"]["last_sync"]["code"] == "repository_not_found");
+  auto cli = run_subprocess(SubprocessSpec(
+      {HOTSPLICE_CLI_BINARY, "status", "--socket", (dir / "run" / "hostd.sock").string()}));
+  REQUIRE(cli);
+  CHECK(cli->succeeded());
+  CHECK_THAT(cli->output, Catch::Contains("NOT connected"));
+
+  // Heartbeats at half of WATCHDOG_USEC.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  REQUIRE(notify.wait_for("WATCHDOG=1"));
+  notify.wait_for("never", std::chrono::seconds(1));
+  CHECK(notify.count("WATCHDOG=1") >= 3);
+
+  // A second hostd on the same socket refuses to start and leaves the first one serving.
+  {
+    HostdProcess second(config, dir / "second.log", {});
+    int exit_status = second.wait_exit();
+    REQUIRE(WIFEXITED(exit_status));
+    CHECK(WEXITSTATUS(exit_status) == 1);
+    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains("another hotsplice-hostd"));
+    REQUIRE(ask(dir, ControlCommand::status));
+  }
+
+  // SIGHUP with a broken file: refused with a log line, the running config kept.
+  REQUIRE(write_file_atomically(config, R"({"rollout": {"policy": "sometimes"}})"));
+  hostd.signal(SIGHUP);
+  for (int i = 0; i < 100 && file_tail(log).find("config reload refused") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK_THAT(file_tail(log), Catch::Contains("config reload refused"));
+  CHECK_THAT(file_tail(log), Catch::Contains("policy"));
+  status = ask(dir, ControlCommand::status);
+  REQUIRE(status);
+  CHECK((*status)["rollout"]["policy"] == "automatic");
+
+  // SIGHUP with a good file: taken.
+  REQUIRE(write_file_atomically(config, config_text(dir, "manual")));
+  hostd.signal(SIGHUP);
+  for (int i = 0; i < 100; ++i) {
+    status = ask(dir, ControlCommand::status);
+    if (status && (*status)["rollout"]["policy"] == "manual") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(status);
+  CHECK((*status)["rollout"]["policy"] == "manual");
+
+  // SIGTERM: STOPPING=1, exit status 0, control socket removed.
+  hostd.signal(SIGTERM);
+  int exit_status = hostd.wait_exit();
+  REQUIRE(WIFEXITED(exit_status));
+  CHECK(WEXITSTATUS(exit_status) == 0);
+  CHECK(notify.wait_for("STOPPING=1"));
+  CHECK_FALSE(std::filesystem::exists(dir / "run" / "hostd.sock"));
+  auto after = ask(dir, ControlCommand::status);
+  REQUIRE_FALSE(after);
+  CHECK(after.error().code() == errc::kHostdNotRunning);
+}
+
+TEST_CASE("hostd refuses to start on a corrupt state database, saying which file") {
+  TempDir dir;
+  auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+  dir.write("state/hostd.db", std::string(4096, 'z'));
+  HostdProcess hostd(config, dir / "hostd.log", {});
+  int exit_status = hostd.wait_exit();
+  REQUIRE(WIFEXITED(exit_status));
+  CHECK(WEXITSTATUS(exit_status) == 1);
+  CHECK_THAT(file_tail(dir / "hostd.log"), Catch::Contains("state_db_corrupt"));
+  CHECK_THAT(file_tail(dir / "hostd.log"), Catch::Contains((dir / "state" / "hostd.db").string()));
+}
+
+TEST_CASE("hotsplice status says plainly that hostd is not running") {
+  TempDir dir;
+  auto result = run_subprocess(
+      SubprocessSpec({HOTSPLICE_CLI_BINARY, "status", "--socket", (dir / "absent.sock").string()}));
+  REQUIRE(result);
+  CHECK_FALSE(result->succeeded());
+  CHECK_THAT(result->output, Catch::Contains("hotsplice-hostd is not running"));
+  CHECK_THAT(result->output, Catch::Contains("[hostd_not_running]"));
+}
