@@ -10,6 +10,7 @@
 #include "core/base/file_io.h"
 #include "core/base/outside_text.h"
 #include "kmod/elfdiff/comparison.h"
+#include "kmod/elfdiff/explain.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/build_session.h"
 
@@ -22,7 +23,7 @@ using elfdiff::Outcome;
 
 constexpr const char* kUsage =
     "usage:\n"
-    "  hotsplice-build objects [--json] [--module] BEFORE.o AFTER.o\n"
+    "  hotsplice-build objects [--json] [--module] [--explain FUNC] BEFORE.o AFTER.o\n"
     "  hotsplice-build kernel --source TREE|TARBALL --config CONFIG --patch DIFF\n"
     "                         --output DIR [--cache DIR] [--jobs N] [--json]\n"
     "                         [--baseline-patch DIFF: applied before the before build]\n"
@@ -48,8 +49,23 @@ int fail(const Error& error, std::ostream& err) {
   return report_failure(error, "", err);
 }
 
+// --explain: the first difference of one function, decoded side by side.
+Expected<std::string> explain_objects(const std::string& before_path, const std::string& after_path,
+                                      const std::string& function) {
+  auto before = elfdiff::ElfObject::load(before_path);
+  if (!before) return before.error();
+  auto after = elfdiff::ElfObject::load(after_path);
+  if (!after) return after.error();
+  auto before_index = elfdiff::ObjectIndex::build(*before);
+  if (!before_index) return before_index.error();
+  auto after_index = elfdiff::ObjectIndex::build(*after);
+  if (!after_index) return after_index.error();
+  return elfdiff::explain_function(*before_index, *after_index, function);
+}
+
 int run_objects(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-  auto parsed = parse_arguments(arguments, {{"json", false}, {"module", false}}, 2, err);
+  auto parsed =
+      parse_arguments(arguments, {{"json", false}, {"module", false}, {"explain"}}, 2, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
   if (parsed->positionals().size() != 2) {
     err << kUsage;
@@ -60,6 +76,13 @@ int run_objects(const std::vector<std::string>& arguments, std::ostream& out, st
   auto report = elfdiff::compare_object_files(parsed->positionals()[0], parsed->positionals()[1],
                                               parsed->positionals()[1], options);
   if (!report) return fail(report.error(), err);
+  if (auto function = parsed->value("explain")) {
+    auto explanation =
+        explain_objects(parsed->positionals()[0], parsed->positionals()[1], *function);
+    if (!explanation) return fail(explanation.error(), err);
+    out << *explanation;
+    return elfdiff::exit_status(elfdiff::outcome_of({*report}));
+  }
   return print_reports({*report}, parsed->has("json"), out);
 }
 

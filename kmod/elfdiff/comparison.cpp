@@ -46,9 +46,22 @@ bool same_data(const ObjectIndex& before_index, const DataItem& before,
          old_content.relocations == new_content.relocations;
 }
 
+// Names too ambiguous to pair within the work bound: any answer would be a guess.
+void refuse_beyond_bound(const Pairing& pairing, const char* what, ObjectReport& report) {
+  for (const std::string& key : pairing.beyond_bound) {
+    report.refusals.push_back(
+        {key, refusal::kAmbiguousNames,
+         std::string("too many ") + what + " named " + key +
+             " to pair the two builds by their users within the work bound (" +
+             std::to_string(kMaxPairingWork) +
+             " comparisons): refusing rather than guessing which is which"});
+  }
+}
+
 void compare_functions(const ObjectIndex& before, const ObjectIndex& after,
                        const CompareOptions& options, ObjectReport& report) {
   const Pairing pairing = pair_candidates(unit_candidates(before), unit_candidates(after));
+  refuse_beyond_bound(pairing, "functions", report);
   for (auto [old_index, new_index] : pairing.matched) {
     const FunctionUnit& old_unit = before.functions()[old_index];
     const FunctionUnit& new_unit = after.functions()[new_index];
@@ -68,6 +81,7 @@ void compare_functions(const ObjectIndex& before, const ObjectIndex& after,
 
 void compare_data(const ObjectIndex& before, const ObjectIndex& after, ObjectReport& report) {
   const Pairing pairing = pair_candidates(data_candidates(before), data_candidates(after));
+  refuse_beyond_bound(pairing, "data objects", report);
   for (auto [old_index, new_index] : pairing.matched) {
     const DataItem& old_item = before.data()[old_index];
     const DataItem& new_item = after.data()[new_index];

@@ -7,6 +7,7 @@
 
 #include "core/crypto/sha256.h"
 #include "kmod/elfdiff/symbol_names.h"
+#include "kmod/elfdiff/x86_decoder.h"
 #include "kmod/elfdiff/x86_relocations.h"
 
 namespace hotsplice::elfdiff {
@@ -25,6 +26,21 @@ bool is_named_location(const Symbol& symbol) {
 // Functions and objects win over untyped labels at the same address.
 int location_rank(const Symbol& symbol) {
   return symbol.type == STT_NOTYPE ? 1 : 0;
+}
+
+// gcc -fsanitize=... puts each UBSAN data record in .data..Lubsan_data<N> (with
+// -fdata-sections, as kbuild builds live patches); the line is bytes 8..12.
+constexpr std::size_t kUbsanLineOffset = 8;
+constexpr std::size_t kUbsanLineEnd = 12;
+
+bool is_ubsan_record(const Section& section) {
+  return section.name.starts_with(".data..Lubsan_data");
+}
+
+std::string strip_trailing_digits(std::string_view text) {
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] >= '0' && text[end - 1] <= '9') --end;
+  return std::string(text.substr(0, end));
 }
 
 auto relocations_in(const Section& section, std::uint64_t begin, std::uint64_t end) {
@@ -104,22 +120,59 @@ void ObjectIndex::build_data() {
   for (const Symbol& symbol : object_->symbols) {
     if (symbol.type != STT_OBJECT && symbol.type != STT_TLS) continue;
     if (!symbol.defined() || kinds_[symbol.section] != SectionKind::data) continue;
-    std::string key = correlation_name(symbol.name);
-    if (is_per_site_static(key)) continue;
-    data_.push_back({symbol.index, std::move(key)});
+    if (is_per_site(symbol.index)) continue;
+    data_.push_back({symbol.index, identity_name(symbol)});
   }
 }
 
+bool ObjectIndex::is_per_site(std::size_t symbol_index) const {
+  const Symbol& symbol = object_->symbols[symbol_index];
+  if (is_per_site_static(correlation_name(symbol.name))) return true;
+  if (!symbol.defined() || symbol.binding != STB_LOCAL) return false;
+  const std::string_view section = object_->sections[symbol.section].name;
+  return section.starts_with("__dyndbg") || section.starts_with("__verbose") ||
+         section.starts_with(".printk_index") ||
+         // the pi_entry a .printk_index pointer names (read-only, so copying is harmless)
+         (correlation_name(symbol.name) == "_entry" &&
+          !object_->sections[symbol.section].writable());
+}
+
+std::string ObjectIndex::identity_name(const Symbol& symbol) const {
+  std::string name = correlation_name(symbol.name);
+  if ((symbol.type == STT_OBJECT || symbol.type == STT_TLS) && symbol.binding == STB_LOCAL &&
+      is_function_local_static(symbol.name)) {
+    name += "(function-local)";
+  }
+  return name;
+}
+
 std::int64_t ObjectIndex::target_point(const Section& from, const Relocation& relocation) const {
-  // A PC-relative field in an instruction is usually the instruction's last operand, so
-  // the addend is the target minus the field width; in data it is the target itself.
+  // The CPU adds a PC-relative field to the end of its instruction, and the assembler
+  // biased the addend by the field's own offset: the target is symbol + addend + (end of
+  // instruction - start of field). The instruction may carry an immediate after the field
+  // (`movl $1, var(%rip)`, `cmpb $0, flag(%rip)`), so its end comes from the decoder.
+  // In data (`.long sym - .`) the addend is the target itself.
   std::int64_t point = relocation.addend;
   if (is_pc_relative(relocation.type) && from.executable()) {
-    point += relocation_width(relocation.type).value_or(0);
+    point += static_cast<std::int64_t>(field_to_instruction_end(from, relocation));
   }
   const Symbol& symbol = object_->symbols[relocation.symbol];
   if (symbol.type != STT_SECTION) point += static_cast<std::int64_t>(symbol.value);
   return point;
+}
+
+std::uint64_t ObjectIndex::field_to_instruction_end(const Section& from,
+                                                    const Relocation& relocation) const {
+  const std::uint64_t width = relocation_width(relocation.type).value_or(0);
+  auto cached = decoded_.find(from.index);
+  if (cached == decoded_.end())
+    cached = decoded_.emplace(from.index, decode_code(from.bytes)).first;
+  const Instruction* instruction = instruction_at(cached->second, relocation.offset);
+  if (instruction == nullptr || !instruction->valid ||
+      instruction->end() < relocation.offset + width) {
+    return width;  // not inside a decodable instruction: the field ends the instruction
+  }
+  return instruction->end() - relocation.offset;
 }
 
 const Symbol* ObjectIndex::symbol_containing(std::size_t section, std::int64_t point) const {
@@ -140,11 +193,9 @@ const Symbol* ObjectIndex::symbol_containing(std::size_t section, std::int64_t p
     const Symbol& symbol = object_->symbols[*candidate];
     const std::int64_t end =
         static_cast<std::int64_t>(symbol.value + std::max<std::uint64_t>(symbol.size, 1));
-    if (point < end) return &symbol;
+    // One past the end of an object (`&array[N]`) still refers to that object.
+    if (point <= end) return &symbol;
   }
-  // A point just before a symbol (an instruction with an immediate after its PC-relative
-  // field) belongs to the next symbol.
-  if (after != symbols.end()) return &object_->symbols[*after];
   return nullptr;
 }
 
@@ -276,6 +327,12 @@ std::string ObjectIndex::describe(const Section& from, const Relocation& relocat
   }
   const Section& target = object_->sections[symbol.section];
   const std::int64_t point = target_point(from, relocation);
+  // What the instruction adds to the target (the PC bias), never where the target lies:
+  // a string reached through a `.LCn` / `.L.str.N` label or the section symbol must be
+  // described the same wherever the string section placed it.
+  const std::int64_t base =
+      symbol.type == STT_SECTION ? 0 : static_cast<std::int64_t>(symbol.value);
+  const std::int64_t bias = relocation.addend + base - point;
   if (kinds_[target.index] == SectionKind::strings) {
     std::string text = "string:";
     if (point >= 0 && static_cast<std::uint64_t>(point) < target.bytes.size()) {
@@ -284,19 +341,18 @@ std::string ObjectIndex::describe(const Section& from, const Relocation& relocat
     } else {
       text += "<outside>";
     }
-    return text + "@" + std::to_string(relocation.addend - point);
+    return text + "@" + std::to_string(bias);
   }
   if (const Symbol* location = resolve(from, relocation)) {
     const std::int64_t start =
         symbol.type == STT_SECTION ? static_cast<std::int64_t>(location->value) : 0;
     return describe_symbol(*location, depth) + "+" + std::to_string(relocation.addend - start);
   }
-  return describe_anonymous(target, point, depth) + "@" + std::to_string(relocation.addend - point);
+  return describe_anonymous(target, point, depth) + "@" + std::to_string(bias);
 }
 
 std::string ObjectIndex::describe_symbol(const Symbol& symbol, int depth) const {
-  std::string text =
-      (symbol.type == STT_FUNC ? "function:" : "symbol:") + correlation_name(symbol.name);
+  std::string text = (symbol.type == STT_FUNC ? "function:" : "symbol:") + identity_name(symbol);
   // Read-only local data (__func__, a const table) is part of the code that uses it: two
   // references are the same only when the data is the same.
   const Section& section = object_->sections[symbol.section];
@@ -311,7 +367,11 @@ std::string ObjectIndex::describe_symbol(const Symbol& symbol, int depth) const 
 
 std::string ObjectIndex::describe_anonymous(const Section& section, std::int64_t point,
                                             int depth) const {
-  const std::string label = "anonymous:" + correlation_name(section.name);
+  // UBSAN's records are numbered in order of appearance (.data..Lubsan_data12): the
+  // number says nothing about what the record is.
+  const std::string label =
+      "anonymous:" + (is_ubsan_record(section) ? strip_trailing_digits(section.name)
+                                               : correlation_name(section.name));
   if (depth >= kMaxDescriptionDepth || point < 0 ||
       static_cast<std::uint64_t>(point) >= section.size) {
     return label + "+" + std::to_string(point);
@@ -332,6 +392,11 @@ std::string ObjectIndex::describe_anonymous(const Section& section, std::int64_t
 std::string ObjectIndex::describe_range(const Section& section, std::uint64_t begin,
                                         std::uint64_t end, int depth) const {
   std::vector<std::uint8_t> bytes = masked_bytes(section, begin, end);
+  // A UBSAN record starts with its source location {file, u32 line, u32 column}: a record
+  // whose only change is the line is the same check at the same site.
+  if (begin == 0 && is_ubsan_record(section) && bytes.size() >= kUbsanLineEnd) {
+    std::fill(bytes.begin() + kUbsanLineOffset, bytes.begin() + kUbsanLineEnd, 0);
+  }
   std::string text(bytes.begin(), bytes.end());
   text += "|size=" + std::to_string(end - begin);
   auto [first, last] = relocations_in(section, begin, end);

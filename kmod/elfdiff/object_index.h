@@ -16,6 +16,7 @@
 #include "core/base/expected.h"
 #include "kmod/elfdiff/elf_object.h"
 #include "kmod/elfdiff/section_kinds.h"
+#include "kmod/elfdiff/x86_decoder.h"
 
 namespace hotsplice::elfdiff {
 
@@ -72,6 +73,17 @@ class ObjectIndex {
 
   Signature signature(std::size_t symbol) const;
 
+  // Whether a data symbol is a per-call-site record (is_per_site_static by name, or any
+  // object in a per-site record section: __dyndbg, the older __verbose, .printk_index).
+  // Such records carry no state a patch must keep: they are never compared as data, code
+  // is compared by what they mean, and a patch takes the new ones with it.
+  bool is_per_site(std::size_t symbol) const;
+
+  // The name a data object is paired and described by: its correlation name, marked when
+  // it is a function-local static so that `counter.3` inside a function and a file-scope
+  // `counter` are never taken for one another.
+  std::string identity_name(const Symbol& symbol) const;
+
   // The symbol a relocation points at: the named symbol, or for a section-relative
   // relocation the function or object that contains the target; nullptr if none does.
   const Symbol* resolve(const Section& from, const Relocation& relocation) const;
@@ -84,6 +96,8 @@ class ObjectIndex {
   void index_references();
 
   std::int64_t target_point(const Section& from, const Relocation& relocation) const;
+  // Bytes from the start of a PC-relative field to the end of its decoded instruction.
+  std::uint64_t field_to_instruction_end(const Section& from, const Relocation& relocation) const;
   const Symbol* symbol_containing(std::size_t section, std::int64_t point) const;
   std::string describe(const Section& from, const Relocation& relocation, int depth) const;
   std::string describe_symbol(const Symbol& symbol, int depth) const;
@@ -103,6 +117,7 @@ class ObjectIndex {
   std::vector<DataItem> data_;
   bool has_fentry_calls_ = false;
   mutable std::map<std::tuple<std::size_t, std::int64_t, int>, std::string> anonymous_cache_;
+  mutable std::map<std::size_t, std::vector<Instruction>> decoded_;  // code, by section
 };
 
 }  // namespace hotsplice::elfdiff

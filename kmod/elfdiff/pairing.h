@@ -21,9 +21,19 @@ struct Pairing {
   std::vector<std::pair<std::size_t, std::size_t>> matched;  // (before, after) indices
   std::vector<std::size_t> only_before;
   std::vector<std::size_t> only_after;
+  // Names whose candidates could not be paired by referrers within the work bound: what
+  // was paired for them is a guess by order, and the caller must refuse them.
+  std::vector<std::string> beyond_bound;
 };
 
+// Referrer comparisons allowed for one name before pairing gives up on it (a few million
+// set look-ups: well under a second). Candidates with identical referrer sets are paired
+// first in O(n log n) and do not count.
+inline constexpr std::size_t kMaxPairingWork = std::size_t{1} << 22;
+
+// Cost: O(n log n) in the number of candidates plus at most kMaxPairingWork per name.
 Pairing pair_candidates(const std::vector<PairingCandidate>& before,
-                        const std::vector<PairingCandidate>& after);
+                        const std::vector<PairingCandidate>& after,
+                        std::size_t max_work = kMaxPairingWork);
 
 }  // namespace hotsplice::elfdiff

@@ -60,8 +60,10 @@ void check_group(const ObjectIndex& index, const FunctionUnit& unit,
   }
 }
 
-// Jump labels and static calls are patched by the kernel when the code that uses them is
-// loaded; livepatch cannot resolve keys that live in a module for the patched copy.
+// Jump labels and static calls are patched by the module loader when the code that uses
+// them is loaded, before livepatch relocations exist: a key that stays in the target
+// module cannot be wired. A key inside a per-site record (the static key of a pr_debug's
+// dynamic-debug descriptor) travels with the patch, which registers it as its own.
 void check_module_keys(const ObjectIndex& index, const FunctionUnit& unit,
                        const CompareOptions& options, std::vector<Refusal>& refusals) {
   if (!options.object_is_module) return;
@@ -69,7 +71,7 @@ void check_module_keys(const ObjectIndex& index, const FunctionUnit& unit,
     for (const SpecialEntry& entry : index.signature(piece).special_entries) {
       if (!entry.key_symbol) continue;
       const Symbol& key = index.object().symbols[*entry.key_symbol];
-      if (!key.defined()) continue;
+      if (!key.defined() || index.is_per_site(key.index)) continue;
       refuse(refusals, unit.name, refusal::kSpecialSection,
              "function " + unit.name + " uses " + entry.table + " entries keyed by " + key.name +
                  ", which is defined in this module: jump labels and static calls keyed in "

@@ -18,6 +18,7 @@ inline constexpr const char* kNoFentry = "no_ftrace_entry";
 inline constexpr const char* kNoFtraceObject = "object_without_ftrace";
 inline constexpr const char* kSectionGroup = "section_group";
 inline constexpr const char* kSpecialSection = "special_section";
+inline constexpr const char* kAmbiguousNames = "ambiguous_names";
 }  // namespace refusal
 
 struct Refusal {

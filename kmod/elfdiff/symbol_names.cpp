@@ -71,16 +71,26 @@ std::string parent_of_piece(std::string_view name) {
   auto parts = components(name);
   std::string parent(parts.front());
   for (std::size_t i = 1; i < parts.size(); ++i) {
-    if (parts[i] == "part" || parts[i] == "cold") return parent;
+    if (parts[i] == "cold") return parent;
     parent += '.';
     parent += parts[i];
   }
   return {};
 }
 
+bool is_function_local_static(std::string_view name) {
+  if (name.starts_with(".L")) return false;
+  auto parts = components(name);
+  return parts.size() >= 2 && all_digits(parts.back()) && !parts.front().empty();
+}
+
 bool is_per_site_static(std::string_view correlation) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "__key", "__warned", "__already_done", "__func__", "_rs", "__print_once", "__once"};
+  static constexpr std::array<std::string_view, 10> kNames = {
+      "__key", "__warned", "__already_done", "__func__", "_rs", "__print_once", "__once",
+      // gcc's names for __FUNCTION__ and __PRETTY_FUNCTION__ (like __func__: the name)
+      "__FUNCTION__", "__PRETTY_FUNCTION__",
+      // gcc's switch-conversion tables: read-only, compared by content where used
+      "CSWTCH"};
   for (std::string_view known : kNames) {
     if (correlation == known) return true;
   }

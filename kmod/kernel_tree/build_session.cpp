@@ -2,6 +2,7 @@
 
 #include "core/base/file_io.h"
 #include "kmod/elfdiff/comparison.h"
+#include "kmod/kernel_tree/line_directives.h"
 #include "kmod/kernel_tree/object_build.h"
 #include "kmod/kernel_tree/patch_files.h"
 #include "kmod/kernel_tree/process.h"
@@ -12,6 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxPatchBytes = 16 << 20;
+// Largest source file read to keep its line numbers (the biggest 6.1 .c is ~3 MB).
+constexpr std::size_t kMaxSourceBytes = std::size_t{64} << 20;
 
 // Copies each built object out of the work tree, which the next build overwrites.
 Status keep_objects(const fs::path& tree, const std::vector<std::string>& objects,
@@ -82,7 +85,21 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
   if (auto status = keep_objects(work, *objects, request.output / "before"); !status) {
     return status.error();
   }
+  // What each C file said before the patch: unchanged code keeps those line numbers.
+  std::vector<std::pair<std::string, std::string>> originals;
+  for (const std::string& file : files->files) {
+    if (!file.ends_with(".c")) continue;
+    auto original = read_file(work / file, kMaxSourceBytes);
+    if (!original) return original.error().with_context("reading " + file);
+    originals.emplace_back(file, std::move(*original));
+  }
   if (auto status = apply_patch(work, *files, request.patch, log); !status) return status.error();
+  for (const auto& [file, original] : originals) {
+    if (auto status = add_line_directives(work / file, original, request.output / "original.c");
+        !status) {
+      return status.error().with_context("keeping the line numbers of " + file);
+    }
+  }
   if (auto status = build_objects(work, *objects, jobs, log); !status) return status.error();
   if (auto status = keep_objects(work, *objects, request.output / "after"); !status) {
     return status.error();

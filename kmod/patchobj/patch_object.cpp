@@ -93,7 +93,7 @@ class ObjectPatchBuilder {
     if (!report.refusals.empty()) {
       std::string message = request_.after.string() + ": the change cannot be live-patched:";
       for (const auto& refusal : report.refusals) message += " " + refusal.message;
-      return Error("patch_refused", message);
+      return Error(errc::kPatchRefused, message);
     }
     for (const auto& name : report.changed_functions) included_units_.insert(name);
     for (const auto& name : report.new_functions) included_units_.insert(name);
@@ -184,8 +184,7 @@ class ObjectPatchBuilder {
     if (after_->kind_of(target->section) == elfdiff::SectionKind::strings) return true;
     if (target->name.starts_with(".L")) return true;
     if (target->type == STT_FUNC) return new_functions_.count(target->index) != 0;
-    const std::string key = elfdiff::correlation_name(target->name);
-    if (elfdiff::is_per_site_static(key)) return true;
+    if (after_->is_per_site(target->index)) return true;
     return new_data_.count(target->index) != 0;
   }
 
@@ -362,7 +361,7 @@ class ObjectPatchBuilder {
           // the key's trampoline (__SCT__*), which static_call_update keeps pointing at the
           // current target. A jump label cannot: its NOP would never be switched.
           if (table.name == ".static_call_sites") continue;
-          return Error("patch_refused",
+          return Error(errc::kPatchRefused,
                        table.name + " entry in " + site.name + " is keyed by " + livepatch_key +
                            ", which the module loader cannot resolve before livepatch "
                            "relocations are applied");
@@ -415,7 +414,14 @@ class ObjectPatchBuilder {
         if (unit.name == name) new_unit = &unit;
       }
       auto running = running_unit_.find(name);
-      if (new_unit == nullptr || running == running_unit_.end()) continue;
+      // Never drop a changed function: without its running counterpart the fix in it
+      // would silently not be applied.
+      if (new_unit == nullptr || running == running_unit_.end()) {
+        return Error(errc::kPatchRefused,
+                     "changed function " + name + " of " + request_.after.string() +
+                         " cannot be matched to a function of the running code (" +
+                         request_.before.string() + "): refusing rather than leaving it out");
+      }
       const Symbol& new_symbol = after_object_.symbols[new_unit->pieces.front()];
       const Symbol& old_symbol = before_object_.symbols[running->second->pieces.front()];
       ReplacedFunction replaced;

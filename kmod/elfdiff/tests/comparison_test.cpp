@@ -28,9 +28,11 @@ struct ExpectedReport {
   Outcome outcome = Outcome::changes;
 };
 
-ObjectReport diff_fixture(const std::string& name, bool fentry, CompareOptions options = {}) {
+ObjectReport diff_fixture(const std::string& name, bool fentry, CompareOptions options = {},
+                          const std::string& compiler = "gcc") {
   TempDir directory;
-  auto pair = hotsplice::elfdiff::testing::compile_fixture_pair(name, directory.path(), fentry);
+  auto pair =
+      hotsplice::elfdiff::testing::compile_fixture_pair(name, directory.path(), fentry, compiler);
   INFO((pair ? std::string() : pair.error().message()));
   REQUIRE(pair);
   auto report = hotsplice::elfdiff::compare_object_files(pair->before, pair->after, name, options);
@@ -141,4 +143,120 @@ TEST_CASE("a jump label keyed in the module itself is refused for a module objec
                 .refusal_reasons = {"special_section"},
                 .outcome = Outcome::refused});
   check_report(diff_fixture("module_jump_label", true), {.changed_functions = {"maybe_trace"}});
+}
+
+// Field cases (/work/shared/field-cases/elfdiff, one fixture each under the case's
+// subject) and a sibling of each: the same kind of change in another form.
+
+TEST_CASE("a changed error code next to a __LINE__ argument is a change (field case 01)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("line_errno_arg", fentry),
+               {.changed_functions = {"commit_items", "load_bitmap"}});
+}
+
+TEST_CASE("another argument register of a line-taking call is a change (sibling of 01)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("line_other_register", fentry), {.changed_functions = {"atomic_work"}});
+}
+
+TEST_CASE("only the line register of a line-taking call moved is no change") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("line_moved_helper", fentry), {.outcome = Outcome::no_change});
+}
+
+TEST_CASE("a returned constant before a ret and a later printk is a change (field case 13)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("line_return_code", fentry), {.changed_functions = {"dev_set_mtu"}});
+}
+
+TEST_CASE("a constant stored through a 0xb8 displacement before might_sleep is a change") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("line_displacement_byte", fentry),
+               {.changed_functions = {"conn_close"}});
+}
+
+TEST_CASE("a store moved to a new __read_mostly flag is a change (field case 10)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("read_mostly_flag", fentry), {.changed_functions = {"irq_quiesce"},
+                                                          .new_functions = {"irq_is_quiesced"},
+                                                          .new_data = {"irq_quiesced"}});
+}
+
+TEST_CASE("a cmpb $imm retargeted to the neighbouring flag is a change (sibling of 10)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("read_mostly_cmp", fentry), {.changed_functions = {"mode_is_three"}});
+}
+
+TEST_CASE("a removed function-local static shadowing a file-scope one is a change (case 04)") {
+  const bool fentry = GENERATE(false, true);
+  const ObjectReport report = diff_fixture("static_local_shadow", fentry);
+  check_report(report, {.changed_functions = {"dev_reopen"}});
+  CHECK(report.removed_data == Names{"open_count.0"});
+}
+
+TEST_CASE("an added function-local static shadowing a file-scope one is a change") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("static_local_added", fentry),
+               {.changed_functions = {"stats_hit"}, .new_data = {"hits.0"}});
+}
+
+TEST_CASE("a changed .part clone called directly is patched in its own right (field case 03)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("part_direct_callers", fentry),
+               {.changed_functions = {"item_value.part.0"}});
+}
+
+TEST_CASE("a .part clone of a static function keeps its .cold piece (sibling of 03)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("part_cold_static", fentry),
+               {.changed_functions = {"item_value.part.0"}});
+}
+
+TEST_CASE("__FUNCTION__ moving into a new function is compared by meaning (field case 06)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("function_name_moved", fentry),
+               {.changed_functions = {"parse_opts"}, .new_functions = {"validate_opts"}});
+}
+
+TEST_CASE("__PRETTY_FUNCTION__ moving into a new function is compared by meaning") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("pretty_function_moved", fentry),
+               {.changed_functions = {"parse_opts"}, .new_functions = {"validate_opts"}});
+}
+
+TEST_CASE("a changed value in a CSWTCH switch table changes the function using it") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("switch_table", fentry), {.changed_functions = {"speed_of"}});
+}
+
+TEST_CASE("pr_debug's per-site key in a module is not refused (field case 07)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("module_dyndbg", fentry, {.object_is_module = true}),
+               {.changed_functions = {"demo_set_rate"}});
+}
+
+TEST_CASE("an older __verbose dynamic-debug descriptor in a module is not refused") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("module_verbose_dyndbg", fentry, {.object_is_module = true}),
+               {.changed_functions = {"demo_set_rate"}});
+}
+
+TEST_CASE("a longer string before a WARN changes only its function (field case 14)") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("bug_table_string", fentry), {.changed_functions = {"log_level"}});
+}
+
+TEST_CASE("the same string change built by clang changes only its function (sibling of 14)") {
+  if (!std::filesystem::exists("/usr/bin/clang")) {
+    WARN("SKIPPED: /usr/bin/clang is not installed");
+    return;
+  }
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("bug_table_string", fentry, {}, "clang"),
+               {.changed_functions = {"log_level"}});
+}
+
+TEST_CASE("a line-only change of a UBSAN data record is no change") {
+  const bool fentry = GENERATE(false, true);
+  check_report(diff_fixture("ubsan_line", fentry), {.outcome = Outcome::no_change});
 }

@@ -15,8 +15,10 @@ struct ObjectPair {
   std::filesystem::path after;
 };
 
-// Compiles fixtures/<name>.before.c and fixtures/<name>.after.c into directory.
+// Compiles fixtures/<name>.before.c and fixtures/<name>.after.c into directory with
+// `compiler` ("gcc", or "clang" for the cases whose form depends on the compiler).
 Expected<ObjectPair> compile_fixture_pair(const std::string& name,
-                                          const std::filesystem::path& directory, bool fentry);
+                                          const std::filesystem::path& directory, bool fentry,
+                                          const std::string& compiler = "gcc");
 
 }  // namespace hotsplice::elfdiff::testing

@@ -7,6 +7,7 @@
 #include "kmod/elfdiff/object_index.h"
 #include "kmod/elfdiff/tests/compile_fixture.h"
 #include "kmod/patchobj/klp_rewrite.h"
+#include "kmod/patchobj/patch_object.h"
 #include "kmod/patchobj/patch_tables.h"
 #include "kmod/patchobj/relocatable.h"
 #include "kmod/patchobj/run_pre_image.h"
@@ -138,4 +139,42 @@ TEST_CASE("generated tables list each replaced function with its position", "[pa
   CHECK(tables.find(".name = \"null_blk\"") != std::string::npos);
   // An object reached only by livepatch relocations is listed, with no functions.
   CHECK(tables.find(".name = \"other_mod\"") != std::string::npos);
+}
+
+TEST_CASE("a module function using pr_debug carries its dynamic-debug descriptors along",
+          "[patchobj]") {
+  // Field case 07: the jump label's key is the per-site descriptor, copied with the patch,
+  // so the module loader wires it in the patch module itself.
+  hotsplice::testing::TempDir dir;
+  auto pair = hotsplice::elfdiff::testing::compile_fixture_pair("module_dyndbg", dir.path(), true);
+  REQUIRE(pair);
+  const auto symvers = dir.write("Module.symvers",
+                                 "0x1\t__dynamic_pr_debug\tvmlinux\tEXPORT_SYMBOL\t\n"
+                                 "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions =
+      SymbolPositions::from_kallsyms("ffffffffc0000000 T demo_set_rate\t[demo_drv]\n", "demo_drv");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair->before, pair->after, "demo_drv",
+                             &*exports,    &*positions, nullptr};
+  RelocatableObject output;
+  std::set<std::string> klp_objects;
+  auto patch = add_object_patch(request, 0, output, klp_objects);
+  INFO((patch ? std::string() : patch.error().message()));
+  REQUIRE(patch);
+  REQUIRE(patch->functions.size() == 1);
+  CHECK(patch->functions.front().old_name == "demo_set_rate");
+  bool has_descriptors = false;
+  bool has_jump_entry = false;
+  for (const auto& section : output.sections) {
+    if (section.name == "__dyndbg") has_descriptors = true;
+    if (section.name != "__jump_table") continue;
+    has_jump_entry = true;
+    for (const auto& relocation : section.relocations) {
+      CHECK_FALSE(output.symbols[relocation.symbol].name.starts_with(".klp.sym."));
+    }
+  }
+  CHECK(has_descriptors);
+  CHECK(has_jump_entry);
 }
