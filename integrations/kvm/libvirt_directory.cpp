@@ -1,8 +1,5 @@
 #include "integrations/kvm/libvirt_directory.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -143,12 +140,7 @@ void LibvirtDirectory::Impl::post(std::function<void(Impl&)> job) {
 }
 
 void LibvirtDirectory::Impl::run_worker() {
-  // libvirt writes to its sockets with write(2): a libvirtd that died makes the next write
-  // raise SIGPIPE, which would end the process. Blocked here it stays pending and harmless.
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  block_sigpipe_in_this_thread();
   std::unique_lock lock(queue_mutex_);
   while (true) {
     auto has_work = [this] { return stopping_ || !jobs_.empty(); };

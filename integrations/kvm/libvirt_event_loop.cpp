@@ -1,12 +1,10 @@
 #include "integrations/kvm/libvirt_event_loop.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "integrations/kvm/error_codes.h"
+#include "integrations/kvm/libvirt_handles.h"
 
 namespace hotsplice::kvm {
 namespace {
@@ -85,13 +83,7 @@ void LibvirtEventLoop::run_posted_jobs() {
 }
 
 void LibvirtEventLoop::run() {
-  // libvirt writes to its sockets with write(2): a libvirtd that died makes the next write
-  // raise SIGPIPE, which would end the process. Blocked in this thread (where the
-  // directory's libvirt calls run) it stays pending and harmless, and write fails with EPIPE.
-  sigset_t pipe;
-  sigemptyset(&pipe);
-  sigaddset(&pipe, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  block_sigpipe_in_this_thread();  // keepalive pings are writes too
   std::lock_guard runner(g_runner_mutex);
   while (true) {
     {

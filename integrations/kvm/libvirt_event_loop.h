@@ -5,9 +5,10 @@
 // LibvirtDirectory in the process shares this one: the first acquire() starts the thread,
 // the last holder's release stops it (a timer wakes the loop, the thread is joined).
 //
-// libvirt delivers domain events, connection close notices and keepalives on this thread;
-// post() runs other work there too, so everything touching a directory's libvirt state
-// happens on one thread, in order.
+// libvirt delivers domain events, connection close notices and keepalives on this thread.
+// Nothing here should make blocking libvirt calls: a call waiting for a hung libvirtd would
+// stop the keepalive that is meant to end it (LibvirtDirectory makes its calls on its own
+// worker thread and only queues work from here). post() runs short jobs on this thread.
 #pragma once
 
 #include <deque>

@@ -1,6 +1,9 @@
 // Owners for libvirt objects and libvirt's last error, for the code that calls libvirt.
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -39,6 +42,16 @@ inline std::string libvirt_error_message(std::string_view what) {
 inline bool last_libvirt_error_is(int code) {
   virErrorPtr error = virGetLastError();
   return error != nullptr && error->code == code;
+}
+
+// libvirt writes to its sockets with write(2): a libvirtd that died makes the next write
+// raise SIGPIPE, which would end the process. Blocked in the calling thread it stays pending
+// and harmless, and the write fails with EPIPE. For the threads that make libvirt calls.
+inline void block_sigpipe_in_this_thread() {
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
 }
 
 }  // namespace hotsplice::kvm
