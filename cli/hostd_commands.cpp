@@ -99,6 +99,17 @@ int run_status(CommandContext& context) {
     if (count.get<int>() > 0) context.out << ", " << count << " " << status;
   }
   context.out << "\n";
+  if (r.contains("repository") && r["repository"].contains("source")) {
+    const Json& repo = r["repository"];
+    context.out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"]
+                << ", " << repo["bundles"] << " verified bundles";
+    const Json& last = repo["last_sync"];
+    if (last.contains("ok") && !last["ok"].get<bool>()) {
+      context.out << "; last sync FAILED " << text_of(last["at"]) << ": " << text_of(last["error"])
+                  << " [" << text_of(last["code"]) << "]";
+    }
+    context.out << "\n";
+  }
   print_rollout(context.out, r["rollout"]);
   return kExitOk;
 }

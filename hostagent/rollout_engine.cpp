@@ -347,6 +347,17 @@ void RolloutEngine::on_finished(const std::string& uuid, std::uint64_t epoch, St
   finish(*it->second, status);
 }
 
+namespace {
+
+// Errors that mean "the channel is gone", as opposed to a guest's or a session's verdict.
+bool is_transport_loss(const Error& error) {
+  const std::string& code = error.code();
+  return code == errc::kTargetClosed || code == errc::kChannelClosed || code == errc::kChannelIo ||
+         code == errc::kChannelConnect;
+}
+
+}  // namespace
+
 void RolloutEngine::finish(Guest& guest, const Status& status) {
   Operation op = *guest.current;
   guest.current.reset();
@@ -363,6 +374,20 @@ void RolloutEngine::finish(Guest& guest, const Status& status) {
     record(guest, op.bundle_id, apply ? BundleEvent::applied : BundleEvent::rolled_back);
     log_.info(apply ? "applied" : "rolled back",
               {{"guest", guest.info.name}, {"bundle", op.bundle_id}});
+  } else if (is_transport_loss(status.error())) {
+    // The channel went away (guest reboot, agent restart, hostd closed it): the outcome is
+    // unknown, not a refusal. Ask again; the hello says what is live, and the rollout may
+    // try again. A canary's interruption does not stop the rollout.
+    const Error& error = status.error();
+    record(guest, op.bundle_id, BundleEvent::interrupted, error.code(), error.message());
+    log_.warning("operation interrupted", {{"guest", guest.info.name},
+                                           {"bundle", op.bundle_id},
+                                           {"code", error.code()},
+                                           {"error", error.message()}});
+    guest.phase = Guest::Phase::silent;
+    guest.problem = error.code() + ": " + error.message();
+    guest.hello.reset();
+    guest.next_check = clock_() + timeouts_.retry;
   } else {
     const Error& error = status.error();
     record(guest, op.bundle_id, BundleEvent::failed, error.code(), error.message());

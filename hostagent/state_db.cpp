@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <iterator>
 #include <utility>
 
 #include "core/base/file_io.h"
@@ -50,8 +51,8 @@ CREATE TABLE IF NOT EXISTS rollout_canaries (guest_uuid TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS pins (guest TEXT PRIMARY KEY, bundle_id TEXT NOT NULL);
 )";
 
-constexpr const char* kEventNames[] = {"offered", "transferred", "applied",
-                                       "failed",  "rolled_back", "confirmed"};
+constexpr const char* kEventNames[] = {"offered",     "transferred", "applied",    "failed",
+                                       "rolled_back", "confirmed",   "interrupted"};
 
 Error corrupt(const std::filesystem::path& path, const std::string& why) {
   return Error(errc::kStateDbCorrupt,
@@ -66,7 +67,7 @@ const char* event_name(BundleEvent event) {
 }
 
 std::optional<BundleEvent> parse_event(std::string_view name) {
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < static_cast<int>(std::size(kEventNames)); ++i) {
     if (name == kEventNames[i]) return static_cast<BundleEvent>(i);
   }
   return std::nullopt;

@@ -3,7 +3,8 @@
 // or after that change, never between. What is recorded:
 //   guests         — uuid, name, kernel identity, agent version, last contact, status, reason
 //   bundle_events  — per guest per bundle: offered / transferred / applied / failed /
-//                    rolled_back / confirmed (seen live in a hello), with time, code, message
+//                    rolled_back / confirmed (seen live in a hello) / interrupted, with time,
+//                    code, message
 //   guest_bundles  — the latest of those events per guest and bundle (what the engine reads)
 //   rollout        — the current rollout: catalogue generation, stage, paused, why stopped
 //   rollout_canaries, pins, schema_version
@@ -28,7 +29,17 @@ namespace hotsplice::hostd {
 
 inline constexpr int kStateSchemaVersion = 1;
 
-enum class BundleEvent { offered, transferred, applied, failed, rolled_back, confirmed };
+// interrupted: the channel went away mid-operation (outcome unknown; the next hello decides,
+// and the rollout may try again), unlike failed (the guest or the session refused it).
+enum class BundleEvent {
+  offered,
+  transferred,
+  applied,
+  failed,
+  rolled_back,
+  confirmed,
+  interrupted
+};
 const char* event_name(BundleEvent event);
 std::optional<BundleEvent> parse_event(std::string_view name);
 

@@ -190,6 +190,7 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   REQUIRE(cli);
   CHECK(cli->succeeded());
   CHECK_THAT(cli->output, Catch::Contains("NOT connected"));
+  CHECK_THAT(cli->output, Catch::Contains("last sync FAILED"));
 
   // Heartbeats at half of WATCHDOG_USEC.
   std::this_thread::sleep_for(std::chrono::milliseconds(1600));

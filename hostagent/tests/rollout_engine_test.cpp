@@ -353,3 +353,22 @@ TEST_CASE("completions of a replaced or vanished target are ignored") {
   CHECK(rig.engine->coverage().empty());
   CHECK(rig.db->history("uuid-a")->size() == 1);  // offered only
 }
+
+TEST_CASE("a channel lost mid-apply is an interruption: asked again, retried, no canary stop") {
+  Rig rig;
+  rig.rollout.canary_count = 1;
+  rig.start();
+  rig.engine->guest_seen(guest("a"));
+  rig.targets.answer_hello("uuid-a", hello(kNew));
+  rig.targets.finish("uuid-a");
+  rig.targets.finish("uuid-a", Error(errc::kChannelClosed, "the guest side closed the channel"));
+  CHECK(rig.engine->rollout_status()["stage"] == "canary");
+  CHECK(rig.status("a") == GuestStatus::agent_silent);
+  CHECK(rig.db->guest_bundles("uuid-a")->front().state == BundleEvent::interrupted);
+  rig.advance(rig.timeouts.retry);
+  CHECK(rig.targets["uuid-a"].count("handshake") == 2);
+  rig.targets.answer_hello("uuid-a", hello(kNew));  // it rebooted: nothing live
+  CHECK(rig.targets["uuid-a"].count("send hs-1") == 2);
+  rig.complete("a");
+  CHECK(rig.status("a") == GuestStatus::patched);
+}
