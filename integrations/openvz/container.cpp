@@ -56,6 +56,18 @@ Expected<Json> parse_json_array(std::string_view text, std::string_view what) {
   return std::move(*json);
 }
 
+void for_each_object(const Json& array, std::string_view label, ContainerList& list,
+                     const std::function<void(const Json&, const std::string&)>& read_entry) {
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    std::string where = std::string(label) + " entry " + std::to_string(i);
+    if (!array[i].is_object()) {
+      list.warnings.push_back(where + ": not an object, skipped");
+      continue;
+    }
+    read_entry(array[i], where);
+  }
+}
+
 std::string lower_case(std::string_view text) {
   std::string lowered(text);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

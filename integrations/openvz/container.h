@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,11 @@ std::string json_text(const Json& object, std::string_view key, std::size_t max_
 // Parses a tool's or API's JSON answer that must be an array, checking the size bound.
 // "container_list_malformed" naming what otherwise.
 Expected<Json> parse_json_array(std::string_view text, std::string_view what);
+
+// Calls read_entry(entry, where) for each object in array, where naming it ("<label>
+// entry 3"); any other element is a warning "<where>: not an object, skipped".
+void for_each_object(const Json& array, std::string_view label, ContainerList& list,
+                     const std::function<void(const Json&, const std::string&)>& read_entry);
 
 // Lower-cased copy (statuses are compared in lower case).
 std::string lower_case(std::string_view text);

@@ -54,24 +54,18 @@ Expected<ContainerList> parse_container_api_list(std::string_view text, const ch
   auto array = parse_json_array(text, std::string(source) + " /containers/json answer");
   if (!array) return array.error();
   ContainerList list;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const Json& entry = (*array)[i];
-    std::string where = std::string(source) + " entry " + std::to_string(i);
-    if (!entry.is_object()) {
-      list.warnings.push_back(where + ": not an object, skipped");
-      continue;
-    }
+  for_each_object(*array, source, list, [&](const Json& entry, const std::string& where) {
     std::string id = json_text(entry, "Id", kMaxIdLength, where + ".Id", list.warnings);
     if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
       list.warnings.push_back(where + ": no hexadecimal \"Id\", skipped");
-      continue;
+      return;
     }
     Container container{id,     first_name(entry, where, list.warnings),
                         "",     state_of(entry, where, list.warnings),
                         source, KernelIdentity{}};
     if (container.name.empty()) container.name = id.substr(0, kShortIdLength);
     list.containers.push_back(std::move(container));
-  }
+  });
   return list;
 }
 

@@ -33,20 +33,14 @@ Expected<ContainerList> parse_vzlist_json(std::string_view text) {
   auto array = parse_json_array(text, "vzlist -a -j output");
   if (!array) return array.error();
   ContainerList list;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const Json& entry = (*array)[i];
-    std::string where = "vzlist entry " + std::to_string(i);
-    if (!entry.is_object()) {
-      list.warnings.push_back(where + ": not an object, skipped");
-      continue;
-    }
+  for_each_object(*array, "vzlist", list, [&](const Json& entry, const std::string& where) {
     std::string id = json_text(entry, "ctid", kMaxIdLength, where + ".ctid", list.warnings);
     if (!is_container_id(id)) {
       list.warnings.push_back(where + ": no CTID or UUID in \"ctid\", skipped");
-      continue;
+      return;
     }
     list.containers.push_back(read_common(entry, id, where, kSourceVzlist, list.warnings));
-  }
+  });
   return list;
 }
 
@@ -54,23 +48,17 @@ Expected<ContainerList> parse_prlctl_json(std::string_view text) {
   auto array = parse_json_array(text, "prlctl list -a -j output");
   if (!array) return array.error();
   ContainerList list;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const Json& entry = (*array)[i];
-    std::string where = "prlctl entry " + std::to_string(i);
-    if (!entry.is_object()) {
-      list.warnings.push_back(where + ": not an object, skipped");
-      continue;
-    }
+  for_each_object(*array, "prlctl", list, [&](const Json& entry, const std::string& where) {
     std::string type = lower_case(json_text(entry, "type", 16, where + ".type", list.warnings));
-    if (!type.empty() && type != "ct") continue;  // a VM: its own kernel, not ours to cover
+    if (!type.empty() && type != "ct") return;  // a VM: its own kernel, not ours to cover
     std::string id =
         strip_braces(json_text(entry, "uuid", kMaxIdLength, where + ".uuid", list.warnings));
     if (!is_uuid(id)) {
       list.warnings.push_back(where + ": no UUID in \"uuid\", skipped");
-      continue;
+      return;
     }
     list.containers.push_back(read_common(entry, id, where, kSourcePrlctl, list.warnings));
-  }
+  });
   return list;
 }
 
