@@ -2,8 +2,11 @@
 // what the container claims; tools are not run and sockets not asked (recorded data only).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include "integrations/openvz/container_inventory.h"
+
 #include "integrations/openvz/tests/fixture_reading.h"
+#include "tests/support/temp_dir.h"
 
 using namespace hotsplice::openvz;
 using namespace hotsplice::openvz::testing;
@@ -43,4 +46,54 @@ TEST_CASE("a tree without the host kernel's identity is an error, not a guess") 
   auto list = enumerate_containers(recorded(kFixtures / "openvz/container-vz7"));
   REQUIRE_FALSE(list);
   CHECK(list.error().message().find("the host kernel, which every container runs on") == 0);
+}
+
+namespace {
+
+// A stand-in for the vzlist program (none exists off an OpenVZ node): a shell script on
+// PATH that prints the recorded output, or fails the way a broken vzctl install would.
+// PATH is restored when the object goes away.
+class RecordedVzlistOnPath {
+ public:
+  RecordedVzlistOnPath(const hotsplice::testing::TempDir& directory, const std::string& body)
+      : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    auto script = directory.write("bin/vzlist", "#!/bin/sh\n" + body + "\n");
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    std::string path = (directory / "bin").string() + ":/usr/bin:/bin";
+    ::setenv("PATH", path.c_str(), 1);
+  }
+  ~RecordedVzlistOnPath() { ::setenv("PATH", saved_.c_str(), 1); }
+
+ private:
+  std::string saved_;
+};
+
+}  // namespace
+
+TEST_CASE("vzlist on PATH is run through subprocess and its JSON used") {
+  hotsplice::testing::TempDir directory;
+  RecordedVzlistOnPath vzlist(directory,
+                              "exec cat '" + (kFixtures / "openvz/vzlist-a-j.json").string() + "'");
+  auto options = recorded(kFixtures / "openvz/node-vz7");
+  options.run_tools = true;
+  auto list = enumerate_containers(options);
+  REQUIRE(list);
+  REQUIRE(list->containers.size() == 4);
+  CHECK(list->containers[0].source == "vzlist");
+  CHECK(list->containers[0].kernel.release == "6.18.44-fc-v595");
+  CHECK(has_warning(*list, "vzlist entry 3: no CTID or UUID"));
+}
+
+TEST_CASE("a failing vzlist falls back to the node's files, saying why") {
+  hotsplice::testing::TempDir directory;
+  RecordedVzlistOnPath vzlist(directory, "echo 'Unable to open /proc/vz/veinfo' >&2; exit 1");
+  auto options = recorded(kFixtures / "openvz/node-vz7");
+  options.run_tools = true;
+  auto list = enumerate_containers(options);
+  REQUIRE(list);
+  CHECK(list->containers.size() == 5);  // from /etc/vz/conf and /proc/vz/veinfo
+  REQUIRE_FALSE(list->warnings.empty());
+  CHECK(list->warnings[0].find("vzlist -a -j") != std::string::npos);
+  CHECK(list->warnings[0].find("listed from /proc/vz/veinfo and /etc/vz/conf instead") !=
+        std::string::npos);
 }
