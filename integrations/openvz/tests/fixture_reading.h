@@ -27,9 +27,8 @@ inline const Container* find_container(const ContainerList& list, std::string_vi
 }
 
 inline bool has_warning(const ContainerList& list, std::string_view part) {
-  return std::any_of(list.warnings.begin(), list.warnings.end(), [&](const std::string& w) {
-    return w.find(part) != std::string::npos;
-  });
+  return std::any_of(list.warnings.begin(), list.warnings.end(),
+                     [&](const std::string& w) { return w.find(part) != std::string::npos; });
 }
 
 }  // namespace hotsplice::openvz::testing
