@@ -7,36 +7,16 @@
 #include <system_error>
 
 #include "core/base/file_io.h"
+#include "core/platform/tree_reading.h"
 #include "core/protocol/field_rules.h"
 
 namespace hotsplice {
 namespace {
 
+using platform::path_exists;
+using platform::read_small;
+using platform::trim;
 using protocol::Environment;
-
-// /proc files describing one process are small; anything larger is not what we expect.
-constexpr std::size_t kMaxProcFileBytes = 64 * 1024;
-
-bool path_exists(const std::filesystem::path& path) {
-  std::error_code ignored;
-  return std::filesystem::exists(path, ignored);
-}
-
-std::optional<std::string> read_small(const std::filesystem::path& path) {
-  auto content = read_file(path, kMaxProcFileBytes);
-  if (!content) return std::nullopt;
-  return std::move(*content);
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  return std::string(text);
-}
 
 // The value of "Key:\tvalue" in a /proc/<pid>/status file.
 std::optional<std::string> status_field(const std::string& status, std::string_view key) {

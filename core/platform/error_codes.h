@@ -1,0 +1,13 @@
+// Error codes of platform detection (hotsplice::platform). Declared once here; call sites
+// use these names, never the strings.
+#pragma once
+
+namespace hotsplice::platform::errc {
+
+// This process runs in a shared-kernel container: only the host may patch the kernel.
+// (guestd's refusal uses the same string; it still spells it out, see README.)
+inline constexpr char kSharedKernelContainer[] = "shared_kernel_container";
+// Nothing readable says whether this is a host or a container: refuse rather than guess.
+inline constexpr char kEnvironmentUnknown[] = "environment_unknown";
+
+}  // namespace hotsplice::platform::errc
