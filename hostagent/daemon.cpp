@@ -46,7 +46,10 @@ Status Daemon::start() {
   if (directory_) {
     GuestDirectory::Callbacks callbacks;
     callbacks.guest_seen = [this](const GuestInfo& info) { on_guest_seen(info); };
-    callbacks.guest_gone = [this](const std::string& uuid) { engine_->guest_gone(uuid); };
+    callbacks.guest_gone = [this](const std::string& uuid) {
+      known_guests_.erase(uuid);
+      engine_->guest_gone(uuid);
+    };
     callbacks.connection_changed = [this](bool up, const std::string& why) {
       directory_up_ = up;
       directory_why_ = why;
@@ -120,8 +123,14 @@ void Daemon::reload() {
   applied.channel_name = config_.channel_name;
   applied.repository = config_.repository;
   applied.keys_dir = config_.keys_dir;
+  const bool hotplug_enabled = applied.hotplug_channel && !config_.hotplug_channel;
   config_ = applied;
   log_.set_level(config_.log_level);
+  // Guests already reported no_channel get their channel now rather than at their next
+  // lifecycle event (which may never come for a guest that just runs).
+  if (hotplug_enabled) {
+    for (const auto& [uuid, guest] : known_guests_) consider_hotplug(guest);
+  }
   engine_->reconfigure(config_.rollout, config_.timeouts);
   log_.info("config reloaded", {{"config", config_path_.string()},
                                 {"policy", policy_name(config_.rollout.policy)},
@@ -163,7 +172,12 @@ void Daemon::schedule_watchdog(std::chrono::microseconds interval) {
 }
 
 void Daemon::on_guest_seen(const GuestInfo& info) {
+  known_guests_[info.uuid] = info;
   engine_->guest_seen(info);
+  consider_hotplug(info);
+}
+
+void Daemon::consider_hotplug(const GuestInfo& info) {
   if (info.channel_path || !info.running || !config_.hotplug_channel || !directory_) return;
   if (!hotplug_tried_.insert(info.uuid).second) return;  // once per guest per run
   log_.info("hot-plugging the hotsplice channel", {{"guest", info.name}});

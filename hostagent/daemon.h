@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 
 #include "hostagent/bundle_catalog.h"
@@ -59,6 +60,9 @@ class Daemon {
   void schedule_watchdog(std::chrono::microseconds interval);
   void publish_status();
   void on_guest_seen(const GuestInfo& info);
+  // Hot-plugs the channel into a running guest without one, when the config allows (once
+  // per guest per run).
+  void consider_hotplug(const GuestInfo& info);
 
   boost::asio::io_context& io_;
   std::filesystem::path config_path_;
@@ -77,6 +81,7 @@ class Daemon {
   bool directory_up_ = false;
   std::string directory_why_ = "not connected yet";
   std::set<std::string> hotplug_tried_;
+  std::map<std::string, GuestInfo> known_guests_;  // uuid -> as last seen
   std::string last_status_;
   Clock::time_point started_;
   bool stopping_ = false;

@@ -203,7 +203,7 @@ TEST_CASE(
 
   // In hostile-1 the agent is replaced by a writer of garbage, an oversized frame (4 MiB with
   // no delimiter) and a slow trickle, into the agent's own port.
-  lab.run("hostile-1", R"(
+  lab.run("hostile-1", R"sh(
     killall hotsplice-guestd; sleep 1
     for p in /sys/class/virtio-ports/*; do
       [ "$(cat $p/name)" = org.hotsplice.agent.0 ] && port=/dev/${p##*/}
@@ -211,7 +211,7 @@ TEST_CASE(
     ( i=0; while [ $i -lt 32 ]; do head -c 65536 /dev/urandom; i=$((i+1)); done
       tr -d '\000' < /dev/urandom | head -c 4194304
       i=0; while [ $i -lt 300 ]; do printf x; sleep 1; i=$((i+1)); done ) > $port 2>/dev/null &
-    echo started)");
+    echo started)sh");
 
   const std::string id = "hs-cmdline-1";
   HostdUnderTest hostd(lab.work.path() / "hostd", kit.key());
