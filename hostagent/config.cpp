@@ -246,7 +246,7 @@ Expected<HostdConfig> parse_config(std::string_view text) {
     if (auto s = read_string(o, "log_level", name); !s) return s.error();
     auto level = parse_log_level(name);
     if (!level) {
-      return invalid(o.invalid("log_level", "expected error, warning, info or debug"));
+      return invalid(o.invalid("log_level", "expected error, warning, notice, info or debug"));
     }
     config.log_level = *level;
   }

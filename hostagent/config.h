@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "core/base/expected.h"
-#include "hostagent/log_shim.h"
+#include "core/base/log.h"
 
 namespace hotsplice::hostd {
 

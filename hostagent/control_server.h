@@ -12,8 +12,8 @@
 #include <string>
 
 #include "core/base/expected.h"
+#include "core/base/log.h"
 #include "hostagent/control_protocol.h"
-#include "hostagent/log_shim.h"
 
 namespace hotsplice::hostd {
 

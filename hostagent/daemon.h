@@ -14,11 +14,11 @@
 #include <map>
 #include <set>
 
+#include "core/base/log.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
 #include "hostagent/control_server.h"
 #include "hostagent/guest_directory.h"
-#include "hostagent/log_shim.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     std::cout << config_path.string() << ": OK\n";
     return 0;
   }
-  Logger log;
+  Logger log("hotsplice-hostd");
   boost::asio::io_context io;
   // Writes to a socket whose peer left must come back as EPIPE, not kill the daemon.
   std::signal(SIGPIPE, SIG_IGN);

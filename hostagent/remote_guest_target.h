@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "core/base/log.h"
 #include "hostagent/channel_connection.h"
 #include "hostagent/config.h"
-#include "hostagent/log_shim.h"
 #include "hostagent/patch_target.h"
 
 namespace hotsplice::hostd {

@@ -93,9 +93,9 @@ void RepositoryCatalog::poll_loop(std::unique_ptr<repository::RepositorySource> 
       }
       last["failed"] = failed;
       log_.info("repository synced", {{"source", source->describe()},
-                                      {"index_version", std::to_string(report->index_version)},
-                                      {"added", std::to_string(report->added.size())},
-                                      {"quarantined", std::to_string(report->quarantined.size())}});
+                                      {"index_version", report->index_version},
+                                      {"added", report->added.size()},
+                                      {"quarantined", report->quarantined.size()}});
     }
     publish(cache.available(), cache.index() ? cache.index()->version : 0, std::move(last));
     auto delay = repository::next_poll_delay(

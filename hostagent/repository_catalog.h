@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "core/base/json_reader.h"
+#include "core/base/log.h"
 #include "core/repository/repository_cache.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
-#include "hostagent/log_shim.h"
 
 namespace hotsplice::hostd {
 

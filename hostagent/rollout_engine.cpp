@@ -214,7 +214,7 @@ void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
   }
   log_.info("guest answered", {{"guest", guest.info.name},
                                {"kernel", describe(guest.hello->kernel)},
-                               {"live", std::to_string(guest.live().size())}});
+                               {"live", guest.live().size()}});
   persist(guest);
   pump();
 }
@@ -463,8 +463,7 @@ Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::
   for (const auto& id : queued) {
     guest->queue.push_back(Operation{Operation::Kind::apply, id, true, false});
   }
-  log_.info("operator apply",
-            {{"guest", guest->info.name}, {"queued", std::to_string(queued.size())}});
+  log_.info("operator apply", {{"guest", guest->info.name}, {"queued", queued.size()}});
   Json result = {{"guest", guest->info.name}, {"queued", queued}};
   pump();
   return result;

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "core/base/json_reader.h"
+#include "core/base/log.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
 #include "hostagent/coverage.h"
 #include "hostagent/guest_directory.h"
-#include "hostagent/log_shim.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/state_db.h"
 

@@ -85,8 +85,15 @@ TEST_CASE("malformed configs are refused naming what is wrong") {
              Catch::Contains("not both"));
   CHECK_THAT(refusal(R"({"repository": {"url": "ftp://b"}})"), Catch::Contains("http"));
   CHECK_THAT(refusal(R"({"log_level": "loud"})"), Catch::Contains("log_level"));
+  CHECK(refusal(R"({"log_level": "loud"})").find("notice") != std::string::npos);
   CHECK_THAT(refusal(R"({"libvirt": {"hotplug_channel": "yes"}})"),
              Catch::Contains("hotplug_channel"));
+}
+
+TEST_CASE("log_level takes every level of the shared daemon logger") {
+  auto config = parse_config(R"({"log_level": "notice"})");
+  REQUIRE(config);
+  CHECK(config->log_level == LogLevel::notice);
 }
 
 TEST_CASE("load_config names the file it could not read") {

@@ -47,7 +47,7 @@ TEST_CASE("the server answers on a 0600 socket, refuses garbage, and a slow clie
   hotsplice::testing::TempDir dir;
   auto path = dir / "run" / "hostd.sock";
   boost::asio::io_context io;
-  Logger log;
+  Logger log("hostd-test");
   ControlServer server(io, log, [](const ControlRequest& request) {
     return encode_ok({{"command", static_cast<int>(request.command)}});
   });

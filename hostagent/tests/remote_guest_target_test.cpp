@@ -93,7 +93,7 @@ TEST_CASE("a RemoteGuestTarget handshakes with, transfers to and is refused by a
                  "--state-dir", (dir / "state").string(), "--keys-dir", (dir / "keys").string(),
                  "--root", HOTSPLICE_KERNEL_FIXTURES "/host-6.18.44-fc", "--log-level", "debug"},
                 dir / "guestd.log");
-  Logger log;
+  Logger log("hostd-test");
   TimeoutConfig timeouts;
   GuestInfo info{"uuid-1", "guest1", true, (dir / "channel.sock").string(), true};
   auto target = remote_guest_targets(io, timeouts, log)(info);

@@ -33,7 +33,7 @@ struct Rig {
   hotsplice::testing::TempDir dir;
   ListCatalog catalog;
   RecordingTargets targets;
-  Logger log;
+  Logger log{"hostd-test", LogLevel::error};
   Clock::time_point now = Clock::time_point(std::chrono::seconds(1'800'000'000));
   std::optional<StateDb> db;
   std::unique_ptr<RolloutEngine> engine;
@@ -43,7 +43,6 @@ struct Rig {
   Rig() {
     catalog.bundles = {{"hs-1", kNew, {"CVE-2024-1086"}, 1}};
     rollout.canary_count = 0;
-    log.set_level(LogLevel::error);
   }
   void start() {
     engine.reset();
