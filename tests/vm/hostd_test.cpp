@@ -67,7 +67,7 @@ fs::path write_bundle(const fs::path& dir, const std::string& id, const std::str
 }
 
 TEST_CASE(
-    "hostd: patches every guest a bundle targets, reports the rest; late, channel-less "
+    "hostd: patches every guest a bundle targets and reports the rest, then late, channel-less "
     "guests and a libvirtd restart",
     "[libvirt]") {
   auto& kit = GuestdTestKit::get();
@@ -132,7 +132,8 @@ TEST_CASE(
   hostd.stop();
 }
 
-TEST_CASE("hostd: a canary that fails stops the rollout; the others are untouched", "[libvirt]") {
+TEST_CASE("hostd: a canary that fails stops the rollout and the others are untouched",
+          "[libvirt]") {
   auto& kit = GuestdTestKit::get();
   Lab lab;
   lab.boot({{"c-1", &kit.newest()}, {"c-2", &kit.newest()}, {"c-3", &kit.newest()}});
@@ -191,7 +192,7 @@ TEST_CASE("hostd: a canary that fails stops the rollout; the others are untouche
 }
 
 TEST_CASE(
-    "hostd: killed mid-rollout it resumes without applying twice; a hostile guest costs "
+    "hostd: killed mid-rollout it resumes without applying twice, and a hostile guest costs "
     "only its own session",
     "[libvirt]") {
   auto& kit = GuestdTestKit::get();

@@ -43,7 +43,7 @@ std::vector<std::string> files_under(const std::filesystem::path& directory) {
 
 }  // namespace
 
-TEST_CASE("sync fetches, verifies and offers bundles; bundles_for matches kernels exactly") {
+TEST_CASE("sync fetches, verifies and offers bundles, and bundles_for matches kernels exactly") {
   Publisher publisher;
   publisher.add("hs-new-1", newest_kernel());
   publisher.add("hs-new-2", newest_kernel());

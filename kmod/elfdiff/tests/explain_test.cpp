@@ -29,7 +29,7 @@ std::string explain_fixture(const std::string& fixture, const std::string& funct
 
 }  // namespace
 
-TEST_CASE("--explain shows the first diverging instruction with its targets") {
+TEST_CASE("objects --explain shows the first diverging instruction with its targets") {
   const std::string text = explain_fixture("read_mostly_cmp", "mode_is_three");
   INFO(text);
   CHECK_THAT(text, Catch::Contains("mode_is_three: first difference at instruction"));
@@ -40,7 +40,7 @@ TEST_CASE("--explain shows the first diverging instruction with its targets") {
   CHECK_THAT(text, Catch::Contains("symbol:mode_b"));
 }
 
-TEST_CASE("--explain on an unchanged, a new and an unknown function") {
+TEST_CASE("objects --explain on an unchanged, a new and an unknown function") {
   CHECK(explain_fixture("new_static_function", "clamp_value").find("new function") !=
         std::string::npos);
   CHECK(explain_fixture("body_change", "untouched") == "untouched: no difference\n");

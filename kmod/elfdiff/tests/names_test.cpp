@@ -17,7 +17,7 @@ TEST_CASE("correlation names drop compiler numbers but keep the clone kind") {
   CHECK(correlation_name("plain_function") == "plain_function");
 }
 
-TEST_CASE("cold pieces belong to the function they were split from; .part clones do not") {
+TEST_CASE("cold pieces belong to the function they were split from, .part clones do not") {
   CHECK(parent_of_piece("foo.cold") == "foo");
   CHECK(parent_of_piece("foo.part.0.cold") == "foo.part.0");
   CHECK(parent_of_piece("foo.isra.0.cold") == "foo.isra.0");
