@@ -164,7 +164,7 @@ TEST_CASE("hostd: a canary that fails stops the rollout and the others are untou
   hostd.wait_until(
       "one failed canary",
       [](const Json& all) {
-        for (const auto& record : all) {
+        for (const auto& record : HostdUnderTest::records(all)) {
           if (record.value("status", "") == "failed") return true;
         }
         return false;
@@ -228,7 +228,7 @@ TEST_CASE(
   hostd.wait_until(
       "a first patched guest",
       [](const Json& all) {
-        for (const auto& record : all) {
+        for (const auto& record : HostdUnderTest::records(all)) {
           if (record.value("status", "") == "patched") return true;
         }
         return false;

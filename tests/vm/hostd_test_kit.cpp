@@ -111,11 +111,17 @@ Expected<Json> HostdUnderTest::guests() const {
   return hostd::call_hostd(socket_, request, std::chrono::seconds(10));
 }
 
+const Json& HostdUnderTest::records(const Json& answer) {
+  static const Json kNone = Json::array();
+  if (!answer.is_object() || !answer.contains("guests") || !answer["guests"].is_array())
+    return kNone;
+  return answer["guests"];
+}
+
 std::optional<Json> HostdUnderTest::guest(const std::string& name) const {
   auto all = guests();
   if (!all) return std::nullopt;
-  const Json& list = all->is_object() && all->contains("guests") ? (*all)["guests"] : *all;
-  for (const auto& record : list) {
+  for (const auto& record : records(*all)) {
     if (record.value("name", "") == name) return record;
   }
   return std::nullopt;
@@ -153,10 +159,9 @@ Json HostdUnderTest::wait_for_statuses(
   return wait_until(
       what,
       [&](const Json& all) {
-        const Json& list = all.is_object() && all.contains("guests") ? all["guests"] : all;
         for (const auto& [name, status] : expected) {
           bool found = false;
-          for (const auto& record : list) {
+          for (const auto& record : records(all)) {
             if (record.value("name", "") == name && record.value("status", "") == status)
               found = true;
           }

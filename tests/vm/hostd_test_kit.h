@@ -45,7 +45,9 @@ class HostdUnderTest {
   long rss_kib() const;  // VmRSS of the running hostd
   const std::filesystem::path& log() const { return log_; }
 
-  // `guests` on the control socket: the coverage records (a JSON array).
+  // The coverage records (a JSON array) in an answer of `guests`.
+  static const Json& records(const Json& answer);
+  // `guests` on the control socket: {"guests": [coverage records]}.
   Expected<Json> guests() const;
   // The record of the guest with this name, if hostd lists it.
   std::optional<Json> guest(const std::string& name) const;
