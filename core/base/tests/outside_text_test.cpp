@@ -13,7 +13,7 @@ TEST_CASE("well-formed UTF-8 is recognised, every malformed form is not") {
   }
 }
 
-TEST_CASE("invalid UTF-8 bytes are written as \\xNN, valid text is left alone") {
+TEST_CASE("invalid UTF-8 bytes are written as hex escapes, valid text is left alone") {
   CHECK(escape_invalid_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
   CHECK(escape_invalid_utf8("caf\xe9!") == "caf\\xe9!");
   CHECK(escape_invalid_utf8("\xf0\x9f\x98") == "\\xf0\\x9f\\x98");
