@@ -52,9 +52,11 @@ TestKernel GuestdTestKit::prepare(const std::string& release,
 }
 
 BundleParts GuestdTestKit::bundle_parts(const std::string& id, const std::string& module,
-                                        const KernelIdentity& target) const {
+                                        const KernelIdentity& target,
+                                        const std::vector<std::string>& cves) const {
   Manifest manifest;
   manifest.id = id;
+  manifest.cves = cves;
   manifest.description = "VM test: /proc/cmdline replaced";
   manifest.target = target;
   manifest.replaces = {{"vmlinux", {"cmdline_proc_show"}}};
@@ -64,8 +66,9 @@ BundleParts GuestdTestKit::bundle_parts(const std::string& id, const std::string
 }
 
 std::string GuestdTestKit::bundle(const std::string& id, const std::string& module,
-                                  const KernelIdentity& target) const {
-  return encode_bundle(bundle_parts(id, module, target));
+                                  const KernelIdentity& target,
+                                  const std::vector<std::string>& cves) const {
+  return encode_bundle(bundle_parts(id, module, target, cves));
 }
 
 }  // namespace hotsplice::vm

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/bundle/bundle_file.h"
 #include "core/crypto/ed25519.h"
@@ -35,10 +36,13 @@ class GuestdTestKit {
   const std::filesystem::path& work_dir() const { return work_.path(); }
 
   // Bundle parts for module with a manifest naming id and target, signed with key().
+  // cves: what the manifest says the bundle fixes (none by default).
   BundleParts bundle_parts(const std::string& id, const std::string& module,
-                           const KernelIdentity& target) const;
+                           const KernelIdentity& target,
+                           const std::vector<std::string>& cves = {}) const;
   std::string bundle(const std::string& id, const std::string& module,
-                     const KernelIdentity& target) const;
+                     const KernelIdentity& target,
+                     const std::vector<std::string>& cves = {}) const;
 
  private:
   GuestdTestKit();

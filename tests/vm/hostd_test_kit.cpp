@@ -1,6 +1,10 @@
 #include "tests/vm/hostd_test_kit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
@@ -58,7 +62,31 @@ void HostdUnderTest::configure(const HostdSettings& settings) {
                    {"concurrency", settings.concurrency}}},
                  {"timeouts", {{"retry_seconds", 2}, {"recheck_seconds", 10}}},
                  {"log_level", "debug"}};
+  if (!settings.pins.empty()) config["rollout"]["pins"] = settings.pins;
+  if (settings.http_port) {
+    require_ok(write_file_atomically(work_ / "api-token", "test-token-not-secret\n", 0600));
+    config["http"] = {{"listen", "127.0.0.1:" + std::to_string(*settings.http_port)},
+                      {"token_file", (work_ / "api-token").string()}};
+    if (!settings.dashboard_dir.empty()) {
+      config["http"]["dashboard_dir"] = settings.dashboard_dir.string();
+    }
+  }
   require_ok(write_file_atomically(config_, config.dump(2) + "\n"));
+}
+
+std::uint16_t free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  REQUIRE(ok);
+  return ntohs(address.sin_port);
 }
 
 void HostdUnderTest::start() {

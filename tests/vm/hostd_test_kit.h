@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -24,7 +26,14 @@ struct HostdSettings {
   unsigned canary_wait_seconds = 0;
   unsigned concurrency = 4;
   bool automatic = true;
+  std::map<std::string, std::string> pins;  // guest name -> highest bundle id ("" holds)
+  // The HTTP API and dashboard on 127.0.0.1:<port> (free_tcp_port()); off when unset.
+  std::optional<std::uint16_t> http_port;
+  std::filesystem::path dashboard_dir;  // "" keeps hostd's default
 };
+
+// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's pick, released).
+std::uint16_t free_tcp_port();
 
 class HostdUnderTest {
  public:
