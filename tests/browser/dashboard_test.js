@@ -174,7 +174,6 @@ async function main() {
     'the detail view lists every history event of ' + args.patched, { historyRows, api: patched.history });
     const appliedShown = await page.textContent('#d-applied');
     check(patched.applied.every((p) => appliedShown.includes(p.bundle_id)), 'the detail view lists the applied bundles', appliedShown);
-    if (args.screenshot) await page.screenshot({ path: args.screenshot, fullPage: true });
 
     const pending = await detailOf(args.pending);
     check(pending.reason && (await page.textContent('#d-status')).includes(pending.reason),
@@ -183,6 +182,7 @@ async function main() {
     check(pending.available.length > 0 && notApplied.length === pending.available.length &&
       pending.available.every((p) => notApplied.some((r) => r[0] === p.bundle_id)),
     'the detail view lists what is not applied and why', { notApplied, api: pending.available });
+    if (args.screenshot) await page.screenshot({ path: args.screenshot, fullPage: true });
     const hostileDetail = await detailOf(args.hostile);
     check(await page.textContent('#d-name') === args.hostile, 'the detail title shows the hostile name as text');
     check(!hostileDetail.reason || (await page.textContent('#d-status')).includes(hostileDetail.reason),
