@@ -79,9 +79,9 @@ TEST_CASE("dashboard: headless Chromium shows hostd's guests as the API lists th
   const std::string id = "hs-cmdline-1";
   fs::path bundle = work.path() / "bundles" / (id + ".hsb");
   fs::create_directories(bundle.parent_path());
-  require_ok(write_file_atomically(
-      bundle, kit.bundle(id, kit.newest().module, kit.newest().identity,
-                         {"CVE-2026-0001", "CVE-2026-0002"})));
+  require_ok(
+      write_file_atomically(bundle, kit.bundle(id, kit.newest().module, kit.newest().identity,
+                                               {"CVE-2026-0001", "CVE-2026-0002"})));
 
   HostdUnderTest hostd(work.path() / "hostd", kit.key());
   HostdSettings settings;
@@ -99,9 +99,9 @@ TEST_CASE("dashboard: headless Chromium shows hostd's guests as the API lists th
   const auto started = std::chrono::steady_clock::now();
   auto run = require_ok(run_subprocess(SubprocessSpec(
       {"timeout", "300", "node", (fs::path(HOTSPLICE_BROWSER_TESTS) / "dashboard_test.js").string(),
-       "--url", "http://127.0.0.1:" + std::to_string(*settings.http_port) + "/",
-       "--chromium", HOTSPLICE_CHROMIUM, "--hostile", hostile, "--patched", "web-1", "--pending",
-       "db-1", "--hostd-pid", std::to_string(hostd.pid()), "--screenshot", screenshot.string()})));
+       "--url", "http://127.0.0.1:" + std::to_string(*settings.http_port) + "/", "--chromium",
+       HOTSPLICE_CHROMIUM, "--hostile", hostile, "--patched", "web-1", "--pending", "db-1",
+       "--hostd-pid", std::to_string(hostd.pid()), "--screenshot", screenshot.string()})));
   std::cout << run.output;
   INFO("browser test output:\n" << run.output << "\nhostd log:\n" << file_tail(hostd.log(), 4096));
   CHECK(run.how_it_ended() == "exited with status 0");

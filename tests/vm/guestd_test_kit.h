@@ -40,8 +40,7 @@ class GuestdTestKit {
   BundleParts bundle_parts(const std::string& id, const std::string& module,
                            const KernelIdentity& target,
                            const std::vector<std::string>& cves = {}) const;
-  std::string bundle(const std::string& id, const std::string& module,
-                     const KernelIdentity& target,
+  std::string bundle(const std::string& id, const std::string& module, const KernelIdentity& target,
                      const std::vector<std::string>& cves = {}) const;
 
  private:
