@@ -62,6 +62,22 @@ struct TimeoutConfig {
   bool operator==(const TimeoutConfig&) const = default;
 };
 
+#ifndef HOTSPLICE_DASHBOARD_DIR
+#define HOTSPLICE_DASHBOARD_DIR "/usr/share/hotsplice/dashboard"
+#endif
+
+// The HTTP API, /metrics and the dashboard (docs/api.md).
+struct HttpConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";  // an IP address literal; loopback unless told otherwise
+  std::uint16_t port = 9470;
+  // Holds the bearer token POST actions require; must not be group/world readable.
+  std::filesystem::path token_file = "/etc/hotsplice/api-token";
+  std::filesystem::path dashboard_dir = HOTSPLICE_DASHBOARD_DIR;
+
+  bool operator==(const HttpConfig&) const = default;
+};
+
 struct HostdConfig {
   std::string libvirt_uri = "qemu:///system";
   std::string channel_name = "org.hotsplice.agent.0";
@@ -74,6 +90,7 @@ struct HostdConfig {
   std::filesystem::path control_socket = "/run/hotsplice/hostd.sock";
   RolloutConfig rollout;
   TimeoutConfig timeouts;
+  HttpConfig http;
   LogLevel log_level = LogLevel::info;
 
   bool operator==(const HostdConfig&) const = default;

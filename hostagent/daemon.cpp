@@ -5,11 +5,40 @@
 #include <map>
 
 #include "core/base/version.h"
+#include "core/kernel/kernel_identity_reader.h"
+#include "core/platform/host_detection.h"
+#include "hostagent/api_token.h"
+#include "hostagent/api_views.h"
 #include "hostagent/error_codes.h"
+#include "hostagent/metrics.h"
 
 namespace hotsplice::hostd {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// What /api/v1/host says about this machine that does not change while hostd runs.
+Json read_host_facts() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  Json facts = {{"hostname", std::string(name)}};
+  auto kernel = read_kernel_identity("/");
+  facts["kernel"] = kernel ? to_json(*kernel) : Json(nullptr);
+  facts["kernel_error"] = kernel ? Json(nullptr) : Json(kernel.error().message());
+  auto report = platform::detect_host("/");
+  Json evidence = Json::array();
+  for (const auto& e : report.evidence) evidence.push_back(e.source + ": " + e.finding);
+  Json environment = report.environment ? to_json(*report.environment) : Json::object();
+  environment["kind"] = environment.contains("kind") ? environment["kind"] : Json("unknown");
+  environment["evidence"] = evidence;
+  environment["openvz_node"] = report.openvz_node;
+  environment["hypervisor_host"] = report.hypervisor_host;
+  facts["environment"] = environment;
+  return facts;
+}
+
+}  // namespace
 
 Daemon::Daemon(asio::io_context& io, std::filesystem::path config_path, HostdConfig config,
                Logger& log, DaemonParts parts)
@@ -42,6 +71,8 @@ Status Daemon::start() {
   control_ = std::make_unique<ControlServer>(
       io_, log_, [this](const ControlRequest& request) { return handle(request); });
   if (auto s = control_->listen(config_.control_socket); !s) return s;
+  host_facts_ = read_host_facts();
+  start_http();
   if (parts_.make_directory) directory_ = parts_.make_directory(config_);
   if (directory_) {
     GuestDirectory::Callbacks callbacks;
@@ -74,6 +105,40 @@ Status Daemon::start() {
   publish_status();
   notifier_.ready(last_status_);
   return Status::ok();
+}
+
+void Daemon::start_http() {
+  if (!config_.http.enabled) {
+    http_problem_ = "disabled by the config (http.enabled)";
+    return;
+  }
+  std::optional<std::string> token;
+  auto loaded = load_api_token(config_.http.token_file);
+  if (loaded) {
+    token = *loaded;
+  } else if (loaded.error().code() == errc::kTokenFileUnsafe) {
+    http_problem_ = loaded.error().message();
+    log_.error("HTTP API not started",
+               {{"code", loaded.error().code()}, {"error", loaded.error().message()}});
+    return;
+  } else {
+    http_problem_ = "POST actions disabled: " + loaded.error().message();
+    log_.warning("HTTP API without POST actions",
+                 {{"code", loaded.error().code()}, {"error", loaded.error().message()}});
+  }
+  router_ = std::make_unique<ApiRouter>(*this, token, config_.http.dashboard_dir);
+  http_ = std::make_unique<HttpServer>(
+      io_, log_, [this](const HttpRequest& request) { return router_->handle(request); });
+  if (auto s = http_->listen(config_.http.host, config_.http.port); !s) {
+    http_problem_ = s.error().message();
+    log_.error("HTTP API not started",
+               {{"code", s.error().code()}, {"error", s.error().message()}});
+    http_.reset();
+    return;
+  }
+  log_.info("HTTP API listening", {{"address", config_.http.host},
+                                   {"port", http_->port()},
+                                   {"dashboard", config_.http.dashboard_dir.string()}});
 }
 
 void Daemon::wait_signals() {
@@ -112,6 +177,7 @@ void Daemon::reload() {
   if (fresh->channel_name != config_.channel_name) need_restart.push_back("libvirt.channel_name");
   if (!(fresh->repository == config_.repository)) need_restart.push_back("repository");
   if (fresh->keys_dir != config_.keys_dir) need_restart.push_back("keys_dir");
+  if (!(fresh->http == config_.http)) need_restart.push_back("http");
   for (const auto& key : need_restart) {
     log_.warning("config key changed; takes effect at the next restart", {{"key", key}});
   }
@@ -123,6 +189,7 @@ void Daemon::reload() {
   applied.channel_name = config_.channel_name;
   applied.repository = config_.repository;
   applied.keys_dir = config_.keys_dir;
+  applied.http = config_.http;
   const bool hotplug_enabled = applied.hotplug_channel && !config_.hotplug_channel;
   config_ = applied;
   log_.set_level(config_.log_level);
@@ -148,6 +215,7 @@ void Daemon::stop() {
   tick_timer_.cancel();
   watchdog_timer_.cancel();
   if (control_) control_->stop();
+  if (http_) http_->stop();
   if (directory_) directory_->stop();
   // Sessions close with the engine's targets; pending completions are then ignored.
   io_.stop();
@@ -191,11 +259,10 @@ void Daemon::consider_hotplug(const GuestInfo& info) {
 }
 
 void Daemon::publish_status() {
-  std::map<std::string, int> counts;
-  for (const auto& record : engine_->coverage()) ++counts[status_name(record.status)];
   std::string text;
-  for (const auto& [status, count] : counts) {
-    text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + status;
+  for (const auto& [status, count] : summarize(coverage()).by_status) {
+    if (count == 0) continue;
+    text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + status_name(status);
   }
   if (text.empty()) text = "no guests";
   if (!directory_up_) text += "; guest directory down: " + directory_why_;
@@ -206,19 +273,17 @@ void Daemon::publish_status() {
 }
 
 Json Daemon::status_json() const {
-  Json counts = Json::object();
-  for (GuestStatus status : kAllGuestStatuses) counts[status_name(status)] = 0;
-  auto coverage = engine_->coverage();
-  for (const auto& record : coverage) {
-    counts[status_name(record.status)] = counts[status_name(record.status)].get<int>() + 1;
-  }
   return {{"version", kVersion},
           {"pid", static_cast<long>(::getpid())},
           {"started", format_utc(started_)},
           {"config", config_path_.string()},
           {"guest_directory",
            {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
-          {"guests", {{"total", coverage.size()}, {"by_status", counts}}},
+          {"guests", to_json(summarize(coverage()))},
+          {"http",
+           {{"listening", http_ != nullptr},
+            {"address", config_.http.host + ":" + std::to_string(http_port())},
+            {"problem", http_problem_}}},
           {"rollout", engine_->rollout_status()},
           {"repository", catalog_->status()},
           {"catalog_generation", catalog_->generation()}};
@@ -228,30 +293,102 @@ std::string Daemon::handle(const ControlRequest& request) {
   switch (request.command) {
     case ControlCommand::status:
       return encode_ok(status_json());
-    case ControlCommand::guests: {
-      Json guests = Json::array();
-      for (const auto& record : engine_->coverage()) guests.push_back(to_json(record));
-      return encode_ok({{"guests", guests}});
+    case ControlCommand::guests:
+      return encode_ok(guests_document(coverage(), Clock::now()));
+    case ControlCommand::host:
+      return encode_ok(host());
+    case ControlCommand::guest: {
+      auto records = coverage();
+      const CoverageRecord* record = find_record(records, request.guest);
+      if (!record)
+        return encode_error(Error(errc::kUnknownGuest, "no guest named " + request.guest));
+      auto events = history(record->id);
+      if (!events) return encode_error(events.error());
+      return encode_ok(guest_document(*record, *events));
     }
     case ControlCommand::apply: {
-      auto result = engine_->request_apply(request.guest, request.patch);
+      auto result = apply(request.guest, request.patch);
       return result ? encode_ok(*result) : encode_error(result.error());
     }
     case ControlCommand::rollback: {
-      auto result = engine_->request_rollback(request.guest, request.patch);
+      auto result = rollback(request.guest, request.patch);
       return result ? encode_ok(*result) : encode_error(result.error());
     }
     case ControlCommand::rollout:
       switch (request.action) {
         case RolloutAction::pause:
-          return encode_ok(engine_->pause());
+          return encode_ok(pause());
         case RolloutAction::resume:
-          return encode_ok(engine_->resume());
+          return encode_ok(resume());
         case RolloutAction::status:
-          return encode_ok(engine_->rollout_status());
+          return encode_ok(rollout_status());
       }
   }
   return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));
+}
+
+std::vector<CoverageRecord> Daemon::coverage() const {
+  return engine_->coverage();
+}
+
+Json Daemon::host() const {
+  auto records = coverage();
+  Json out = host_facts_;
+  out["hostd_version"] = kVersion;
+  const CoverageRecord* own = find_record(records, "host");
+  std::string release = out["kernel"].is_null() ? "" : out["kernel"]["release"].get<std::string>();
+  out["effective_kernel"] = own && own->kind == kind::kHost ? own->effective_kernel : release;
+  out["summary"] = to_json(summarize(records));
+  out["rollout"] = engine_->rollout_status();
+  Json repository = catalog_->status();
+  const Json& last = repository.value("last_sync", Json(nullptr));
+  repository["last_sync"] = last.is_object() && last.contains("at") ? last["at"] : Json(nullptr);
+  repository["error"] =
+      last.is_object() && last.contains("ok") && !last["ok"].get<bool>()
+          ? Json{{"code", last.value("code", "")}, {"message", last.value("error", "")}}
+          : Json(nullptr);
+  out["repository"] = repository;
+  out["guest_directory"] = {
+      {"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}};
+  return out;
+}
+
+Expected<std::vector<GuestBundleRow>> Daemon::history(const std::string& id) const {
+  return db_->history(id);
+}
+
+Expected<std::vector<GuestBundleRow>> Daemon::events_after(std::int64_t cursor,
+                                                           std::size_t limit) const {
+  return db_->events_after(cursor, limit);
+}
+
+std::vector<CatalogBundle> Daemon::bundles() const {
+  return catalog_->all_bundles();
+}
+
+std::string Daemon::metrics() const {
+  return render_metrics(MetricsInput{coverage(), engine_->counters(), engine_->rollout_gauge(),
+                                     kVersion, Clock::now()});
+}
+
+Expected<Json> Daemon::apply(const std::string& guest, const std::string& patch) {
+  return engine_->request_apply(guest, patch);
+}
+
+Expected<Json> Daemon::rollback(const std::string& guest, const std::string& patch) {
+  return engine_->request_rollback(guest, patch);
+}
+
+Json Daemon::pause() {
+  return engine_->pause();
+}
+
+Json Daemon::resume() {
+  return engine_->resume();
+}
+
+Json Daemon::rollout_status() const {
+  return engine_->rollout_status();
 }
 
 }  // namespace hotsplice::hostd

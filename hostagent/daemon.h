@@ -9,16 +9,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <map>
 #include <set>
 
 #include "core/base/log.h"
+#include "hostagent/api_model.h"
+#include "hostagent/api_router.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
 #include "hostagent/control_server.h"
 #include "hostagent/guest_directory.h"
+#include "hostagent/http_server.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"
@@ -37,11 +40,11 @@ struct DaemonParts {
   std::function<TargetFactory(const HostdConfig&)> make_target_factory;
 };
 
-class Daemon {
+class Daemon : public ApiModel {
  public:
   Daemon(boost::asio::io_context& io, std::filesystem::path config_path, HostdConfig config,
          Logger& log, DaemonParts parts);
-  ~Daemon();
+  ~Daemon() override;
 
   // Opens the state, starts the engine, the control socket and the directory. Any failure
   // here is a reason not to run (exit status 1): a bad database, a second hostd.
@@ -52,8 +55,27 @@ class Daemon {
   // The control socket's answers.
   std::string handle(const ControlRequest& request);
   Json status_json() const;
+  // The HTTP API's port once listening (0 when it is off or failed to start).
+  std::uint16_t http_port() const { return http_ ? http_->port() : 0; }
+
+  // ApiModel, for the HTTP API and the control socket.
+  std::vector<CoverageRecord> coverage() const override;
+  Json host() const override;
+  Expected<std::vector<GuestBundleRow>> history(const std::string& id) const override;
+  Expected<std::vector<GuestBundleRow>> events_after(std::int64_t cursor,
+                                                     std::size_t limit) const override;
+  std::vector<CatalogBundle> bundles() const override;
+  std::string metrics() const override;
+  Expected<Json> apply(const std::string& guest, const std::string& patch) override;
+  Expected<Json> rollback(const std::string& guest, const std::string& patch) override;
+  Json pause() override;
+  Json resume() override;
+  Json rollout_status() const override;
 
  private:
+  // Starts the HTTP API when enabled. Never fatal: a token file others can read, or an
+  // address in use, leaves the API off (logged, and shown by status) and hostd patching.
+  void start_http();
   void on_signal(const boost::system::error_code& ec, int signal);
   void wait_signals();
   void schedule_tick();
@@ -78,6 +100,10 @@ class Daemon {
   std::unique_ptr<RolloutEngine> engine_;
   std::unique_ptr<GuestDirectory> directory_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<ApiRouter> router_;
+  std::unique_ptr<HttpServer> http_;
+  std::string http_problem_;  // why the API is off or its POST actions are disabled
+  Json host_facts_;           // hostname, kernel, environment: read once at start
   bool directory_up_ = false;
   std::string directory_why_ = "not connected yet";
   std::set<std::string> hotplug_tried_;

@@ -61,6 +61,8 @@ void HostdUnderTest::configure(const HostdSettings& settings) {
                    {"canary_wait_seconds", settings.canary_wait_seconds},
                    {"concurrency", settings.concurrency}}},
                  {"timeouts", {{"retry_seconds", 2}, {"recheck_seconds", 10}}},
+                 // Its own free port: never 9470, which a developer's hostd may hold.
+                 {"http", {{"listen", "127.0.0.1:0"}}},
                  {"log_level", "debug"}};
   if (!settings.pins.empty()) config["rollout"]["pins"] = settings.pins;
   if (settings.http_port) {

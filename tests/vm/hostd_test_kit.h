@@ -27,7 +27,8 @@ struct HostdSettings {
   unsigned concurrency = 4;
   bool automatic = true;
   std::map<std::string, std::string> pins;  // guest name -> highest bundle id ("" holds)
-  // The HTTP API and dashboard on 127.0.0.1:<port> (free_tcp_port()); off when unset.
+  // The HTTP API and dashboard on 127.0.0.1:<port> (free_tcp_port()); when unset, hostd
+  // listens on a port of the kernel's choice that the test does not use.
   std::optional<std::uint16_t> http_port;
   std::filesystem::path dashboard_dir;  // "" keeps hostd's default
 };
