@@ -4,7 +4,7 @@
 // real agent guests and hotsplice-hostd; usable by hand against any hostd:
 //
 //   node dashboard_test.js --url http://127.0.0.1:9470/ --hostile NAME --patched NAME \
-//        --pending NAME [--hostd-pid PID] [--screenshot out.png]
+//        --pending NAME [--hostd-pid PID] [--screenshots DIR]
 //
 // Exits 0 when every check held; otherwise prints what failed and exits 1.
 'use strict';
@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
     patched: { type: 'string' },   // a guest with a live bundle: its history is not empty
     pending: { type: 'string' },   // a guest with a bundle not applied: the detail says why
     'hostd-pid': { type: 'string' },  // SIGSTOPped to make hostd really unreachable
-    screenshot: { type: 'string' },
+    screenshots: { type: 'string' },  // writes dashboard.png and dashboard-hostile.png here
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
@@ -182,11 +182,15 @@ async function main() {
     check(pending.available.length > 0 && notApplied.length === pending.available.length &&
       pending.available.every((p) => notApplied.some((r) => r[0] === p.bundle_id)),
     'the detail view lists what is not applied and why', { notApplied, api: pending.available });
-    if (args.screenshot) await page.screenshot({ path: args.screenshot, fullPage: true });
+    const shoot = async (name) => {
+      if (args.screenshots) await page.screenshot({ path: args.screenshots + '/' + name, fullPage: true });
+    };
+    await shoot('dashboard.png');
     const hostileDetail = await detailOf(args.hostile);
     check(await page.textContent('#d-name') === args.hostile, 'the detail title shows the hostile name as text');
     check(!hostileDetail.reason || (await page.textContent('#d-status')).includes(hostileDetail.reason),
       'the detail view gives the reason ' + args.hostile + ' is ' + hostileDetail.status, hostileDetail.reason);
+    await shoot('dashboard-hostile.png');
     await page.keyboard.press('Escape');
     check(await page.isHidden('#detail'), 'Escape closes the detail view');
 

@@ -2,7 +2,7 @@
 // them named with markup), and headless Chromium, driven by tests/browser/dashboard_test.js
 // (playwright-core), loads hostd's dashboard and checks it against hostd's own API: rows and
 // statuses, the hostile name shown as text with nothing run, the filter, the detail view, the
-// unreachable state, and no console error or CSP violation. It saves a screenshot.
+// unreachable state, and no console error or CSP violation. It saves two screenshots.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -95,19 +95,20 @@ TEST_CASE("dashboard: headless Chromium shows hostd's guests as the API lists th
       {{"web-1", "patched"}, {"db-1", "pending"}, {hostile, "unsupported_kernel"}},
       Deadline::after(kRollout));
 
-  const fs::path screenshot = fs::path(HOTSPLICE_BROWSER_OUTPUT_DIR) / "dashboard.png";
   const auto started = std::chrono::steady_clock::now();
   auto run = require_ok(run_subprocess(SubprocessSpec(
       {"timeout", "300", "node", (fs::path(HOTSPLICE_BROWSER_TESTS) / "dashboard_test.js").string(),
        "--url", "http://127.0.0.1:" + std::to_string(*settings.http_port) + "/", "--chromium",
        HOTSPLICE_CHROMIUM, "--hostile", hostile, "--patched", "web-1", "--pending", "db-1",
-       "--hostd-pid", std::to_string(hostd.pid()), "--screenshot", screenshot.string()})));
+       "--hostd-pid", std::to_string(hostd.pid()), "--screenshots",
+       HOTSPLICE_BROWSER_OUTPUT_DIR})));
   std::cout << run.output;
   INFO("browser test output:\n" << run.output << "\nhostd log:\n" << file_tail(hostd.log(), 4096));
   CHECK(run.how_it_ended() == "exited with status 0");
   std::cout << "dashboard browser checks took "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
-            << " s; screenshot " << screenshot << "\n";
+            << " s; screenshots dashboard.png and dashboard-hostile.png in "
+            << HOTSPLICE_BROWSER_OUTPUT_DIR << "\n";
   hostd.stop();
 }
 
