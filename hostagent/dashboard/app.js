@@ -314,11 +314,17 @@
         const err = p && p.error && typeof p.error === 'object'
           ? ': ' + str(p.error.code) + ' \u2013 ' + str(p.error.message) : '';
         return [str(p && p.bundle_id), (WHY_NOT[why] || why) + err, cveList(p && p.cves)];
-      }), 'Every bundle for this kernel is live.'));
+      }), list(d.applied).length ? 'Every bundle for this kernel is live.'
+        : 'No bundle targets this kernel.'));
     const cves = list(d.cves_open).map(str);
     const cveBox = $('d-cves');
     clear(cveBox);
-    if (!cves.length) cveBox.appendChild(el('p', { class: 'none' }, 'None known.'));
+    // No bundle for the kernel means no manifest lists its CVEs: unknown, not "none".
+    const noBundle = !list(d.applied).length && !list(d.available).length;
+    if (!cves.length) {
+      cveBox.appendChild(el('p', { class: 'none' }, noBundle
+        ? 'Unknown: no bundle targets this kernel, so no manifest lists its CVEs.' : 'None known.'));
+    }
     for (const c of cves) cveBox.appendChild(el('span', { class: 'cve mono bad-text' }, c));
     const history = list(d.history).slice().reverse();
     box('d-history', Array.isArray(d.history)
