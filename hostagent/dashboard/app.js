@@ -46,6 +46,8 @@
   }
   const str = (v) => (typeof v === 'string' ? v : '');
   const list = (v) => (Array.isArray(v) ? v : []);
+  // No bundle for the kernel means no manifest lists its CVEs: unknown, never "0 open".
+  const noBundle = (g) => !list(g.applied).length && !list(g.available).length;
   const release = (g) => (g.kernel && typeof g.kernel === 'object' ? str(g.kernel.release) : '');
 
   function parseTime(text) {
@@ -183,7 +185,7 @@
       case 'effective': return str(g.effective_kernel);
       case 'status': return STATUSES.indexOf(known(g.status));
       case 'applied': return list(g.applied).length;
-      case 'open': return list(g.cves_open).length;
+      case 'open': return noBundle(g) ? -1 : list(g.cves_open).length;
       case 'contact': { const t = parseTime(g.last_contact); return t == null ? -Infinity : -t; }
       default: return '';
     }
@@ -234,8 +236,10 @@
       el('td', { class: 'c-effective', title: str(g.effective_kernel) }, str(g.effective_kernel)),
       el('td', { class: 'c-status', title: str(g.reason) || null }, badge(g.status)),
       el('td', { class: 'c-applied num', title: applied.join('\n') || null }, applied.length),
-      el('td', { class: 'c-open num' + (open.length ? ' bad-text' : ''),
-        title: open.join('\n') || null }, open.length),
+      noBundle(g)
+        ? el('td', { class: 'c-open num muted', title: 'unknown: no bundle targets this kernel' }, '\u2013')
+        : el('td', { class: 'c-open num' + (open.length ? ' bad-text' : ''),
+          title: open.join('\n') || null }, open.length),
       el('td', { class: 'c-contact num', title: str(g.last_contact) || null },
         contact || el('span', { class: 'muted' }, 'never')));
       fragment.appendChild(tr);
@@ -319,10 +323,8 @@
     const cves = list(d.cves_open).map(str);
     const cveBox = $('d-cves');
     clear(cveBox);
-    // No bundle for the kernel means no manifest lists its CVEs: unknown, not "none".
-    const noBundle = !list(d.applied).length && !list(d.available).length;
     if (!cves.length) {
-      cveBox.appendChild(el('p', { class: 'none' }, noBundle
+      cveBox.appendChild(el('p', { class: 'none' }, noBundle(d)
         ? 'Unknown: no bundle targets this kernel, so no manifest lists its CVEs.' : 'None known.'));
     }
     for (const c of cves) cveBox.appendChild(el('span', { class: 'cve mono bad-text' }, c));
