@@ -1,6 +1,10 @@
 #include "hostagent/daemon_parts.h"
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "hostagent/libvirt_guest_directory.h"
 #include "hostagent/remote_guest_target.h"
@@ -26,9 +30,31 @@ DaemonParts standard_parts(boost::asio::io_context& io, Logger& log) {
   return parts;
 }
 
+namespace {
+
+// hostd keeps one channel socket open per guest (plus the database, the control socket and
+// libvirt's): past ~1000 guests that exceeds the soft limit of 1024 descriptors systemd gives
+// services by default, and every further guest would fail with EMFILE. The hard limit is
+// systemd's 512Ki; hostd uses poll/epoll (Asio), never select(), so raising the soft limit
+// to it is safe (as systemd.exec(5) recommends for such programs).
+void raise_descriptor_limit(Logger& log) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t was = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log.warning("cannot raise the open file limit", {{"error", std::strerror(errno)}});
+    return;
+  }
+  log.debug("open file limit raised", {{"from", was}, {"to", limit.rlim_cur}});
+}
+
+}  // namespace
+
 int run_daemon(const std::filesystem::path& config_path, const HostdConfig& config,
                const PartsMaker& make_parts) {
   Logger log("hotsplice-hostd");
+  raise_descriptor_limit(log);
   boost::asio::io_context io;
   // Writes to a socket whose peer left must come back as EPIPE, not kill the daemon.
   std::signal(SIGPIPE, SIG_IGN);

@@ -107,6 +107,14 @@ ProcessUsage ChildProcess::usage() const {
   return usage;
 }
 
+bool ChildProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+  pid_ = -1;
+  return false;
+}
+
 int ChildProcess::stop(int signal) {
   if (pid_ <= 0) return 0;
   ::kill(pid_, signal);

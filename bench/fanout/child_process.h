@@ -38,6 +38,8 @@ class ChildProcess {
   // Read from /proc/<pid>; zeros once the process is gone.
   ProcessUsage usage() const;
   pid_t pid() const { return pid_; }
+  // Whether it has not exited yet (reaps it if it has).
+  bool running();
   // Sends signal and waits for the exit; returns the wait status.
   int stop(int signal);
 

@@ -4,6 +4,7 @@
 // the n-th frame. Whatever the step, the end state must be consistent: the guest ends
 // patched exactly once (live, stored whole, no module left in work/), hostd says so and never
 // said so before it was true, and hostd's database is intact and agrees with the guest.
+#include <csignal>
 #include <catch2/catch.hpp>
 
 #include "core/base/subprocess.h"

@@ -3,6 +3,7 @@
 // state: it must finish the rollout without applying anything twice, its database must be
 // intact and agree with the guests, and it must never report a guest patched that is not.
 // (tests/vm/hostd_test.cpp kills hostd once mid-rollout with real guests and kernels.)
+#include <csignal>
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,8 +1,10 @@
 #include "tests/fault/sim_fleet.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <thread>
 
 #include "bench/fanout/sim_guest_names.h"
@@ -123,26 +125,46 @@ std::string hostd_status(const fs::path& control_socket, const std::string& uuid
   return "";
 }
 
-bool wait_all_patched_truthfully(const SimFleet& fleet, const fs::path& control_socket,
-                                 std::chrono::seconds timeout) {
+bool wait_statuses_truthfully(const SimFleet& fleet, const fs::path& control_socket,
+                              const std::function<bool(const std::vector<std::string>&)>& done,
+                              std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::size_t patched = 0;
     if (auto guests = hostd_guests(control_socket)) {
+      std::vector<std::string> statuses(fleet.size());
       for (const auto& record : *guests) {
-        if (record.value("status", "") != "patched") continue;
-        ++patched;
         for (std::size_t i = 0; i < fleet.size(); ++i) {
           if (fleet.guest_uuid(i) != record_id(record)) continue;
-          INFO("hostd reports " << record_id(record) << " patched");
-          REQUIRE(fleet.truth(i).live);
+          statuses[i] = record.value("status", "");
+          INFO("hostd reports " << record_id(record) << " " << statuses[i]);
+          if (statuses[i] == "patched") REQUIRE(fleet.truth(i).live);
         }
       }
+      if (done(statuses)) return true;
     }
-    if (patched == fleet.size()) return true;
     std::this_thread::sleep_for(50ms);
   }
   return false;
+}
+
+bool wait_all_patched_truthfully(const SimFleet& fleet, const fs::path& control_socket,
+                                 std::chrono::seconds timeout) {
+  return wait_statuses_truthfully(
+      fleet, control_socket,
+      [](const std::vector<std::string>& statuses) {
+        return std::all_of(statuses.begin(), statuses.end(),
+                           [](const std::string& status) { return status == "patched"; });
+      },
+      timeout);
+}
+
+void request_apply(const fs::path& control_socket, const std::string& uuid) {
+  hostd::ControlRequest request;
+  request.command = hostd::ControlCommand::apply;
+  request.guest = uuid;
+  auto answer = hostd::call_hostd(control_socket, request, 5s);
+  INFO((answer ? answer->dump() : answer.error().code() + ": " + answer.error().message()));
+  REQUIRE(answer);
 }
 
 void check_database(const SimFleet& fleet, const fs::path& database) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ class SimFleet {
   // (Re)starts the simulator; its guests keep their state (re-applied as at boot).
   void start_guests();
   void kill_guests();
+  bool guests_running() { return sim_ && sim_->running(); }
   fs::path guest_sockets() const;
   std::string guest_uuid(std::size_t index) const;
   GuestTruth truth(std::size_t index) const;
@@ -63,11 +65,17 @@ class SimFleet {
 std::optional<nlohmann::json> hostd_guests(const fs::path& control_socket);
 // The status hostd reports for the guest with uuid ("" if absent or no answer).
 std::string hostd_status(const fs::path& control_socket, const std::string& uuid);
-// Polls until every guest of fleet is reported `patched`, checking on every poll that hostd
-// reports nothing untrue (a guest reported patched has the patch live). Returns false on
-// timeout; a lie fails the test at once.
+// Polls hostd's `guests` until done(statuses) holds (statuses[i]: what hostd reports for
+// guest i, "" when absent), checking on every poll that hostd reports nothing untrue (a
+// guest reported patched has the patch live; a lie fails the test at once). False on timeout.
+bool wait_statuses_truthfully(const SimFleet& fleet, const fs::path& control_socket,
+                              const std::function<bool(const std::vector<std::string>&)>& done,
+                              std::chrono::seconds timeout);
+// wait_statuses_truthfully until every guest is `patched`.
 bool wait_all_patched_truthfully(const SimFleet& fleet, const fs::path& control_socket,
                                  std::chrono::seconds timeout);
+// Asks hostd to apply every bundle the guest lacks (`hotsplice apply GUEST`); REQUIREs success.
+void request_apply(const fs::path& control_socket, const std::string& uuid);
 // After hostd stopped: PRAGMA integrity_check is ok, and for every guest the database's last
 // state of the bundle is `applied` exactly when the guest has it live (CHECKs).
 void check_database(const SimFleet& fleet, const fs::path& database);
