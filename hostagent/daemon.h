@@ -52,6 +52,9 @@ class Daemon {
   // The control socket's answers.
   std::string handle(const ControlRequest& request);
   Json status_json() const;
+  // {"path", "write_error": null or {code, message}}: a database that cannot be written
+  // (a full disk) does not stop hostd, so the operator reads it here.
+  Json database_status() const;
 
  private:
   void on_signal(const boost::system::error_code& ec, int signal);

@@ -58,7 +58,7 @@ void check_nothing_offered(const SimFleet& fleet, const fs::path& log) {
 
 }  // namespace
 
-TEST_CASE("a repository serving truncated, wrong and slow bundles: refused, nothing offered") {
+TEST_CASE("a repository serving truncated or wrong or slow bundles: refused and nothing offered") {
   if (auto missing = testing::missing_http_servers()) {
     WARN("SKIPPED: " << *missing);
     return;

@@ -49,7 +49,7 @@ Conversation roll_out_through_relay(const fs::path& dir, Direction direction, in
 
 }  // namespace
 
-TEST_CASE("channel cut at every step of a transfer and an apply, both directions") {
+TEST_CASE("channel cut at every step of a transfer and an apply in both directions") {
   testing::TempDir dir;
   Conversation whole = roll_out_through_relay(dir / "w", Direction::host_to_guest, -1);
   // sync, hello, offer, chunks, apply: there is more than a handful of each.

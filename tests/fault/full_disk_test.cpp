@@ -8,9 +8,11 @@
 
 #include <catch2/catch.hpp>
 #include <iostream>
+#include <thread>
 
 #include "bench/fanout/sim_guest_names.h"
 #include "core/base/subprocess.h"
+#include "hostagent/control_client.h"
 #include "tests/fault/sim_fleet.h"
 #include "tests/support/temp_dir.h"
 
@@ -60,7 +62,7 @@ bool skip_unless_root() {
 
 }  // namespace
 
-TEST_CASE("a guest's state disk full: its apply fails with the reason, then succeeds with space") {
+TEST_CASE("a guest's state disk full: its apply fails with the reason and succeeds with space") {
   if (skip_unless_root()) return;
   testing::TempDir dir;
   // Guest 0's state directory is a tmpfs smaller than the bundle.
@@ -96,14 +98,29 @@ TEST_CASE("a guest's state disk full: its apply fails with the reason, then succ
   check_database(fleet, fleet.hostd_dir() / "hostd.db");
 }
 
-TEST_CASE("hostd's state disk full: it keeps running, says so, and loses nothing recorded") {
+// hostd's status, as `hotsplice status --json` shows it.
+nlohmann::json hostd_status_json(const fs::path& control_socket) {
+  hostd::ControlRequest request;
+  request.command = hostd::ControlCommand::status;
+  auto status = hostd::call_hostd(control_socket, request, 5s);
+  INFO((status ? "" : status.error().message()));
+  REQUIRE(status);
+  return *status;
+}
+
+TEST_CASE("hostd's state disk full: it keeps running and says so and loses nothing recorded") {
   if (skip_unless_root()) return;
   testing::TempDir dir;
   TmpfsMount disk(dir / "hostd", 4096);
   SimFleet fleet(dir.path(), 2, 100 * 1024);
-  auto hostd = fleet.start_hostd(fleet.write_hostd_config(), {}, dir / "hostd.log");
+  // Idle guests are asked again every 10 s: news to record while the disk is full.
+  auto hostd = fleet.start_hostd(
+      fleet.write_hostd_config({{"timeouts", {{"recheck_seconds", 10}}},
+                                {"repository", {{"poll_interval_seconds", 10}}}}),
+      {}, dir / "hostd.log");
   fs::path control = fleet.hostd_dir() / "hostd.sock";
   REQUIRE(wait_all_patched_truthfully(fleet, control, 60s));
+  CHECK(hostd_status_json(control)["database"]["write_error"].is_null());
 
   fill(fleet.hostd_dir() / "filler");
   // Every guest's agent goes away: hostd has news to record and no space to record it.
@@ -115,11 +132,24 @@ TEST_CASE("hostd's state disk full: it keeps running, says so, and loses nothing
   INFO("hostd log:\n" << file_tail(dir / "hostd.log", 4000));
   REQUIRE(noticed);
   CHECK(hostd.running());
-  CHECK_THAT(file_tail(dir / "hostd.log", 1 << 20), Catch::Contains("No space left"));
+  auto status = hostd_status_json(control);
+  INFO(status.dump(2));
+  // Both the database and the repository cache say why, in hostd's status.
+  REQUIRE(status["database"]["write_error"].is_object());
+  CHECK(status["database"]["write_error"]["code"] == "state_db_write");
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       status["repository"]["last_sync"].value("ok", true) &&
+       std::chrono::steady_clock::now() < deadline;
+       status = hostd_status_json(control)) {
+    std::this_thread::sleep_for(200ms);
+  }
+  CHECK_THAT(status["repository"]["last_sync"].value("error", ""),
+             Catch::Contains("No space left"));
 
   fs::remove(fleet.hostd_dir() / "filler");
   fleet.start_guests();
   REQUIRE(wait_all_patched_truthfully(fleet, control, 60s));
+  CHECK(hostd_status_json(control)["database"]["write_error"].is_null());
   CHECK(hostd.stop(SIGTERM) == 0);
   check_all_patched(fleet);
   check_database(fleet, fleet.hostd_dir() / "hostd.db");

@@ -53,7 +53,7 @@ std::vector<std::string> run_until_step(SimFleet& fleet, const fs::path& config,
 
 }  // namespace
 
-TEST_CASE("hostd SIGKILLed at every step of a rollout finishes it on restart, truthfully") {
+TEST_CASE("hostd SIGKILLed at every step of a rollout finishes it truthfully on restart") {
   testing::TempDir dir;
   const nlohmann::json serial = {{"rollout", {{"concurrency", 1}}}};
   std::vector<std::string> steps;

@@ -77,7 +77,7 @@ bool wait_all_patched_truthfully(const SimFleet& fleet, const fs::path& control_
 // Asks hostd to apply every bundle the guest lacks (`hotsplice apply GUEST`); REQUIREs success.
 void request_apply(const fs::path& control_socket, const std::string& uuid);
 // After hostd stopped: PRAGMA integrity_check is ok, and for every guest the database's last
-// state of the bundle is `applied` exactly when the guest has it live (CHECKs).
+// state of the bundle is `applied` or `confirmed` exactly when the guest has it live (CHECKs).
 void check_database(const SimFleet& fleet, const fs::path& database);
 // Every guest: live, stored whole, nothing left in work/ (CHECKs).
 void check_all_patched(const SimFleet& fleet);
