@@ -11,9 +11,9 @@
 // guests' state lives under --sim-dir (tmpfs by default: on a real host each guest has its
 // own disk, here one disk would serialise N guests' fsyncs); hostd's state and SQLite
 // database under --hostd-dir (a real disk). Every guest's recorded load is checked at the end.
-#include <csignal>
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>

@@ -2,8 +2,8 @@
 // size, other bytes) and a trickle: hostd must refuse each with the reason in its status,
 // offer nothing to any guest, report the guests truthfully meanwhile, keep running, and
 // patch them once the repository serves the right file at a normal speed.
-#include <csignal>
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include <cstdlib>
 #include <thread>

@@ -4,8 +4,8 @@
 // the n-th frame. Whatever the step, the end state must be consistent: the guest ends
 // patched exactly once (live, stored whole, no module left in work/), hostd says so and never
 // said so before it was true, and hostd's database is intact and agrees with the guest.
-#include <csignal>
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include "core/base/subprocess.h"
 #include "tests/fault/cutting_relay.h"
@@ -28,8 +28,9 @@ struct Conversation {
 
 // One rollout to one guest through a relay that cuts after cut_after frames in direction
 // (negative: never). Returns the frames the first connection carried.
-Conversation roll_out_through_relay(const fs::path& dir, Direction direction, int cut_after) {
-  SimFleet fleet(dir, 1, kBundleBytes);
+Conversation roll_out_through_relay(const fs::path& dir, const bench::SimRepository& repository,
+                                    Direction direction, int cut_after) {
+  SimFleet fleet(dir, 1, repository);
   fs::path relay_dir = dir / "relay";
   REQUIRE(fs::create_directories(relay_dir));
   std::string socket = fleet.guest_uuid(0) + ".sock";
@@ -51,16 +52,20 @@ Conversation roll_out_through_relay(const fs::path& dir, Direction direction, in
 
 TEST_CASE("channel cut at every step of a transfer and an apply in both directions") {
   testing::TempDir dir;
-  Conversation whole = roll_out_through_relay(dir / "w", Direction::host_to_guest, -1);
+  auto repository = bench::publish_sim_bundle(dir / "publisher", kBundleBytes);
+  REQUIRE(repository);
+  Conversation whole = roll_out_through_relay(dir / "w", *repository, Direction::host_to_guest, -1);
   // sync, hello, offer, chunks, apply: there is more than a handful of each.
   REQUIRE(whole.to_guest >= 6);
   REQUIRE(whole.to_host >= 4);
   for (int n = 0; n <= whole.to_guest; ++n) {
     INFO("cut after " << n << " frames from hostd to the guest");
-    roll_out_through_relay(dir / ("g" + std::to_string(n)), Direction::host_to_guest, n);
+    roll_out_through_relay(dir / ("g" + std::to_string(n)), *repository, Direction::host_to_guest,
+                           n);
   }
   for (int n = 1; n <= whole.to_host; ++n) {
     INFO("cut after " << n << " frames from the guest to hostd");
-    roll_out_through_relay(dir / ("h" + std::to_string(n)), Direction::guest_to_host, n);
+    roll_out_through_relay(dir / ("h" + std::to_string(n)), *repository, Direction::guest_to_host,
+                           n);
   }
 }

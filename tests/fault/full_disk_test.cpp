@@ -2,9 +2,9 @@
 // under one simulated guest's state directory, then under hostd's. Both daemons keep
 // running and say what went wrong, nothing half-written is taken for done, nothing already
 // recorded is lost, and everything completes once there is space again.
-#include <csignal>
 #include <fcntl.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <catch2/catch.hpp>
 #include <iostream>
@@ -27,17 +27,16 @@ class TmpfsMount {
  public:
   TmpfsMount(fs::path path, std::size_t size_kib) : path_(std::move(path)) {
     fs::create_directories(path_);
-    auto mounted = run_checked(SubprocessSpec(
-        {"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(size_kib) + "k", "tmpfs",
-         path_.string()}));
+    auto mounted = run_checked(
+        SubprocessSpec({"mount", "-t", "tmpfs", "-o", "size=" + std::to_string(size_kib) + "k",
+                        "tmpfs", path_.string()}));
     INFO((mounted ? "" : mounted.error().message()));
     REQUIRE(mounted);
   }
   ~TmpfsMount() { (void)run_subprocess(SubprocessSpec({"umount", "-l", path_.string()})); }
   void resize(std::size_t size_kib) {
-    REQUIRE(run_checked(SubprocessSpec({"mount", "-o",
-                                        "remount,size=" + std::to_string(size_kib) + "k",
-                                        path_.string()})));
+    REQUIRE(run_checked(SubprocessSpec(
+        {"mount", "-o", "remount,size=" + std::to_string(size_kib) + "k", path_.string()})));
   }
 
  private:
@@ -72,8 +71,7 @@ TEST_CASE("a guest's state disk full: its apply fails with the reason and succee
   fs::path control = fleet.hostd_dir() / "hostd.sock";
   bool settled = wait_statuses_truthfully(
       fleet, control,
-      [](const std::vector<std::string>& s) { return s[0] == "failed" && s[1] == "patched"; },
-      60s);
+      [](const std::vector<std::string>& s) { return s[0] == "failed" && s[1] == "patched"; }, 60s);
   INFO("hostd log:\n" << file_tail(dir / "hostd.log", 4000));
   REQUIRE(settled);
   auto guests = hostd_guests(control);
@@ -114,10 +112,10 @@ TEST_CASE("hostd's state disk full: it keeps running and says so and loses nothi
   TmpfsMount disk(dir / "hostd", 4096);
   SimFleet fleet(dir.path(), 2, 100 * 1024);
   // Idle guests are asked again every 10 s: news to record while the disk is full.
-  auto hostd = fleet.start_hostd(
-      fleet.write_hostd_config({{"timeouts", {{"recheck_seconds", 10}}},
-                                {"repository", {{"poll_interval_seconds", 10}}}}),
-      {}, dir / "hostd.log");
+  auto hostd =
+      fleet.start_hostd(fleet.write_hostd_config({{"timeouts", {{"recheck_seconds", 10}}},
+                                                  {"repository", {{"poll_interval_seconds", 10}}}}),
+                        {}, dir / "hostd.log");
   fs::path control = fleet.hostd_dir() / "hostd.sock";
   REQUIRE(wait_all_patched_truthfully(fleet, control, 60s));
   CHECK(hostd_status_json(control)["database"]["write_error"].is_null());

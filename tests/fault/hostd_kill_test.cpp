@@ -3,8 +3,8 @@
 // state: it must finish the rollout without applying anything twice, its database must be
 // intact and agree with the guests, and it must never report a guest patched that is not.
 // (tests/vm/hostd_test.cpp kills hostd once mid-rollout with real guests and kernels.)
-#include <csignal>
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include <string>
 #include <vector>
@@ -56,9 +56,11 @@ std::vector<std::string> run_until_step(SimFleet& fleet, const fs::path& config,
 TEST_CASE("hostd SIGKILLed at every step of a rollout finishes it truthfully on restart") {
   testing::TempDir dir;
   const nlohmann::json serial = {{"rollout", {{"concurrency", 1}}}};
+  auto repository = bench::publish_sim_bundle(dir / "publisher", kBundleBytes);
+  REQUIRE(repository);
   std::vector<std::string> steps;
   {
-    SimFleet fleet(dir / "w", kGuests, kBundleBytes);
+    SimFleet fleet(dir / "w", kGuests, *repository);
     steps = run_until_step(fleet, fleet.write_hostd_config(serial), 0);
     check_all_patched(fleet);
   }
@@ -67,7 +69,7 @@ TEST_CASE("hostd SIGKILLed at every step of a rollout finishes it truthfully on 
   for (std::size_t step = 1; step <= steps.size(); ++step) {
     INFO("hostd killed at step " << step << ": " << steps[step - 1]);
     fs::path run_dir = dir / ("k" + std::to_string(step));
-    SimFleet fleet(run_dir, kGuests, kBundleBytes);
+    SimFleet fleet(run_dir, kGuests, *repository);
     auto config = fleet.write_hostd_config(serial);
     run_until_step(fleet, config, static_cast<int>(step));
     auto hostd = fleet.start_hostd(config, {}, run_dir / "hostd.log");

@@ -3,8 +3,8 @@
 #include <signal.h>
 #include <sqlite3.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "bench/fanout/sim_guest_names.h"
@@ -15,12 +15,22 @@ namespace hotsplice::fault {
 
 using namespace std::chrono_literals;
 
-SimFleet::SimFleet(fs::path dir, std::size_t guests, std::size_t bundle_bytes)
-    : dir_(std::move(dir)), guests_(guests) {
-  auto repo = bench::publish_sim_bundle(dir_ / "publisher", bundle_bytes);
+namespace {
+
+bench::SimRepository published(const fs::path& dir, std::size_t bundle_bytes) {
+  auto repo = bench::publish_sim_bundle(dir, bundle_bytes);
   if (!repo) FAIL(repo.error().code() + ": " + repo.error().message());
-  repo_ = *repo;
-  auto bytes = read_file(dir_ / "publisher/sim.hsb", 64 << 20);
+  return *repo;
+}
+
+}  // namespace
+
+SimFleet::SimFleet(fs::path dir, std::size_t guests, std::size_t bundle_bytes)
+    : SimFleet(dir, guests, published(dir / "publisher", bundle_bytes)) {}
+
+SimFleet::SimFleet(fs::path dir, std::size_t guests, const bench::SimRepository& repository)
+    : dir_(std::move(dir)), guests_(guests), repo_(repository) {
+  auto bytes = read_file(repo_.repo_dir / (std::string(bench::kSimBundleId) + ".hsb"), 64 << 20);
   REQUIRE(bytes);
   bundle_bytes_ = *bytes;
   start_guests();

@@ -32,6 +32,8 @@ class SimFleet {
   // Publishes a bundle of about bundle_bytes under dir/repo and starts `guests` simulated
   // guests with their state under dir/sim. REQUIREs success.
   SimFleet(fs::path dir, std::size_t guests, std::size_t bundle_bytes);
+  // The same with a repository published before (tests that make many fleets share one).
+  SimFleet(fs::path dir, std::size_t guests, const bench::SimRepository& repository);
 
   // (Re)starts the simulator; its guests keep their state (re-applied as at boot).
   void start_guests();
