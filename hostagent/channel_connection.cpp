@@ -22,9 +22,7 @@ ChannelConnection::ChannelConnection(asio::io_context& io, ChannelOptions option
       write_timer_(strand_),
       read_timer_(strand_),
       options_(options),
-      handlers_(std::move(handlers)) {
-  read_buffer_.resize(options_.read_chunk_bytes);
-}
+      handlers_(std::move(handlers)) {}
 
 void ChannelConnection::connect(const std::string& path, std::function<void(Status)> done) {
   auto self = shared_from_this();
@@ -45,27 +43,46 @@ void ChannelConnection::connect(const std::string& path, std::function<void(Stat
               done(error);
               return;
             }
+            // Reads happen only when the socket is readable (read_more): never block on one.
+            boost::system::error_code ignored;
+            self->socket_.non_blocking(true, ignored);
             done(Status::ok());
             self->read_more();
           }));
 }
 
+// Waits until the socket is readable, then reads into one buffer shared by every connection
+// on this thread: an idle guest's connection holds no read buffer. (Each holding its own
+// 64 KiB made hostd's memory grow by 64 KiB per guest: 64 MiB for 1000 guests; measured with
+// bench/fanout.) on_bytes gets a view that is valid only during the call, as before.
 void ChannelConnection::read_more() {
   auto self = shared_from_this();
   arm_read_timer();
-  socket_.async_read_some(
-      asio::buffer(read_buffer_),
-      asio::bind_executor(strand_, [self](boost::system::error_code ec, std::size_t n) {
+  socket_.async_wait(
+      asio::local::stream_protocol::socket::wait_read,
+      asio::bind_executor(strand_, [self](boost::system::error_code ec) {
         if (self->closed_) return;
+        if (ec) {
+          self->fail(Error(errc::kChannelIo, "waiting for the channel: " + ec.message()));
+          return;
+        }
+        thread_local std::string buffer;
+        if (buffer.size() < self->options_.read_chunk_bytes) {
+          buffer.resize(self->options_.read_chunk_bytes);
+        }
+        std::size_t n = self->socket_.read_some(
+            asio::buffer(buffer.data(), self->options_.read_chunk_bytes), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+          self->read_more();  // readable was a false alarm: wait again
+          return;
+        }
         if (ec) {
           self->fail(ec == asio::error::eof
                          ? Error(errc::kChannelClosed, "the guest side closed the channel")
                          : Error(errc::kChannelIo, "reading the channel: " + ec.message()));
           return;
         }
-        if (self->handlers_.on_bytes) {
-          self->handlers_.on_bytes(std::string_view(self->read_buffer_.data(), n));
-        }
+        if (self->handlers_.on_bytes) self->handlers_.on_bytes(std::string_view(buffer.data(), n));
         if (!self->closed_) self->read_more();
       }));
 }

@@ -31,7 +31,7 @@ struct ChannelOptions {
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   // Bytes queued behind the write in flight; more is refused (the per-guest memory bound).
   std::size_t max_queued_bytes = 4 * 1024 * 1024;
-  std::size_t read_chunk_bytes = 64 * 1024;
+  std::size_t read_chunk_bytes = 64 * 1024;  // per read, into a buffer shared per thread
 };
 
 class ChannelConnection : public std::enable_shared_from_this<ChannelConnection> {
@@ -75,7 +75,6 @@ class ChannelConnection : public std::enable_shared_from_this<ChannelConnection>
   asio::steady_timer read_timer_;
   ChannelOptions options_;
   Handlers handlers_;
-  std::string read_buffer_;
   std::deque<std::string> queue_;  // front() is the write in flight when writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

@@ -286,7 +286,16 @@ Json Daemon::status_json() const {
             {"problem", http_problem_}}},
           {"rollout", engine_->rollout_status()},
           {"repository", catalog_->status()},
-          {"catalog_generation", catalog_->generation()}};
+          {"catalog_generation", catalog_->generation()},
+          {"database", database_status()}};
+}
+
+Json Daemon::database_status() const {
+  Json write_error = nullptr;
+  if (const auto& error = db_->last_write_error()) {
+    write_error = {{"code", error->code()}, {"message", error->message()}};
+  }
+  return {{"path", config_.database.string()}, {"write_error", write_error}};
 }
 
 std::string Daemon::handle(const ControlRequest& request) {

@@ -72,6 +72,10 @@ class Daemon : public ApiModel {
   Json resume() override;
   Json rollout_status() const override;
 
+  // {"path", "write_error": null or {code, message}}: a database that cannot be written
+  // (a full disk) does not stop hostd, so the operator reads it here.
+  Json database_status() const;
+
  private:
   // Starts the HTTP API when enabled. Never fatal: a token file others can read, or an
   // address in use, leaves the API off (logged, and shown by status) and hostd patching.

@@ -1,17 +1,12 @@
 // hotsplice-hostd: the host agent. Finds the guests on this host, keeps their kernels
 // patched with the verified bundles that target them exactly, and records what it did.
-#include <boost/asio/io_context.hpp>
-#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "core/base/arguments.h"
 #include "core/base/version.h"
-#include "hostagent/daemon.h"
-#include "hostagent/libvirt_guest_directory.h"
-#include "hostagent/remote_guest_target.h"
-#include "hostagent/repository_catalog.h"
+#include "hostagent/daemon_parts.h"
 
 namespace {
 
@@ -28,25 +23,6 @@ patched with the signed bundles that target them exactly, and answers `hotsplice
   --help, --version
 Signals: SIGHUP re-reads the configuration; SIGTERM or SIGINT stop.
 )";
-
-// The concrete parts: libvirt's domains, the repository cache, guests over their channel.
-DaemonParts make_parts(boost::asio::io_context& io, Logger& log) {
-  DaemonParts parts;
-  parts.make_directory = [&io](const HostdConfig& config) -> std::unique_ptr<GuestDirectory> {
-    return std::make_unique<LibvirtGuestDirectory>(io, config);
-  };
-  parts.make_catalog =
-      [&io, &log](const HostdConfig& config,
-                  std::function<void()> on_changed) -> Expected<std::unique_ptr<BundleCatalog>> {
-    auto catalog = RepositoryCatalog::open(io, config, log, std::move(on_changed));
-    if (!catalog) return catalog.error();
-    return std::unique_ptr<BundleCatalog>(std::move(*catalog));
-  };
-  parts.make_target_factory = [&io, &log](const HostdConfig& config) {
-    return remote_guest_targets(io, config.timeouts, log);
-  };
-  return parts;
-}
 
 }  // namespace
 
@@ -82,17 +58,5 @@ int main(int argc, char** argv) {
     std::cout << config_path.string() << ": OK\n";
     return 0;
   }
-  Logger log("hotsplice-hostd");
-  boost::asio::io_context io;
-  // Writes to a socket whose peer left must come back as EPIPE, not kill the daemon.
-  std::signal(SIGPIPE, SIG_IGN);
-  Daemon daemon(io, config_path, config, log, make_parts(io, log));
-  if (auto status = daemon.start(); !status) {
-    log.error("hotsplice-hostd cannot start",
-              {{"code", status.error().code()}, {"error", status.error().message()}});
-    return 1;
-  }
-  io.run();
-  log.info("hotsplice-hostd stopped");
-  return 0;
+  return run_daemon(config_path, config, standard_parts);
 }

@@ -30,6 +30,12 @@ struct RolloutEngine::Guest {
   std::deque<Operation> queue;  // operator requests
   std::optional<Operation> current;
   std::string persisted;  // status + reason last written, to write only changes
+  // start_automatic found nothing to apply. Its answer depends only on the hello, the
+  // guest's recorded rows, the catalog, the pins and the rollout stage, so it stays true
+  // until one of those changes (unsettle). Without it every pump() re-read the database
+  // for every guest already done: O(guests) queries per event, O(guests^2) per rollout
+  // (64 s of hostd CPU for 1000 guests in bench/fanout).
+  bool settled = false;
 
   std::vector<std::string> live() const {
     std::vector<std::string> ids;
@@ -77,8 +83,13 @@ Status RolloutEngine::start(const RolloutConfig& rollout, const TimeoutConfig& t
   return Status::ok();
 }
 
+void RolloutEngine::unsettle_all() {
+  for (auto& [uuid, guest] : guests_) guest->settled = false;
+}
+
 void RolloutEngine::reconfigure(const RolloutConfig& rollout, const TimeoutConfig& timeouts) {
   config_ = rollout;
+  unsettle_all();
   timeouts_ = timeouts;
   if (auto s = db_.replace_pins(config_.pins); !s) {
     log_.error("recording pins failed", {{"error", s.error().message()}});
@@ -100,6 +111,7 @@ void RolloutEngine::new_rollout_if_needed() {
   }
   rollout_ = row;
   canaries_.clear();
+  unsettle_all();
   log_.info("new rollout", {{"generation", generation}, {"stage", row.stage}});
 }
 
@@ -196,6 +208,7 @@ void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
     return;
   }
   guest.hello = std::move(*hello);
+  guest.settled = false;
   guest.phase = Guest::Phase::ready;
   guest.problem.clear();
   guest.last_contact = now;
@@ -222,6 +235,7 @@ void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
 }
 
 void RolloutEngine::catalog_changed() {
+  unsettle_all();
   new_rollout_if_needed();
   for (auto& [uuid, guest] : guests_) persist(*guest);
   pump();
@@ -242,6 +256,7 @@ void RolloutEngine::tick() {
 }
 
 void RolloutEngine::set_stage(const std::string& stage, const std::string& reason) {
+  unsettle_all();
   rollout_.stage = stage;
   rollout_.reason = reason;
   rollout_.stage_since = seconds_now();
@@ -276,6 +291,7 @@ bool RolloutEngine::start_automatic(Guest& guest) {
       rollout_.stage == kStageStopped || rollout_.stage == kStageCanaryWait) {
     return false;
   }
+  if (guest.settled) return false;
   auto recorded = db_.guest_bundles(guest.info.uuid);
   if (!recorded) {
     log_.error("reading state failed", {{"error", recorded.error().message()}});
@@ -284,7 +300,10 @@ bool RolloutEngine::start_automatic(Guest& guest) {
   auto choice = choose_bundles(catalog_.bundles_for(guest.hello->kernel),
                                pin_for(config_.pins, guest.info.uuid, guest.info.name));
   auto next = next_automatic(choice, guest.live(), *recorded);
-  if (!next) return false;
+  if (!next) {
+    guest.settled = true;
+    return false;
+  }
   bool is_canary =
       std::find(canaries_.begin(), canaries_.end(), guest.info.uuid) != canaries_.end();
   if (rollout_.stage == kStageCanary && !is_canary) {
@@ -365,6 +384,7 @@ bool is_transport_loss(const Error& error) {
 void RolloutEngine::finish(Guest& guest, const Status& status) {
   Operation op = *guest.current;
   guest.current.reset();
+  guest.settled = false;  // its record changes below
   guest.phase = Guest::Phase::ready;
   guest.last_contact = clock_();
   bool apply = op.kind == Operation::Kind::apply;
@@ -504,6 +524,7 @@ Json RolloutEngine::pause() {
 
 Json RolloutEngine::resume() {
   rollout_.paused = false;
+  unsettle_all();
   if (rollout_.stage == kStageStopped) {
     log_.warning("stopped rollout resumed by the operator", {{"was", rollout_.reason}});
     set_stage(kStageGeneral, "");

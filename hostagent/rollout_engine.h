@@ -86,6 +86,8 @@ class RolloutEngine {
   void connect(Guest& guest);
   void handshake(Guest& guest);
   void on_hello(const std::string& uuid, std::uint64_t epoch, Expected<TargetHello> hello);
+  // Every guest may have something to do again (catalog, stage, pins, policy changed).
+  void unsettle_all();
   void pump();
   bool start_automatic(Guest& guest);
   void run(Guest& guest, Operation op);

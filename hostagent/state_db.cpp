@@ -175,13 +175,22 @@ Status StateDb::exec(const char* sql) const {
 }
 
 Status StateDb::in_transaction(const std::function<Status()>& body) {
-  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return noted(s);
   Status result = body();
   if (!result) {
     (void)exec("ROLLBACK");
-    return result;
+    return noted(result);
   }
-  return exec("COMMIT");
+  return noted(exec("COMMIT"));
+}
+
+Status StateDb::noted(Status result) {
+  if (result) {
+    last_write_error_.reset();
+  } else {
+    last_write_error_ = result.error();
+  }
+  return result;
 }
 
 Status StateDb::upsert_guest(const GuestRow& row) {
@@ -205,7 +214,7 @@ Status StateDb::upsert_guest(const GuestRow& row) {
   }
   statement->bind(6, row.agent_version).bind_optional(7, row.last_contact);
   statement->bind(8, row.status).bind(9, row.reason);
-  return statement->run();  // one statement: its own transaction
+  return noted(statement->run());  // one statement: its own transaction
 }
 
 namespace {
@@ -337,7 +346,7 @@ Status StateDb::save_rollout(const RolloutRow& row) {
   if (!statement) return statement.error();
   statement->bind(1, row.generation).bind(2, row.stage).bind(3, std::int64_t{row.paused});
   statement->bind(4, row.reason).bind(5, row.stage_since).bind(6, row.wait_until);
-  return statement->run();
+  return noted(statement->run());
 }
 
 Status StateDb::start_rollout(const RolloutRow& row) {
@@ -369,7 +378,7 @@ Status StateDb::add_canary(const std::string& guest_uuid) {
   auto statement = SqliteStatement::prepare(
       db_, "INSERT OR IGNORE INTO rollout_canaries (guest_uuid) VALUES (?)", errc::kStateDbWrite);
   if (!statement) return statement.error();
-  return statement->bind(1, guest_uuid).run();
+  return noted(statement->bind(1, guest_uuid).run());
 }
 
 Expected<std::vector<std::string>> StateDb::canaries() const {

@@ -113,14 +113,21 @@ class StateDb {
   Expected<std::vector<std::string>> canaries() const;
 
   Status replace_pins(const std::map<std::string, std::string>& pins);
+
+  // The error of the last write when it failed (a full disk, an I/O error), until a write
+  // succeeds again: for the operator's status, since hostd keeps running without it.
+  const std::optional<Error>& last_write_error() const { return last_write_error_; }
   Expected<std::map<std::string, std::string>> pins() const;
 
  private:
   StateDb(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
   Status exec(const char* sql) const;
   Status in_transaction(const std::function<Status()>& body);
+  // Remembers result as the last write's outcome and returns it.
+  Status noted(Status result);
 
   sqlite3* db_ = nullptr;
+  std::optional<Error> last_write_error_;
   std::filesystem::path path_;
 };
 
