@@ -151,8 +151,8 @@ int run_status(CommandContext& context) {
   out << "; " << summary["open_cves"] << " CVEs open\n";
   const Json& repo = h["repository"];
   if (repo.contains("source")) {
-    out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"]
-        << ", " << repo["bundles"] << " verified bundles";
+    out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"] << ", "
+        << repo["bundles"] << " verified bundles";
     if (!repo["error"].is_null()) {
       out << "; last sync FAILED " << text_of(repo["last_sync"]) << ": "
           << text_of(repo["error"]["message"]) << " [" << text_of(repo["error"]["code"]) << "]";
@@ -188,9 +188,10 @@ int run_guests(CommandContext& context) {
   for (const auto& guest : (*result)["guests"]) {
     std::string effective = guest["effective_kernel"].get<std::string>();
     out << std::setw(17) << cell(text_of(guest["name"]), 16) << std::setw(5)
-        << short_kind(guest["kind"].get<std::string>()) << status_cell(*parsed, guest["status"].get<std::string>(), 19)
-        << std::setw(5) << guest["cves_open"].size()
-        << cell(effective.empty() ? "-" : text_of(effective), 34) << "\n";
+        << short_kind(guest["kind"].get<std::string>())
+        << status_cell(*parsed, guest["status"].get<std::string>(), 19) << std::setw(5)
+        << guest["cves_open"].size() << cell(effective.empty() ? "-" : text_of(effective), 34)
+        << "\n";
   }
   return kExitOk;
 }

@@ -63,7 +63,8 @@ std::vector<std::string> sorted_unique(std::vector<std::string> list) {
 
 // The human reason of a pending record: the first bundle's why, in words.
 std::string pending_reason(const AvailablePatch& first, const CoverageFacts& facts) {
-  if (first.why_not == why_not::kPolicy && !facts.rollout.manual) {
+  const GuestBundleRow* row = find_row(facts.recorded, first.bundle_id);
+  if (row && row->state == BundleEvent::rolled_back) {
     return first.bundle_id + " was rolled back by the operator";
   }
   if (facts.in_progress) return "applying " + *facts.in_progress;

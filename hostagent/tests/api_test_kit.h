@@ -22,6 +22,9 @@
 
 namespace hotsplice::hostd::testing {
 
+using hotsplice::testing::free_port;
+using hotsplice::testing::http_get;
+
 inline constexpr char kApiToken[] = "test-token-0123456789abcdef";
 // libvirt refuses '/' in a name; everything else a browser or a scraper could trip on is here.
 inline constexpr char kHostileName[] = "<img src=x onerror=alert(1)>\"\\";
@@ -89,7 +92,8 @@ class ApiHostd {
       auto answer = http_get(port_, "/api/v1/guests");
       if (answer.status == 200) {
         std::map<std::string, std::string> statuses;
-        for (const auto& g : answer.json()["guests"]) {
+        Json doc = answer.json();  // (the range must not be a temporary's member)
+        for (const auto& g : doc["guests"]) {
           statuses[g["name"].get<std::string>()] = g["status"].get<std::string>();
         }
         if (statuses["web-1"] == "agent_silent" && statuses[kHostileName] == "no_channel" &&

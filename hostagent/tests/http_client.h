@@ -2,19 +2,19 @@
 // Prometheus or the like on 127.0.0.1, and free_port() to give each a port of its own.
 #pragma once
 
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <cstdint>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include "core/base/json_reader.h"
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/base/subprocess.h"
 #include "hostagent/tests/api_test_kit.h"
 
 using namespace hotsplice;

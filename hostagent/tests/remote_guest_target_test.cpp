@@ -95,7 +95,7 @@ TEST_CASE("a RemoteGuestTarget handshakes with, transfers to and is refused by a
                 dir / "guestd.log");
   Logger log("hostd-test");
   TimeoutConfig timeouts;
-  GuestInfo info{"uuid-1", "guest1", true, (dir / "channel.sock").string(), true};
+  GuestInfo info{"uuid-1", "guest1", true, (dir / "channel.sock").string(), true, "kvm", {}};
   auto target = remote_guest_targets(io, timeouts, log)(info);
 
   std::optional<Expected<TargetHello>> hello;
