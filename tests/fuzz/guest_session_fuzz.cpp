@@ -134,15 +134,17 @@ const Bundles& bundles() {
   return made;
 }
 
+// Quiet while fuzzing; HOTSPLICE_FUZZ_VERBOSE=1 shows what the agent did with a seed.
 const Logger& quiet_log() {
-  static const Logger log("guest_session_fuzz", LogLevel::error);
+  static const Logger log("guest_session_fuzz",
+                          std::getenv("HOTSPLICE_FUZZ_VERBOSE") ? LogLevel::debug : LogLevel::error);
   return log;
 }
 
 // One guest agent over a root directory: what a restart throws away and rebuilds.
 struct Agent {
   Agent(const std::filesystem::path& root, FakeKernelForFuzzing& kernel)
-      : store(StateStore::open(root / "state").value()),
+      : store(apply::StateStore::open(root / "state").value()),
         patches(root, kRunning, {Environment::Kind::vm, "kvm"}, bundles().keys, store, kernel,
                 quiet_log(), {std::chrono::milliseconds(50), std::chrono::milliseconds(20)}),
         receiver(TransferReceiver::open(store.staging_dir(), kMaxBundleBytes).value()),
