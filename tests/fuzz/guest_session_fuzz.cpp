@@ -136,8 +136,9 @@ const Bundles& bundles() {
 
 // Quiet while fuzzing; HOTSPLICE_FUZZ_VERBOSE=1 shows what the agent did with a seed.
 const Logger& quiet_log() {
-  static const Logger log("guest_session_fuzz",
-                          std::getenv("HOTSPLICE_FUZZ_VERBOSE") ? LogLevel::debug : LogLevel::error);
+  static const Logger log("guest_session_fuzz", std::getenv("HOTSPLICE_FUZZ_VERBOSE")
+                                                    ? LogLevel::debug
+                                                    : LogLevel::error);
   return log;
 }
 

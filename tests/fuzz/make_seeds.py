@@ -40,7 +40,7 @@ MESSAGES = {
     "sync_ack": {"type": "sync_ack", "re": 1, "nonce": 305419896},
     "hello_host": {"type": "hello", "id": 2, "protocol_version": 1, "agent_version": "0.1.0",
                    "role": "host", "capabilities": ["heartbeat"], "kernel": KERNEL,
-                   "applied_patches": [], "environment": {"kind": "host"}},
+                   "applied_patches": [], "environment": {"kind": "bare_metal"}},
     "hello_guest": {"type": "hello", "re": 2, "protocol_version": 1, "agent_version": "0.1.0",
                     "role": "guest", "capabilities": ["heartbeat"], "kernel": KERNEL,
                     "applied_patches": [{"id": "hs-test-0001", "module": "fake_livepatch",
@@ -239,19 +239,23 @@ write("manifest", "hostile_latin1_byte", fixture("hostile/manifest-one-latin1-by
 
 # --- hostd: config file and control protocol ---------------------------------------------
 write("hostd_config", "empty_object", "{}")
+write("hostd_config", "docs_example", json.dumps({
+    "libvirt": {"hotplug_channel": True},
+    "repository": {"url": "https://mirror.example.net/hotsplice", "proxy": "http://proxy:3128"},
+    "rollout": {"canary_percent": 10, "canary_wait_seconds": 1800, "concurrency": 8,
+                "pins": {"db-primary": "hs-2026-11-cve-2024-1086"}}}, indent=2))
 write("hostd_config", "full", json.dumps({
-    "libvirt_uri": "qemu:///system", "channel_name": "org.hotsplice.agent.0",
-    "hotplug_channel": True, "reconnect_interval_seconds": 5,
-    "repository": {"url": "https://patches.example.net/hotsplice", "proxy": "http://proxy:3128",
-                   "cache_dir": "/var/lib/hotsplice/repository", "poll_interval_seconds": 3600,
-                   "poll_jitter_percent": 10},
+    "libvirt": {"uri": "qemu:///system", "channel_name": "org.hotsplice.agent.0",
+                "hotplug_channel": True, "reconnect_interval_seconds": 5},
+    "repository": {"directory": "/srv/hotsplice", "cache_dir": "/var/lib/hotsplice/repository",
+                   "poll_interval_seconds": 3600, "poll_jitter_percent": 10},
     "state_dir": "/var/lib/hotsplice", "database": "/var/lib/hotsplice/hostd.db",
     "keys_dir": "/etc/hotsplice/keys.d", "control_socket": "/run/hotsplice/hostd.sock",
-    "rollout": {"policy": "automatic", "canary_count": 1, "canary_wait_seconds": 600,
+    "rollout": {"policy": "manual", "canary_count": 1, "canary_wait_seconds": 600,
                 "concurrency": 4, "pins": {"web-1": "hs-2026-0001", "db-1": ""}},
     "timeouts": {"handshake_seconds": 30, "transfer_seconds": 300, "apply_seconds": 90,
                  "io_seconds": 30, "retry_seconds": 30, "recheck_seconds": 300},
-    "log_level": "info"}, indent=2))
+    "log_level": "debug"}, indent=2))
 write("hostd_config", "typo_key", '{"rollout": {"concurency": 4}}')
 write("hostd_config", "out_of_bounds", '{"timeouts": {"apply_seconds": 5}, "rollout": '
       '{"canary_count": 1, "canary_percent": 50}}')
