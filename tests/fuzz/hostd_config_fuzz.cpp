@@ -8,12 +8,14 @@
 #include <string_view>
 
 #include "hostagent/config.h"
+#include "tests/fuzz/support/verbose.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto config =
       hotsplice::hostd::parse_config(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!config) {
     if (config.error().message().empty()) std::abort();
+    hotsplice::fuzzing::report_refusal(config.error());
     return 0;
   }
   if (config->rollout.concurrency < 1 || config->rollout.canary_percent > 100 ||

@@ -5,13 +5,13 @@
 // parsed must encode, and the encoding must parse back to the same message.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
 #include "core/base/json_reader.h"
 #include "core/protocol/frame_codec.h"
 #include "core/protocol/messages.h"
+#include "tests/fuzz/support/verbose.h"
 
 using hotsplice::protocol::Frame;
 
@@ -28,10 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto message = hotsplice::protocol::parse_message(Frame{std::move(*json), std::string(body)});
   if (!message) {
     if (message.error().code().empty() || message.error().message().empty()) std::abort();
-    // HOTSPLICE_FUZZ_VERBOSE=1: why a seed was refused (seeds meant to parse must not be).
-    if (std::getenv("HOTSPLICE_FUZZ_VERBOSE")) {
-      std::fprintf(stderr, "refused: %s\n", message.error().message().c_str());
-    }
+    hotsplice::fuzzing::report_refusal(message.error());
     return 0;
   }
   auto wire = hotsplice::protocol::encode_message(*message);
