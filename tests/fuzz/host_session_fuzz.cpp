@@ -17,34 +17,14 @@
 #include "core/protocol/frame_codec.h"
 #include "core/protocol/host_session.h"
 #include "core/protocol/messages.h"
+#include "tests/fuzz/support/fuzz_input.h"
 
 namespace {
 
 using namespace hotsplice;
 using namespace hotsplice::protocol;
 
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return at_ >= size_; }
-  std::uint8_t byte() { return empty() ? 0 : data_[at_++]; }
-  std::uint32_t u32() {
-    std::uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) value = value << 8 | byte();
-    return value;
-  }
-  std::string_view bytes(std::size_t count) {
-    count = std::min(count, size_ - std::min(at_, size_));
-    std::string_view out(reinterpret_cast<const char*>(data_) + at_, count);
-    at_ += count;
-    return out;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using Input = hotsplice::fuzzing::FuzzInput;
 
 // What the host last asked for, read back from its output.
 struct Seen {
