@@ -192,6 +192,12 @@ TEST_CASE("a removed function-local static shadowing a file-scope one is a chang
   const ObjectReport report = diff_fixture("static_local_shadow", fentry);
   check_report(report, {.changed_functions = {"dev_reopen"}});
   CHECK(report.removed_data == Names{"open_count.0"});
+  // The report says which function let go of it.
+  CHECK(report.removed_data_users.at("open_count.0") == std::set<std::string>{"dev_reopen"});
+  CHECK(hotsplice::elfdiff::report_to_text({report}).find(
+            "removed data      open_count.0 (used before by dev_reopen)") != std::string::npos);
+  CHECK(hotsplice::elfdiff::report_to_json(
+            {report})["objects"][0]["removed_data_users"]["open_count.0"][0] == "dev_reopen");
 }
 
 TEST_CASE("an added function-local static shadowing a file-scope one is a change") {
