@@ -88,10 +88,18 @@ def reasons_of(run_dir, stderr):
         except (OSError, ValueError):
             pass
     if not reasons and stderr.strip():
-        # "hotsplice-build: <code>: <message>" or a plain message
-        line = stderr.strip().splitlines()[-1]
-        reasons.append(line[:200].replace("\t", " "))
+        reasons.append(error_code_of(stderr))
     return sorted(set(reasons))
+
+
+def error_code_of(stderr):
+    """The [code] hotsplice-build ends its message with; a failed kbuild run is named as
+    such (in this sample: a file whose change needs the header change of the same fix)."""
+    text = stderr.strip()
+    code = text[text.rfind("[") + 1:-1] if text.endswith("]") and "[" in text else ""
+    if code == "command_failed" and " error: " in text:
+        return "build_failed(needs a header change of the same fix)"
+    return code or text.splitlines()[-1][:120].replace("\t", " ")
 
 
 def outcome_of(exit_status):
@@ -180,6 +188,11 @@ def main():
     reasons = collections.Counter(
         reason for fields in done.values() if fields[1] != "patch" for reason in
         (fields[3].split(",") if fields[3] else ["(none)"]))
+    # Results written before error_code_of existed kept the whole message.
+    merged = collections.Counter()
+    for reason, count in reasons.items():
+        merged[error_code_of(reason) if len(reason) > 60 else reason] += count
+    reasons = merged
     with open(os.path.join(args.output, "summary.txt"), "w", encoding="utf-8") as out:
         out.write("changed files between the two sources: %d .c for x86-64 (%d sampled, %d "
                   "built), %d .c of other architectures and tools, %d headers (refused: "

@@ -71,3 +71,20 @@ TEST_CASE("objects with odd symbol names prints valid JSON and escaped text") {
   CHECK(text_run.out.find('\x1b') == std::string::npos);
   CHECK(hotsplice::is_valid_utf8(text_run.out));
 }
+
+TEST_CASE("kernel with a diff to a header is a refusal (exit 2), found before any build") {
+  // The header's other users cannot be listed yet; patching only the named files would
+  // leave them unpatched. A refusal, not an error: the input is fine, the change is not
+  // patchable yet.
+  TempDir dir;
+  const auto diff = dir.write("header.diff",
+                              "--- a/include/linux/foo.h\n+++ b/include/linux/foo.h\n"
+                              "@@ -1 +1 @@\n-a\n+b\n");
+  const auto result = run({"kernel", "--source", (dir / "absent.tar.xz").string(), "--config",
+                           (dir / "absent.config").string(), "--patch", diff.string(),
+                           "--output", (dir / "out").string()});
+  INFO(result.err);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("[unsupported_patch]") != std::string::npos);
+  CHECK(result.err.find("include/linux/foo.h") != std::string::npos);
+}
