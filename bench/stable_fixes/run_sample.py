@@ -34,6 +34,7 @@ import filecmp
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -93,12 +94,15 @@ def reasons_of(run_dir, stderr):
 
 
 def error_code_of(stderr):
-    """The [code] hotsplice-build ends its message with; a failed kbuild run is named as
-    such (in this sample: a file whose change needs the header change of the same fix)."""
+    """The [code] hotsplice-build ends its message with; for a failed kbuild run, the
+    compiler's first error (a file whose change needs the header change of the same fix
+    fails to build against the other version's headers)."""
     text = stderr.strip()
     code = text[text.rfind("[") + 1:-1] if text.endswith("]") and "[" in text else ""
-    if code == "command_failed" and " error: " in text:
-        return "build_failed(needs a header change of the same fix)"
+    # hotsplice-build escapes the newlines of kbuild's output as \x0a
+    error = re.search(r"(?:fatal )?error: (.*?)(?:\\x0a|\n|$)", text)
+    if code == "command_failed" and error:
+        return "build_failed: " + error.group(1)[:80].replace("\t", " ").replace(",", ";")
     return code or text.splitlines()[-1][:120].replace("\t", " ")
 
 
