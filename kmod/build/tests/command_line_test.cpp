@@ -72,7 +72,7 @@ TEST_CASE("objects with odd symbol names prints valid JSON and escaped text") {
   CHECK(hotsplice::is_valid_utf8(text_run.out));
 }
 
-TEST_CASE("kernel with a diff to a header is a refusal (exit 2), found before any build") {
+TEST_CASE("kernel with a diff to a header is a refusal (exit 2) found before any build") {
   // The header's other users cannot be listed yet; patching only the named files would
   // leave them unpatched. A refusal, not an error: the input is fine, the change is not
   // patchable yet.
