@@ -125,6 +125,7 @@ def main():
     parser.add_argument("--limit", type=int, default=0, help="sample size (0: every file)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=1200, help="seconds per file")
+    parser.add_argument("--jobs", type=int, default=1, help="make -j for each build")
     args = parser.parse_args()
 
     os.makedirs(os.path.join(args.output, "runs"), exist_ok=True)
@@ -167,7 +168,7 @@ def main():
                        "--config", args.config, "--patch", forward, "--baseline-patch", backward,
                        "--output", os.path.join(run_dir, "out"), "--name",
                        "stable_%d" % number, "--release", args.release,
-                       "--kallsyms", args.kallsyms, "--jobs", "1"]
+                       "--kallsyms", args.kallsyms, "--jobs", str(args.jobs)]
             started = time.monotonic()
             try:
                 run = subprocess.run(command, capture_output=True, text=True, errors="replace",
