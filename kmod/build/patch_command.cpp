@@ -108,10 +108,9 @@ int report_failure(const Error& error, std::string_view context, std::ostream& e
   // rules, a symbol the running kernel lacks or cannot tell apart, a diff whose objects
   // cannot be listed. Status 1 stays for broken inputs and failed builds.
   const std::string& code = error.code();
-  const bool refused = code == patchobj::errc::kPatchRefused ||
-                       code == patchobj::errc::kSymbolNotFound ||
-                       code == patchobj::errc::kSymbolAmbiguous ||
-                       code == kernel_tree::errc::kUnsupportedPatch;
+  const bool refused =
+      code == patchobj::errc::kPatchRefused || code == patchobj::errc::kSymbolNotFound ||
+      code == patchobj::errc::kSymbolAmbiguous || code == kernel_tree::errc::kUnsupportedPatch;
   return elfdiff::exit_status(refused ? elfdiff::Outcome::refused : elfdiff::Outcome::error);
 }
 

@@ -99,8 +99,8 @@ Expected<PatchFiles> files_of_patch(std::string_view diff, const FileExists& exi
     const int level = strip_level(old_paths[i], new_paths[i], exists);
     if (strip && *strip != level) {
       return Error(errc::kInvalidPatch, "the diff's file names need different prefix strips (" +
-                                        new_paths[i] + " after " + new_paths.front() +
-                                        "); patch(1) takes one -p level");
+                                            new_paths[i] + " after " + new_paths.front() +
+                                            "); patch(1) takes one -p level");
     }
     strip = level;
     std::string path = strip_components(new_paths[i], level);

@@ -389,7 +389,8 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("the printk index records of the patched code travel with it and no others", "[patchobj]") {
+TEST_CASE("the printk index records of the patched code travel with it and no others",
+          "[patchobj]") {
   // report_error changes, report_ok does not: one .printk_index pointer is copied, to the
   // copied pi_entry of report_error's printk, whose format and __func__ come along.
   hotsplice::testing::TempDir dir;
