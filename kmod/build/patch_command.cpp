@@ -6,6 +6,7 @@
 #include "core/base/outside_text.h"
 #include "kmod/build/patch_bundle.h"
 #include "kmod/elfdiff/report.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/patch_module.h"
 
@@ -103,8 +104,13 @@ fs::path path_option(const Arguments& parsed, const std::string& name) {
 int report_failure(const Error& error, std::string_view context, std::ostream& err) {
   err << "hotsplice-build: " << terminal_text(context) << (context.empty() ? "" : ": ")
       << terminal_text(error.message()) << " [" << terminal_text(error.code()) << "]\n";
-  // A refusal is an answer about the change, whichever step found it.
-  const bool refused = error.code() == patchobj::errc::kPatchRefused;
+  // A refusal is an answer about the change, whichever step found it: the patch step's
+  // rules, a symbol the running kernel lacks or cannot tell apart, a diff whose objects
+  // cannot be listed. Status 1 stays for broken inputs and failed builds.
+  const std::string& code = error.code();
+  const bool refused =
+      code == patchobj::errc::kPatchRefused || code == patchobj::errc::kSymbolNotFound ||
+      code == patchobj::errc::kSymbolAmbiguous || code == kernel_tree::errc::kUnsupportedPatch;
   return elfdiff::exit_status(refused ? elfdiff::Outcome::refused : elfdiff::Outcome::error);
 }
 

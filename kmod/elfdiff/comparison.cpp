@@ -93,7 +93,10 @@ void compare_data(const ObjectIndex& before, const ObjectIndex& after, ObjectRep
     report.new_data.push_back(after.object().symbols[after.data()[index].symbol].name);
   }
   for (std::size_t index : pairing.only_before) {
-    report.removed_data.push_back(before.object().symbols[before.data()[index].symbol].name);
+    const std::size_t symbol = before.data()[index].symbol;
+    const std::string& name = before.object().symbols[symbol].name;
+    report.removed_data.push_back(name);
+    report.removed_data_users[name] = before.referrers(symbol);
   }
 }
 

@@ -88,6 +88,11 @@ class ObjectIndex {
   // relocation the function or object that contains the target; nullptr if none does.
   const Symbol* resolve(const Section& from, const Relocation& relocation) const;
 
+  // The byte a relocation reaches, as an offset in the section of its symbol: symbol value
+  // + addend, plus for a PC-relative field in code the distance from the field to the end
+  // of its decoded instruction.
+  std::int64_t target_point(const Section& from, const Relocation& relocation) const;
+
  private:
   explicit ObjectIndex(const ElfObject& object);
   Status index_special_entries();
@@ -95,7 +100,6 @@ class ObjectIndex {
   void build_data();
   void index_references();
 
-  std::int64_t target_point(const Section& from, const Relocation& relocation) const;
   // Bytes from the start of a PC-relative field to the end of its decoded instruction.
   std::uint64_t field_to_instruction_end(const Section& from, const Relocation& relocation) const;
   const Symbol* symbol_containing(std::size_t section, std::int64_t point) const;

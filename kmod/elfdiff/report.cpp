@@ -38,6 +38,8 @@ Json report_to_json(const std::vector<ObjectReport>& reports) {
       refusals.push_back(
           {{"symbol", refusal.symbol}, {"reason", refusal.reason}, {"message", refusal.message}});
     }
+    Json removed_data_users = Json::object();
+    for (const auto& [name, users] : report.removed_data_users) removed_data_users[name] = users;
     Json object = {{"object", report.object},
                    {"changed_functions", report.changed_functions},
                    {"new_functions", report.new_functions},
@@ -45,6 +47,7 @@ Json report_to_json(const std::vector<ObjectReport>& reports) {
                    {"changed_data", report.changed_data},
                    {"new_data", report.new_data},
                    {"removed_data", report.removed_data},
+                   {"removed_data_users", removed_data_users},
                    {"refusals", refusals}};
     if (!report.binary.empty()) object["binary"] = report.binary;
     objects.push_back(std::move(object));
@@ -76,7 +79,16 @@ std::string report_to_text(const std::vector<ObjectReport>& reports) {
     list(text, "removed function ", report.removed_functions);
     list(text, "changed data     ", report.changed_data);
     list(text, "new data         ", report.new_data);
-    list(text, "removed data     ", report.removed_data);
+    for (const std::string& name : report.removed_data) {
+      text += "  removed data      " + name;
+      auto users = report.removed_data_users.find(name);
+      if (users != report.removed_data_users.end() && !users->second.empty()) {
+        std::string names;
+        for (const std::string& user : users->second) names += (names.empty() ? "" : ", ") + user;
+        text += " (used before by " + names + ")";
+      }
+      text += "\n";
+    }
     for (const Refusal& refusal : report.refusals) {
       text += "  REFUSED          " + refusal.symbol + ": " + refusal.message + " [" +
               refusal.reason + "]\n";

@@ -2,6 +2,8 @@
 // people, and an exit status (0 changes, 3 no effective change, 2 refused, 1 error).
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ struct ObjectReport {
   std::vector<std::string> changed_data;
   std::vector<std::string> new_data;
   std::vector<std::string> removed_data;
+  // Each removed data object -> the functions of the before build that referred to it
+  // (whose changed code no longer does): the reader sees which fix let go of it.
+  std::map<std::string, std::set<std::string>> removed_data_users;
   std::vector<Refusal> refusals;
 
   bool has_effective_change() const;

@@ -17,7 +17,11 @@ Status build_objects(const fs::path& tree, const std::vector<std::string>& objec
 
 Expected<std::string> compile_command_of(const fs::path& tree, const std::string& object) {
   const fs::path path = fs::path(object);
-  const fs::path record = tree / path.parent_path() / ("." + path.filename().string() + ".cmd");
+  // Appended, not `"." + std::string`: GCC 12 at -O3 warns -Wrestrict on that (bug 105329).
+  std::string record_name = ".";
+  record_name += path.filename().string();
+  record_name += ".cmd";
+  const fs::path record = tree / path.parent_path() / record_name;
   auto content = read_file(record, 16 << 20);
   if (!content) return content.error().with_context("reading kbuild's record of " + object);
   const std::string prefix = "cmd_" + object + " := ";

@@ -4,6 +4,8 @@
 #include <optional>
 #include <sstream>
 
+#include "kmod/kernel_tree/error_codes.h"
+
 namespace hotsplice::kernel_tree {
 namespace {
 
@@ -83,27 +85,27 @@ Expected<PatchFiles> files_of_patch(std::string_view diff, const FileExists& exi
     if (line.starts_with("+++ ")) new_paths.push_back(path_of_header(line));
   }
   if (new_paths.empty() || new_paths.size() != old_paths.size()) {
-    return Error("invalid_patch", "not a unified diff: no matching ---/+++ file headers");
+    return Error(errc::kInvalidPatch, "not a unified diff: no matching ---/+++ file headers");
   }
   PatchFiles result;
   std::optional<int> strip;
   for (std::size_t i = 0; i < new_paths.size(); ++i) {
     if (new_paths[i] == "/dev/null" || old_paths[i] == "/dev/null") {
-      return Error("unsupported_patch",
+      return Error(errc::kUnsupportedPatch,
                    "the diff adds or deletes a file (" +
                        (new_paths[i] == "/dev/null" ? old_paths[i] : new_paths[i]) +
                        "): only changes to existing files are supported");
     }
     const int level = strip_level(old_paths[i], new_paths[i], exists);
     if (strip && *strip != level) {
-      return Error("invalid_patch", "the diff's file names need different prefix strips (" +
-                                        new_paths[i] + " after " + new_paths.front() +
-                                        "); patch(1) takes one -p level");
+      return Error(errc::kInvalidPatch, "the diff's file names need different prefix strips (" +
+                                            new_paths[i] + " after " + new_paths.front() +
+                                            "); patch(1) takes one -p level");
     }
     strip = level;
     std::string path = strip_components(new_paths[i], level);
     if (!is_safe_relative(path)) {
-      return Error("invalid_patch", "the diff names a path outside the tree: " + new_paths[i]);
+      return Error(errc::kInvalidPatch, "the diff names a path outside the tree: " + new_paths[i]);
     }
     if (std::find(result.files.begin(), result.files.end(), path) == result.files.end()) {
       result.files.push_back(std::move(path));
@@ -121,11 +123,11 @@ Expected<std::vector<std::string>> objects_of(const std::vector<std::string>& fi
       continue;
     }
     if (file.ends_with(".h")) {
-      return Error("unsupported_patch",
+      return Error(errc::kUnsupportedPatch,
                    "the diff changes header " + file +
                        ": finding every object that includes it is not supported yet");
     }
-    return Error("unsupported_patch",
+    return Error(errc::kUnsupportedPatch,
                  "the diff changes " + file + ", which is not a C or assembly source of an object");
   }
   return objects;

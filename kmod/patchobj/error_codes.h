@@ -9,4 +9,6 @@ inline constexpr char kPatchRefused[] = "patch_refused";
 inline constexpr char kSymbolNotFound[] = "symbol_not_found";
 // A symbol name occurs more than once and the object's own symbols do not say which.
 inline constexpr char kSymbolAmbiguous[] = "symbol_ambiguous";
+// An input object breaks a rule of its own format (a table entry cut short, ...).
+inline constexpr char kInvalidObject[] = "invalid_object";
 }  // namespace hotsplice::patchobj::errc

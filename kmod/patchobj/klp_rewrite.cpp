@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "kmod/patchobj/error_codes.h"
+
 namespace hotsplice::patchobj {
 namespace {
 
@@ -76,10 +78,11 @@ class Rewriter {
         const std::string rest = name + std::strlen(kPrefix);
         const std::size_t dot = rest.find('.');
         if (dot == std::string::npos || rest.find(',') == std::string::npos) {
-          return Error("invalid_object", path_.string() + ": malformed livepatch symbol " + name);
+          return Error(errc::kInvalidObject,
+                       path_.string() + ": malformed livepatch symbol " + name);
         }
         if (symbol.st_shndx != SHN_UNDEF) {
-          return Error("invalid_object",
+          return Error(errc::kInvalidObject,
                        path_.string() + ": livepatch placeholder " + name + " is defined");
         }
         symbol.st_shndx = kShnLivepatch;
@@ -90,7 +93,8 @@ class Rewriter {
       }
       elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
     }
-    if (symtab_index_ == 0) return Error("invalid_object", path_.string() + " has no symbol table");
+    if (symtab_index_ == 0)
+      return Error(errc::kInvalidObject, path_.string() + " has no symbol table");
     return Status::ok();
   }
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/symbol_names.h"
@@ -15,6 +16,11 @@
 
 namespace hotsplice::patchobj {
 namespace {
+
+// Livepatch symbols of vmlinux: their relocations are applied when the patch module loads.
+constexpr std::string_view kVmlinuxLivepatchPrefix = ".klp.sym.vmlinux.";
+// One .printk_index entry: a pointer to a struct pi_entry.
+constexpr std::uint64_t kPointerSize = 8;
 
 // An output section with the input section's name and attributes and no content yet.
 OutputSection empty_copy_of(const elfdiff::Section& section) {
@@ -80,6 +86,8 @@ class ObjectPatchBuilder {
     define_patch_globals();
     if (auto status = drain(); !status) return status.error();
     if (auto status = copy_special_tables(); !status) return status.error();
+    if (auto status = drain(); !status) return status.error();
+    if (auto status = copy_printk_index(); !status) return status.error();
     if (auto status = drain(); !status) return status.error();
     return describe_replacements();
   }
@@ -293,8 +301,8 @@ class ObjectPatchBuilder {
       if (in_module.error().code() != errc::kSymbolNotFound) return in_module.error();
     }
     if (request_.vmlinux_positions == nullptr) {
-      return Error("symbol_not_found", symbol.name + " (used by " + request_.after.string() +
-                                           ") is neither exported nor in the target");
+      return Error(errc::kSymbolNotFound, symbol.name + " (used by " + request_.after.string() +
+                                              ") is neither exported nor in the target");
     }
     auto position = request_.vmlinux_positions->position(symbol.name, true, {});
     if (!position) return position.error();
@@ -304,7 +312,7 @@ class ObjectPatchBuilder {
   Expected<std::size_t> running_reference(const Symbol& target) {
     auto named = running_name_.find(target.index);
     if (named == running_name_.end() && target.binding == STB_LOCAL) {
-      return Error("symbol_not_found",
+      return Error(errc::kSymbolNotFound,
                    "no running counterpart of " + target.name + " in " + request_.before.string());
     }
     const std::string name = named == running_name_.end() ? target.name : named->second;
@@ -355,11 +363,16 @@ class ObjectPatchBuilder {
           mapped->offset = out_begin + (relocation->offset - begin);
           entry_relocations.push_back(*mapped);
         }
-        if (!livepatch_key.empty()) {
-          // The module loader wires these entries before livepatch relocations exist. A
-          // static call site can be left out, as kpatch does: the call then goes through
-          // the key's trampoline (__SCT__*), which static_call_update keeps pointing at the
-          // current target. A jump label cannot: its NOP would never be switched.
+        if (!livepatch_key.empty() && !livepatch_key.starts_with(kVmlinuxLivepatchPrefix)) {
+          // A key in vmlinux is fine: the module loader applies .klp.rela.vmlinux.*
+          // sections with the module's own relocations (apply_relocations ->
+          // klp_apply_section_relocs(..., NULL) in 6.1), before the COMING notifier wires
+          // jump labels and static calls; kpatch and klp-build keep these entries too.
+          // A key in another module is resolved only when that module is patched, after
+          // the notifier ran. A static call site can then be left out, as kpatch does: the
+          // call goes through the key's trampoline (__SCT__*), which static_call_update
+          // keeps pointing at the current target. A jump label cannot: its NOP would never
+          // be switched.
           if (table.name == ".static_call_sites") continue;
           return Error(errc::kPatchRefused,
                        table.name + " entry in " + site.name + " is keyed by " + livepatch_key +
@@ -379,6 +392,65 @@ class ObjectPatchBuilder {
     return copy_orc_entries(orc_entries);
   }
 
+  // printk index records of the copied code travel with it, like the other per-site
+  // records: .printk_index holds one pointer per printk call site with a constant format,
+  // to a pi_entry {fmt, func, file, line, level, subsys_fmt_prefix}. Nothing in the code
+  // refers to them, so the relocations never reach them; the kernel lists a module's
+  // records (the patch's own, once loaded) in /sys/kernel/debug/printk/index/<module>.
+  // A record belongs to copied code when its format is a string the copied code passes
+  // (the call and the record name the same literal): the same section and offset.
+  Status copy_printk_index() {
+    std::set<std::pair<std::size_t, std::int64_t>> passed_strings;
+    for (const auto& [index, output_index] : copied_) {
+      const Section& code = after_object_.sections[index];
+      if (!code.executable()) continue;
+      for (const Relocation& relocation : code.relocations) {
+        const Symbol& symbol = after_object_.symbols[relocation.symbol];
+        if (!symbol.defined() || after_->kind_of(symbol.section) != elfdiff::SectionKind::strings) {
+          continue;
+        }
+        passed_strings.insert({symbol.section, after_->target_point(code, relocation)});
+      }
+    }
+    for (const Section& index_section : after_object_.sections) {
+      if (!index_section.name.starts_with(".printk_index")) continue;
+      OutputSection selected = empty_copy_of(index_section);
+      for (const Relocation& pointer : index_section.relocations) {
+        if (pointer.offset % kPointerSize != 0 ||
+            pointer.offset + kPointerSize > index_section.bytes.size()) {
+          return Error(errc::kInvalidObject, index_section.name + " has a pointer at offset " +
+                                                 std::to_string(pointer.offset) +
+                                                 " that is not a whole 8-byte entry");
+        }
+        if (!passed_strings.count(record_format(index_section, pointer))) continue;
+        auto mapped = map_relocation(index_section, pointer);
+        if (!mapped) return mapped.error();
+        mapped->offset = selected.bytes.size();
+        selected.bytes.insert(selected.bytes.end(), kPointerSize, 0);
+        selected.relocations.push_back(*mapped);
+      }
+      if (!selected.bytes.empty()) output_.add_section(std::move(selected));
+    }
+    return Status::ok();
+  }
+
+  // The format string (section, offset) of the pi_entry a .printk_index pointer names;
+  // {0, 0} when the record has none (a format that was not a constant).
+  std::pair<std::size_t, std::int64_t> record_format(const Section& index_section,
+                                                     const Relocation& pointer) const {
+    const Symbol& named = after_object_.symbols[pointer.symbol];
+    if (!named.defined()) return {0, 0};
+    const Section& record = after_object_.sections[named.section];
+    const std::int64_t record_at = after_->target_point(index_section, pointer);
+    for (const Relocation& field : record.relocations) {
+      if (static_cast<std::int64_t>(field.offset) != record_at) continue;  // .fmt is first
+      const Symbol& format = after_object_.symbols[field.symbol];
+      if (!format.defined()) return {0, 0};
+      return {format.section, after_->target_point(record, field)};
+    }
+    return {0, 0};
+  }
+
   // .orc_unwind holds one 6-byte entry per .orc_unwind_ip entry, at the same index.
   Status copy_orc_entries(const std::map<std::size_t, std::vector<std::size_t>>& kept) {
     if (kept.empty()) return Status::ok();
@@ -392,7 +464,7 @@ class ObjectPatchBuilder {
       for (const auto& [ip_section, entries] : kept) {
         for (std::size_t entry : entries) {
           if ((entry + 1) * 6 > orc.bytes.size()) {
-            return Error("invalid_object", ".orc_unwind is shorter than .orc_unwind_ip");
+            return Error(errc::kInvalidObject, ".orc_unwind is shorter than .orc_unwind_ip");
           }
           selected.bytes.insert(selected.bytes.end(), orc.bytes.begin() + entry * 6,
                                 orc.bytes.begin() + (entry + 1) * 6);
@@ -401,7 +473,7 @@ class ObjectPatchBuilder {
       output_.add_section(std::move(selected));
       return Status::ok();
     }
-    return Error("invalid_object",
+    return Error(errc::kInvalidObject,
                  request_.after.string() + " has .orc_unwind_ip but no .orc_unwind");
   }
 

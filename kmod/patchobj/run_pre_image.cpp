@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kmod/elfdiff/x86_relocations.h"
+#include "kmod/patchobj/error_codes.h"
 
 namespace hotsplice::patchobj {
 namespace {
@@ -34,7 +35,7 @@ Expected<RunPreImage> run_pre_image(const elfdiff::ObjectIndex& before,
   const elfdiff::ElfObject& object = before.object();
   const Section& text = object.sections[function.section];
   if (function.value + function.size > text.bytes.size()) {
-    return Error("invalid_object", function.name + " lies outside its section");
+    return Error(errc::kInvalidObject, function.name + " lies outside its section");
   }
   RunPreImage image;
   image.bytes.assign(text.bytes.begin() + function.value,

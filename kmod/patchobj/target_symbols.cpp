@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <sstream>
+#include <string_view>
 
 #include "core/base/file_io.h"
 #include "kmod/elfdiff/elf_object.h"
+#include "kmod/patchobj/error_codes.h"
 
 namespace hotsplice::patchobj {
 
@@ -57,7 +59,7 @@ Expected<SymbolPositions> SymbolPositions::from_kallsyms(const std::string& text
     positions.symbols_.push_back({name, !type.empty() && std::isupper(type[0]) != 0});
   }
   if (positions.symbols_.empty()) {
-    return Error("symbol_not_found", "kallsyms lists no symbols of " + object);
+    return Error(errc::kSymbolNotFound, "kallsyms lists no symbols of " + object);
   }
   positions.index();
   return positions;
@@ -105,12 +107,29 @@ std::size_t SymbolPositions::sequence_score(std::size_t at, const std::string& n
   return score;
 }
 
+// "name,1 (between a and b), name,2 (...)": each occurrence with its kallsyms neighbours,
+// so whoever reads a refusal can find the files that define the name.
+std::string SymbolPositions::describe_candidates(const std::string& name) const {
+  constexpr std::size_t kListed = 8;
+  const std::vector<std::size_t>& places = occurrences_.at(name);
+  std::string text;
+  for (std::size_t k = 0; k < places.size() && k < kListed; ++k) {
+    const std::size_t at = places[k];
+    if (!text.empty()) text += ", ";
+    text += name + "," + std::to_string(k + 1) + " (between " +
+            (at > 0 ? symbols_[at - 1].name : std::string("the start")) + " and " +
+            (at + 1 < symbols_.size() ? symbols_[at + 1].name : std::string("the end")) + ")";
+  }
+  if (places.size() > kListed) text += " and " + std::to_string(places.size() - kListed) + " more";
+  return text;
+}
+
 Expected<std::size_t> SymbolPositions::position(const std::string& name, bool global,
                                                 const std::set<std::string>& neighbours,
                                                 const std::vector<std::string>& sequence) const {
   auto found = occurrences_.find(name);
   if (found == occurrences_.end()) {
-    return Error("symbol_not_found",
+    return Error(errc::kSymbolNotFound,
                  name +
                      " is not in the target's symbol table (source, config or compiler "
                      "differ from the running kernel?)");
@@ -118,20 +137,24 @@ Expected<std::size_t> SymbolPositions::position(const std::string& name, bool gl
   const std::vector<std::size_t>& places = found->second;
   if (places.size() == 1) return std::size_t{0};
   // A global name is unique among globals; a local is found by the company it keeps:
-  // the other symbols of its object file sit next to it in address order.
-  constexpr std::size_t kWindow = 64;
+  // the other symbols of its object file sit next to it in address order. Company is
+  // counted as distinct names present near the occurrence, not weighted by distance:
+  // where every file of a subsystem defines the same statics, a distance weight would
+  // pick whichever copy happens to sit a little nearer to the others (a guess).
+  // The object's own symbols form one run, no longer than the object has symbols.
+  const std::size_t window = std::min<std::size_t>(64, neighbours.size());
   std::size_t best = 0, best_score = 0, ties = 0;
   for (std::size_t k = 0; k < places.size(); ++k) {
     const std::size_t at = places[k];
     std::size_t score = 0;
     if (global && symbols_[at].global) score += 100000;
-    const std::size_t begin = at > kWindow ? at - kWindow : 0;
-    const std::size_t end = std::min(symbols_.size(), at + kWindow + 1);
-    // Nearer neighbours count more: the object's own symbols are contiguous.
+    const std::size_t begin = at > window ? at - window : 0;
+    const std::size_t end = std::min(symbols_.size(), at + window + 1);
+    std::set<std::string_view> present;
     for (std::size_t i = begin; i < end; ++i) {
-      if (i == at || !neighbours.count(symbols_[i].name)) continue;
-      score += kWindow + 1 - (i > at ? i - at : at - i);
+      if (i != at && neighbours.count(symbols_[i].name)) present.insert(symbols_[i].name);
     }
+    score += present.size();
     if (score > best_score) {
       best = k, best_score = score, ties = 0;
     } else if (score == best_score) {
@@ -152,9 +175,11 @@ Expected<std::size_t> SymbolPositions::position(const std::string& name, bool gl
     if (best_sequence_score > 0 && sequence_ties == 0) return best_sequence + 1;
   }
   if (best_score == 0 || ties != 0) {
-    return Error("symbol_ambiguous", name + " occurs " + std::to_string(places.size()) +
-                                         " times in the target and none of them is next to "
-                                         "the other symbols of its object file");
+    return Error(errc::kSymbolAmbiguous,
+                 name + " occurs " + std::to_string(places.size()) +
+                     " times in the target and neither the object's neighbouring symbols nor "
+                     "the order of its own symbols tells which is the patched one; candidates: " +
+                     describe_candidates(name));
   }
   return best + 1;
 }

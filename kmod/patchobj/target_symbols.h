@@ -57,6 +57,7 @@ class SymbolPositions {
   std::vector<OrderedSymbol> symbols_;
   std::map<std::string, std::vector<std::size_t>> occurrences_;
   void index();
+  std::string describe_candidates(const std::string& name) const;
   std::size_t sequence_score(std::size_t at, const std::string& name,
                              const std::vector<std::string>& sequence) const;
 };

@@ -158,7 +158,7 @@ TEST_CASE("sync refuses a replayed, reused, expired or future-dated index and ke
   SECTION("the same version with other content") {
     auto text = hotsplice::read_file(publisher.repo() / "index.json", 1 << 20);
     std::string edited = *text;
-    edited.insert(edited.size() - 1, "\n");
+    edited.insert(edited.end() - 1, '\n');  // a char: GCC 12 -O3 warned -Wrestrict on "\n"
     REQUIRE(hotsplice::write_file_atomically(publisher.repo() / "index.json", edited));
     publisher.resign();
     auto refused = cache.sync(source, at(kTestNow));

@@ -178,3 +178,235 @@ TEST_CASE("a module function using pr_debug carries its dynamic-debug descriptor
   CHECK(has_descriptors);
   CHECK(has_jump_entry);
 }
+
+namespace {
+
+// Builds the patch object of a vmlinux fixture pair against a kallsyms in which every
+// named symbol is a non-exported vmlinux symbol; only __fentry__, printk_like and _printk are
+// exported.
+struct VmlinuxPatch {
+  hotsplice::Expected<ObjectPatch> patch;
+  RelocatableObject output;
+};
+
+VmlinuxPatch patch_vmlinux_fixture(const std::string& fixture,
+                                   const hotsplice::testing::TempDir& dir,
+                                   const std::string& kallsyms) {
+  auto pair = hotsplice::elfdiff::testing::compile_fixture_pair(fixture, dir.path(), true);
+  REQUIRE(pair);
+  const auto symvers = dir.write("Module.symvers",
+                                 "0x1\tprintk_like\tvmlinux\tEXPORT_SYMBOL\t\n"
+                                 "0x3\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n"
+                                 "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions = SymbolPositions::from_kallsyms(kallsyms, "vmlinux");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair->before, pair->after, "vmlinux",
+                             &*exports,    &*positions, &*positions};
+  VmlinuxPatch result{ObjectPatch{}, {}};
+  std::set<std::string> klp_objects;
+  result.patch = add_object_patch(request, 0, result.output, klp_objects);
+  return result;
+}
+
+// The relocation of each copied entry of `table` at `field` (byte offset in the entry).
+std::vector<std::string> key_targets(const RelocatableObject& output, const std::string& table,
+                                     std::uint64_t entry_size, std::uint64_t field) {
+  std::vector<std::string> names;
+  for (const auto& section : output.sections) {
+    if (section.name != table) continue;
+    for (const auto& relocation : section.relocations) {
+      if (relocation.offset % entry_size == field) {
+        names.push_back(output.symbols[relocation.symbol].name);
+      }
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a static call keyed by a non-exported vmlinux key keeps its site with a klp "
+    "relocation to the key",
+    "[patchobj]") {
+  // kpatch and klp-build build these: the module loader applies .klp.rela.vmlinux.*
+  // sections before the COMING notifier registers the module's static call sites.
+  hotsplice::testing::TempDir dir;
+  auto built = patch_vmlinux_fixture("vmlinux_static_call", dir,
+                                     "ffffffff81000000 T pick_target\n"
+                                     "ffffffff81000010 T keep_me\n"
+                                     "ffffffff81000020 T __SCT__pick_cpu\n"
+                                     "ffffffff82000000 d __SCK__pick_cpu\n");
+  INFO((built.patch ? std::string() : built.patch.error().message()));
+  REQUIRE(built.patch);
+  REQUIRE(built.patch->functions.size() == 1);
+  CHECK(built.patch->functions.front().old_name == "pick_target");
+  // struct static_call_site { s32 addr; s32 key; }: the key is the second field.
+  const auto keys = key_targets(built.output, ".static_call_sites", 8, 4);
+  REQUIRE(keys.size() == 1);
+  CHECK(keys.front() == ".klp.sym.vmlinux.__SCK__pick_cpu,0");
+
+  // After the livepatch rewrite the key's relocation lives in .klp.rela.vmlinux.<table>.
+  const auto file = dir / "patch.o";
+  REQUIRE(write_relocatable(built.output, file));
+  REQUIRE(rewrite_livepatch_relocations(file));
+  const auto relocations = hotsplice::testing::run_process({"readelf", "-rW", file.string()});
+  INFO(relocations.output);
+  const auto klp_at = relocations.output.find("'.klp.rela.vmlinux..static_call_sites'");
+  REQUIRE(klp_at != std::string::npos);
+  CHECK(relocations.output.find("__SCK__pick_cpu", klp_at) != std::string::npos);
+}
+
+TEST_CASE("a jump label keyed by a non-exported vmlinux key is kept with a klp relocation",
+          "[patchobj]") {
+  hotsplice::testing::TempDir dir;
+  auto built = patch_vmlinux_fixture("vmlinux_jump_label", dir,
+                                     "ffffffff81000000 T account_tick\n"
+                                     "ffffffff82000000 d sched_feature_key\n");
+  INFO((built.patch ? std::string() : built.patch.error().message()));
+  REQUIRE(built.patch);
+  // struct jump_entry { s32 code; s32 target; long key; }: the key is at offset 8.
+  const auto keys = key_targets(built.output, "__jump_table", 16, 8);
+  REQUIRE(keys.size() == 1);
+  CHECK(keys.front() == ".klp.sym.vmlinux.sched_feature_key,0");
+}
+
+TEST_CASE("a jump label keyed by a key of the target module is still refused", "[patchobj]") {
+  // That key's relocation is applied only when the target module is patched, after the
+  // COMING notifier has wired the patch module's jump labels.
+  hotsplice::testing::TempDir dir;
+  auto pair =
+      hotsplice::elfdiff::testing::compile_fixture_pair("module_jump_label", dir.path(), true);
+  REQUIRE(pair);
+  const auto symvers = dir.write("Module.symvers",
+                                 "0x1\tprintk_like\tvmlinux\tEXPORT_SYMBOL\t\n"
+                                 "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions = SymbolPositions::from_kallsyms(
+      "ffffffffc0000000 T maybe_trace\t[demo_drv]\n"
+      "ffffffffc0001000 B trace_enabled\t[demo_drv]\n",
+      "demo_drv");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair->before, pair->after, "demo_drv",
+                             &*exports,    &*positions, nullptr};
+  RelocatableObject output;
+  std::set<std::string> klp_objects;
+  auto patch = add_object_patch(request, 0, output, klp_objects);
+  REQUIRE_FALSE(patch);
+  CHECK(patch.error().code() == "patch_refused");
+  CHECK(patch.error().message().find("trace_enabled") != std::string::npos);
+}
+
+namespace {
+
+// A "vmlinux" linked by ld from real objects, and its symbol table as `nm -n` prints it:
+// the same format and address order as /proc/kallsyms.
+std::string link_and_record_kallsyms(const hotsplice::testing::TempDir& dir,
+                                     const std::vector<std::string>& objects) {
+  std::vector<std::string> link = {
+      "ld", "-e", "0", "--unresolved-symbols=ignore-all", "-o", (dir / "vmlinux").string()};
+  link.insert(link.end(), objects.begin(), objects.end());
+  const auto linked = hotsplice::testing::run_process(link);
+  INFO(linked.output);
+  REQUIRE(linked.exit_code == 0);
+  const auto symbols = hotsplice::testing::run_process({"nm", "-n", (dir / "vmlinux").string()});
+  REQUIRE(symbols.exit_code == 0);
+  return symbols.output;
+}
+
+std::string compile_other_file(const hotsplice::testing::TempDir& dir, const std::string& source,
+                               const std::string& object) {
+  const std::string output = (dir / object).string();
+  const auto compiled = hotsplice::testing::run_process(
+      {"gcc", "-O2", "-pg", "-mfentry", "-ffunction-sections", "-fdata-sections", "-fno-pie", "-c",
+       std::string(HOTSPLICE_ELFDIFF_FIXTURES) + "/" + source, "-o", output});
+  INFO(compiled.output);
+  REQUIRE(compiled.exit_code == 0);
+  return output;
+}
+
+hotsplice::Expected<ObjectPatch> patch_against(const hotsplice::elfdiff::testing::ObjectPair& pair,
+                                               const std::string& kallsyms,
+                                               const hotsplice::testing::TempDir& dir) {
+  const auto symvers = dir.write("Module.symvers", "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions = SymbolPositions::from_kallsyms(kallsyms, "vmlinux");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair.before, pair.after,  "vmlinux",
+                             &*exports,   &*positions, &*positions};
+  RelocatableObject output;
+  std::set<std::string> klp_objects;
+  return add_object_patch(request, 0, output, klp_objects);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a static every file of a subsystem defines is found in a real link by the order of "
+    "its object's symbols",
+    "[patchobj]") {
+  // Two files define reset/show/store, in different orders; every "show" has the same
+  // names around it, only their order tells them apart (kpatch would use STT_FILE blocks,
+  // which Debian's kallsyms does not have).
+  hotsplice::testing::TempDir dir;
+  auto pair =
+      hotsplice::elfdiff::testing::compile_fixture_pair("subsystem_static", dir / "fix", true);
+  REQUIRE(pair);
+  const std::string other = compile_other_file(dir, "subsystem_static_other.c", "other.o");
+
+  SECTION("the patched file linked second") {
+    const std::string kallsyms = link_and_record_kallsyms(dir, {other, pair->before.string()});
+    auto patch = patch_against(*pair, kallsyms, dir);
+    INFO((patch ? std::string() : patch.error().message()));
+    REQUIRE(patch);
+    REQUIRE(patch->functions.size() == 1);
+    CHECK(patch->functions.front().old_name == "show");
+    CHECK(patch->functions.front().sympos == 2);
+  }
+  SECTION("the patched file linked first") {
+    const std::string kallsyms = link_and_record_kallsyms(dir, {pair->before.string(), other});
+    auto patch = patch_against(*pair, kallsyms, dir);
+    INFO((patch ? std::string() : patch.error().message()));
+    REQUIRE(patch);
+    REQUIRE(patch->functions.size() == 1);
+    CHECK(patch->functions.front().sympos == 1);
+  }
+  SECTION("two files with the same statics in the same order stay ambiguous, candidates named") {
+    // A second copy of the patched file (another driver written from the same template).
+    const std::string twin = compile_other_file(dir, "subsystem_static.before.c", "twin.o");
+    const std::string kallsyms =
+        link_and_record_kallsyms(dir, {twin, other, pair->before.string()});
+    auto patch = patch_against(*pair, kallsyms, dir);
+    REQUIRE_FALSE(patch);
+    CHECK(patch.error().code() == "symbol_ambiguous");
+    INFO(patch.error().message());
+    CHECK(patch.error().message().find("show,1 (between reset and store)") != std::string::npos);
+    CHECK(patch.error().message().find("show,3 (between reset and store)") != std::string::npos);
+  }
+}
+
+TEST_CASE("the printk index records of the patched code travel with it and no others",
+          "[patchobj]") {
+  // report_error changes, report_ok does not: one .printk_index pointer is copied, to the
+  // copied pi_entry of report_error's printk, whose format and __func__ come along.
+  hotsplice::testing::TempDir dir;
+  auto built = patch_vmlinux_fixture("printk_index", dir,
+                                     "ffffffff81000000 T report_error\n"
+                                     "ffffffff81000010 T report_ok\n");
+  INFO((built.patch ? std::string() : built.patch.error().message()));
+  REQUIRE(built.patch);
+  REQUIRE(built.patch->functions.size() == 1);
+  const auto pointers = key_targets(built.output, ".printk_index", 8, 0);
+  REQUIRE(pointers.size() == 1);
+  // The pointer names the copied record (a local copy, not a livepatch symbol).
+  CHECK_FALSE(pointers.front().starts_with(".klp.sym."));
+  const auto file = dir / "patch.o";
+  REQUIRE(write_relocatable(built.output, file));
+  const auto strings = hotsplice::testing::run_process({"strings", "-a", file.string()});
+  CHECK(strings.output.find("bad value") != std::string::npos);
+  CHECK(strings.output.find("ok %d") == std::string::npos);
+}
