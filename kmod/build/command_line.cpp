@@ -6,13 +6,16 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include "core/base/file_io.h"
 #include "core/base/outside_text.h"
+#include "core/kernel/kernel_image.h"
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/explain.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/build_session.h"
+#include "kmod/target_kernel/btf_layouts.h"
 #include "kmod/target_kernel/kernel_inputs.h"
 
 namespace hotsplice::build {
@@ -115,6 +118,23 @@ Status find_target_inputs(const std::string& release, kernel_tree::SessionReques
       << terminal_text(inputs->config.string())
       << "\n  symbols: " << terminal_text(inputs->symbols_origin) << "\n";
   for (const std::string& download : inputs->downloads) out << "  " << download << "\n";
+  // The special tables' entry layouts of this kernel, from its BTF; a table it does not
+  // describe makes any object holding one a refusal.
+  auto vmlinux = read_file(inputs->vmlinux, kMaxVmlinuxBytes);
+  if (!vmlinux) return vmlinux.error();
+  auto layouts = target_kernel::layouts_from_btf(*vmlinux);
+  if (!layouts) {
+    elfdiff::TableLayouts unknown;
+    for (std::string_view name : elfdiff::special_table_names()) {
+      unknown.unknown.emplace_back(name, layouts.error().message());
+    }
+    layouts = std::move(unknown);
+  }
+  out << "  special-table layouts from "
+      << (layouts->tables.empty() ? "nowhere" : "the image's BTF") << ":\n";
+  std::istringstream lines(target_kernel::describe_layouts(*layouts));
+  for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+  elfdiff::use_table_layouts(std::move(*layouts));
   return Status::ok();
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/base/outside_text.h"
 #include "kmod/build/patch_bundle.h"
+#include "kmod/elfdiff/error_codes.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/patch_module.h"
@@ -106,7 +107,8 @@ int report_failure(const Error& error, std::string_view context, std::ostream& e
   err << "hotsplice-build: " << terminal_text(context) << (context.empty() ? "" : ": ")
       << terminal_text(error.message()) << " [" << terminal_text(error.code()) << "]\n";
   // A refusal is an answer about the change, whichever step found it.
-  const bool refused = error.code() == patchobj::errc::kPatchRefused;
+  const bool refused = error.code() == patchobj::errc::kPatchRefused ||
+                       error.code() == elfdiff::errc::kUnknownTableLayout;
   return elfdiff::exit_status(refused ? elfdiff::Outcome::refused : elfdiff::Outcome::error);
 }
 

@@ -9,8 +9,6 @@ inline constexpr char kKallsymsNotFound[] = "kallsyms_not_found";
 inline constexpr char kUnknownRelease[] = "unknown_release";
 // A package's fields are not what Debian writes (no Version, no Built-Using, ...).
 inline constexpr char kInvalidPackage[] = "invalid_package";
-// The target kernel's BTF does not describe a special table's entry (see btf_layouts.h).
-inline constexpr char kUnknownTableLayout[] = "unknown_table_layout";
 // No .BTF section in the image, or libbpf could not parse it.
 inline constexpr char kNoBtf[] = "no_btf";
 }  // namespace hotsplice::target_kernel::errc
