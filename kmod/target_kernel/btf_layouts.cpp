@@ -1,14 +1,13 @@
 #include "kmod/target_kernel/btf_layouts.h"
 
 #include <bpf/btf.h>
-#include <gelf.h>
-#include <libelf.h>
 
 #include <cstring>
 #include <memory>
 #include <optional>
 
 #include "kmod/target_kernel/error_codes.h"
+#include "kmod/target_kernel/vmlinux_sections.h"
 
 namespace hotsplice::target_kernel {
 namespace {
@@ -37,38 +36,6 @@ constexpr TableType kTableTypes[] = {
 
 constexpr std::uint32_t kSiteListEntrySize = 4;
 
-Expected<std::string_view> btf_section(std::string_view vmlinux) {
-  elf_version(EV_CURRENT);
-  // libelf only reads through this pointer.
-  Elf* elf = elf_memory(const_cast<char*>(vmlinux.data()), vmlinux.size());
-  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
-    if (elf != nullptr) elf_end(elf);
-    return Error(errc::kNoBtf, "the decompressed kernel image is not an ELF vmlinux");
-  }
-  std::size_t names = 0;
-  std::optional<std::string_view> found;
-  if (elf_getshdrstrndx(elf, &names) == 0) {
-    for (Elf_Scn* section = elf_nextscn(elf, nullptr); section;
-         section = elf_nextscn(elf, section)) {
-      GElf_Shdr header;
-      if (gelf_getshdr(section, &header) == nullptr) continue;
-      const char* name = elf_strptr(elf, names, header.sh_name);
-      if (name && std::strcmp(name, ".BTF") == 0 && header.sh_type != SHT_NOBITS &&
-          header.sh_offset <= vmlinux.size() &&
-          header.sh_size <= vmlinux.size() - header.sh_offset) {
-        found = vmlinux.substr(header.sh_offset, header.sh_size);
-      }
-    }
-  }
-  elf_end(elf);
-  if (!found) {
-    return Error(errc::kNoBtf,
-                 "the kernel image has no .BTF section (built without "
-                 "CONFIG_DEBUG_INFO_BTF)");
-  }
-  return *found;
-}
-
 struct Member {
   std::uint32_t offset = 0;  // bytes
   std::uint32_t size = 0;
@@ -90,13 +57,18 @@ std::optional<Member> member_of(const btf* types, const btf_type* type, const ch
 }  // namespace
 
 Expected<elfdiff::TableLayouts> layouts_from_btf(std::string_view vmlinux) {
-  auto section = btf_section(vmlinux);
-  if (!section) return section.error();
+  auto section = find_vmlinux_section(vmlinux, ".BTF");
+  if (!section) {
+    return Error(errc::kNoBtf,
+                 "the kernel image has no .BTF section (not an ELF vmlinux, or built without "
+                 "CONFIG_DEBUG_INFO_BTF)");
+  }
   std::unique_ptr<btf, decltype(&btf__free)> types(
-      btf__new(section->data(), static_cast<std::uint32_t>(section->size())), &btf__free);
+      btf__new(section->bytes.data(), static_cast<std::uint32_t>(section->bytes.size())),
+      &btf__free);
   if (!types) {
     return Error(errc::kNoBtf, "libbpf cannot parse the kernel's .BTF section (" +
-                                   std::to_string(section->size()) + " bytes)");
+                                   std::to_string(section->bytes.size()) + " bytes)");
   }
   elfdiff::TableLayouts layouts;
   for (const TableType& table : kTableTypes) {

@@ -1,8 +1,5 @@
 #include "kmod/target_kernel/kallsyms_tables.h"
 
-#include <gelf.h>
-#include <libelf.h>
-
 #include <array>
 #include <cinttypes>
 #include <cstdio>
@@ -10,6 +7,7 @@
 #include <optional>
 
 #include "kmod/target_kernel/error_codes.h"
+#include "kmod/target_kernel/vmlinux_sections.h"
 
 namespace hotsplice::target_kernel {
 namespace {
@@ -39,40 +37,10 @@ std::size_t align_up(std::size_t value) {
   return (value + kTableAlignment - 1) / kTableAlignment * kTableAlignment;
 }
 
-struct Rodata {
-  std::string_view bytes;
-  std::uint64_t address = 0;  // where .rodata is mapped; 0 when unknown
-};
-
 // The .rodata section of the decompressed vmlinux (the tables are const data), or the
-// whole file if it has no section headers.
-Expected<Rodata> rodata_of(std::string_view vmlinux) {
-  elf_version(EV_CURRENT);
-  // libelf only reads through this pointer (ELF_C_READ semantics of elf_memory).
-  Elf* elf = elf_memory(const_cast<char*>(vmlinux.data()), vmlinux.size());
-  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
-    if (elf != nullptr) elf_end(elf);
-    return not_found("the decompressed payload is not an ELF vmlinux");
-  }
-  std::size_t names_index = 0;
-  std::optional<Rodata> rodata;
-  if (elf_getshdrstrndx(elf, &names_index) == 0) {
-    for (Elf_Scn* section = elf_nextscn(elf, nullptr); section != nullptr;
-         section = elf_nextscn(elf, section)) {
-      GElf_Shdr header;
-      if (gelf_getshdr(section, &header) == nullptr) continue;
-      const char* name = elf_strptr(elf, names_index, header.sh_name);
-      if (name == nullptr || std::strcmp(name, ".rodata") != 0 || header.sh_type == SHT_NOBITS) {
-        continue;
-      }
-      if (header.sh_offset <= vmlinux.size() &&
-          header.sh_size <= vmlinux.size() - header.sh_offset) {
-        rodata = Rodata{vmlinux.substr(header.sh_offset, header.sh_size), header.sh_addr};
-      }
-    }
-  }
-  elf_end(elf);
-  return rodata ? *rodata : Rodata{vmlinux, 0};
+// whole buffer at an unknown address when it has no section headers.
+VmlinuxSection rodata_of(std::string_view vmlinux) {
+  return find_vmlinux_section(vmlinux, ".rodata").value_or(VmlinuxSection{vmlinux, 0});
 }
 
 struct TokenTable {
@@ -280,8 +248,8 @@ std::optional<std::vector<std::uint64_t>> addresses_of(std::string_view rodata, 
 
 // With CONFIG_KALLSYMS_ALL the tables list themselves: kallsyms_token_table must be
 // exactly where it was found. A table that says otherwise was misread.
-bool places_token_table_right(const std::vector<KallsymsEntry>& entries, const Rodata& rodata,
-                              std::size_t table_begin) {
+bool places_token_table_right(const std::vector<KallsymsEntry>& entries,
+                              const VmlinuxSection& rodata, std::size_t table_begin) {
   if (rodata.address == 0) return true;
   for (const KallsymsEntry& entry : entries) {
     if (entry.name == "kallsyms_token_table") return entry.address == rodata.address + table_begin;
@@ -289,8 +257,8 @@ bool places_token_table_right(const std::vector<KallsymsEntry>& entries, const R
   return true;  // built without CONFIG_KALLSYMS_ALL: data symbols are not listed
 }
 
-std::optional<std::vector<KallsymsEntry>> decode(const Rodata& rodata, const TokenTable& table,
-                                                 std::size_t index_end,
+std::optional<std::vector<KallsymsEntry>> decode(const VmlinuxSection& rodata,
+                                                 const TokenTable& table, std::size_t index_end,
                                                  const KallsymsLayout& layout) {
   const std::string_view bytes = rodata.bytes;
   for (const Markers& markers : markers_before(bytes, table.begin)) {
@@ -318,8 +286,7 @@ std::optional<std::vector<KallsymsEntry>> decode(const Rodata& rodata, const Tok
 
 Expected<std::vector<KallsymsEntry>> read_kallsyms_tables(std::string_view vmlinux,
                                                           const KallsymsLayout& layout) {
-  auto rodata = rodata_of(vmlinux);
-  if (!rodata) return rodata.error();
+  const VmlinuxSection rodata = rodata_of(vmlinux);
   static constexpr std::string_view kDigits{
       "0\0"
       "1\0"
@@ -332,7 +299,7 @@ Expected<std::vector<KallsymsEntry>> read_kallsyms_tables(std::string_view vmlin
       "8\0"
       "9\0",
       20};
-  const std::string_view bytes = rodata->bytes;
+  const std::string_view bytes = rodata.bytes;
   bool saw_token_table = false;
   for (std::size_t at = bytes.find(kDigits); at != std::string_view::npos;
        at = bytes.find(kDigits, at + 1)) {
@@ -341,7 +308,7 @@ Expected<std::vector<KallsymsEntry>> read_kallsyms_tables(std::string_view vmlin
     auto index_end = token_index_after(bytes, *table);
     if (!index_end) continue;
     saw_token_table = true;
-    if (auto entries = decode(*rodata, *table, *index_end, layout)) return std::move(*entries);
+    if (auto entries = decode(rodata, *table, *index_end, layout)) return std::move(*entries);
   }
   return not_found(saw_token_table
                        ? "a token table, but no markers, names and sorted offsets that agree "

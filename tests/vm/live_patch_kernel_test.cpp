@@ -32,11 +32,11 @@ GuestImageSpec spec_with_null_blk(const std::string& release) {
   return spec;
 }
 
-// A fix of ucs2_strnlen, whose code differs between the two 6.1 test kernels (6.1.187 and
-// 6.1.192: see the diff's header).
+// A fix of prctl_set_auxv (kernel/sys.c), whose code differs between
+// the two 6.1 test kernels (6.1.187 and 6.1.192: see the diff's header).
 constexpr const char* kRunPreDiff = "run-pre-other-source.diff";
-constexpr const char* kRunPreObject = "lib/ucs2_string.o";
-constexpr const char* kRunPreFunction = "ucs2_strnlen";
+constexpr const char* kRunPreObject = "kernel/sys.o";
+constexpr const char* kRunPreFunction = "prctl_set_auxv";
 
 const char* kNullbFeatures =
     "mount -t configfs none /sys/kernel/config 2>/dev/null; "
@@ -100,8 +100,8 @@ TEST_CASE("the run-pre check refuses a patch built from other code, accepts iden
   const std::string cmdline = require_ok(shell.check_output("cat /proc/cmdline"));
 
   // Built from the older kernel's own source (its exact linux-source build), linked for
-  // the newer kernel: ucs2_strnlen is code that changed between the two, so the patch's
-  // before build is not what the newer kernel runs.
+  // the newer kernel: the prctl code changed between the two, so the patch's before build
+  // is not what the newer kernel runs.
   build_kernel_patch(kRunPreDiff, "hotsplice_other_source", older, dir / "older-source");
   const fs::path object = fs::path(kRunPreObject);
   run_hotsplice_build({"patch", "--before", (dir / "older-source" / "before" / object).string(),
