@@ -148,12 +148,23 @@ Expected<std::vector<KernelModule>> resolve_modules(const std::string& release,
     for (std::string dep; deps >> dep;) dep_paths.push_back(dep);
     graph[module_name_of(split_compression(path).relative_path)] = {path, dep_paths};
   }
+  // Built into the kernel (Debian's 6.12 builds virtio_pci and virtio_console in): nothing
+  // to load. modules.builtin lists them as "kernel/drivers/virtio/virtio_pci.ko".
+  std::set<std::string> builtin;
+  if (auto builtin_text =
+          read_file(modules_dir(release) / "modules.builtin", kMaxModulesDepBytes)) {
+    std::istringstream builtin_lines(*builtin_text);
+    for (std::string line; std::getline(builtin_lines, line);) {
+      if (!line.empty()) builtin.insert(module_name_of(line));
+    }
+  }
 
   std::vector<KernelModule> ordered;
   std::set<std::string> visited;
   std::function<Status(const std::string&)> visit = [&](const std::string& name) -> Status {
     if (!visited.insert(name).second) return Status::ok();
     auto found = graph.find(name);
+    if (found == graph.end() && builtin.count(name)) return Status::ok();
     if (found == graph.end()) {
       return Error("module_not_found", "module " + name + " is not in " + dep_file.string());
     }
