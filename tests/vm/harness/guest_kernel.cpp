@@ -12,6 +12,7 @@
 
 #include "core/base/file_io.h"
 #include "core/crypto/sha256.h"
+#include "core/kernel/kernel_image.h"
 #include "tests/vm/harness/child_process.h"
 
 namespace hotsplice::vm {
@@ -19,10 +20,6 @@ namespace {
 
 constexpr std::size_t kMaxKernelImageBytes = 128 << 20;
 constexpr std::size_t kMaxModulesDepBytes = 16 << 20;
-constexpr std::string_view kXzMagic{
-    "\xfd"
-    "7zXZ\0",
-    6};
 
 std::filesystem::path modules_dir(const std::string& release) {
   return std::filesystem::path("/lib/modules") / release;
@@ -55,11 +52,6 @@ ModulePath split_compression(const std::string& path) {
 std::string module_name_of(const std::string& relative_path) {
   std::string file = std::filesystem::path(relative_path).filename().string();
   return canonical_module_name(file.substr(0, file.find(".ko")));
-}
-
-// A temporary name next to `path` that no concurrent writer uses.
-std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
-  return path.string() + ".tmp." + std::to_string(::getpid());
 }
 
 // Runs `tool -dcq input` and returns what it wrote to stdout.
@@ -104,28 +96,16 @@ Expected<std::filesystem::path> direct_boot_kernel(const std::string& release) {
     return image.error().with_context("kernel " + release +
                                       " is not installed (scripts/setup installs it)");
   }
-  std::size_t payload = image->find(kXzMagic);
-  if (payload == std::string::npos) return bz_image;
-
   std::filesystem::path cache = guest_image_cache_dir();
   std::filesystem::path vmlinux =
       cache / ("vmlinux-" + release + "-" + sha256_hex(*image).substr(0, 16));
   if (std::filesystem::exists(vmlinux)) return vmlinux;
 
   if (Status made = ensure_directory(cache); !made) return made.error();
-  std::filesystem::path compressed = temporary_sibling(vmlinux.string() + ".xz");
-  if (Status written = write_file_atomically(compressed, std::string_view(*image).substr(payload));
-      !written) {
-    return written.error();
-  }
-  auto elf = decompress("xz", compressed, temporary_sibling(vmlinux.string() + ".out"));
-  std::error_code ignored;
-  std::filesystem::remove(compressed, ignored);
+  // XZ (Debian's 6.1) and zstd (Debian's 6.12) payloads alike; anything else boots as is.
+  auto elf = read_kernel_image_vmlinux(*image);
+  if (!elf && elf.error().code() == "unsupported_compression") return bz_image;
   if (!elf) return elf.error().with_context("extracting vmlinux from " + bz_image.string());
-  if (!elf->starts_with("\x7f"
-                        "ELF")) {
-    return Error("bad_kernel", "the xz payload of " + bz_image.string() + " is not an ELF file");
-  }
   if (Status written = write_file_atomically(vmlinux, *elf); !written) return written.error();
   return vmlinux;
 }
