@@ -5,7 +5,7 @@
 
 #include "core/base/file_io.h"
 #include "core/kernel/elf_notes.h"
-#include "core/kernel/xz_decompress.h"
+#include "core/kernel/payload_decompress.h"
 
 namespace hotsplice {
 namespace {
@@ -126,19 +126,23 @@ Expected<KernelIdentity> read_kernel_image_identity(std::string_view image) {
   if (!text) return text.error();
   auto identity = parse_version_string(*text);
   if (!identity) return identity.error();
-  auto payload = compressed_payload(image);
-  if (!payload) return payload.error();
-  if (!payload->starts_with("\xfd"
-                            "7zXZ")) {
-    return Error("unsupported_compression",
-                 "the kernel payload is not XZ-compressed (only XZ, Debian's format, is read)");
-  }
-  auto vmlinux = xz_decompress(*payload, kMaxVmlinuxBytes);
-  if (!vmlinux) return vmlinux.error().with_context("decompressing the kernel payload");
+  auto vmlinux = read_kernel_image_vmlinux(image);
+  if (!vmlinux) return vmlinux.error();
   auto build_id = build_id_of_vmlinux(*vmlinux);
   if (!build_id) return build_id.error();
   identity->build_id = std::move(*build_id);
   return identity;
+}
+
+Expected<std::string> read_kernel_image_vmlinux(std::string_view image) {
+  if (image.size() < kHeaderMagicOffset + 4 || image.substr(kHeaderMagicOffset, 4) != "HdrS") {
+    return Error("not_bzimage", "not an x86 bzImage (no \"HdrS\" setup header)");
+  }
+  auto payload = compressed_payload(image);
+  if (!payload) return payload.error();
+  auto vmlinux = decompress_kernel_payload(*payload, kMaxVmlinuxBytes);
+  if (!vmlinux) return vmlinux.error().with_context("decompressing the kernel payload");
+  return vmlinux;
 }
 
 Expected<KernelIdentity> read_kernel_image_identity_file(const std::filesystem::path& path) {

@@ -6,13 +6,17 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include "core/base/file_io.h"
 #include "core/base/outside_text.h"
+#include "core/kernel/kernel_image.h"
 #include "kmod/elfdiff/comparison.h"
 #include "kmod/elfdiff/explain.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/build_session.h"
+#include "kmod/target_kernel/btf_layouts.h"
+#include "kmod/target_kernel/kernel_inputs.h"
 
 namespace hotsplice::build {
 namespace {
@@ -24,6 +28,8 @@ using elfdiff::Outcome;
 constexpr const char* kUsage =
     "usage:\n"
     "  hotsplice-build objects [--json] [--module] [--explain FUNC] BEFORE.o AFTER.o\n"
+    "  hotsplice-build kernel --release RELEASE --patch DIFF [--output DIR]\n"
+    "                         (source, config and symbols found from the Debian image package)\n"
     "  hotsplice-build kernel --source TREE|TARBALL --config CONFIG --patch DIFF\n"
     "                         --output DIR [--cache DIR] [--jobs N] [--json]\n"
     "                         [--baseline-patch DIFF: applied before the before build]\n"
@@ -87,9 +93,49 @@ int run_objects(const std::vector<std::string>& arguments, std::ostream& out, st
 }
 
 // Where prepared trees are kept unless --cache says otherwise.
-std::string default_cache() {
+fs::path default_cache() {
   const char* configured = std::getenv("HOTSPLICE_KERNEL_CACHE");
-  return configured && *configured ? configured : "/var/cache/hotsplice/kernel-trees";
+  return configured && *configured ? fs::path(configured)
+                                   : target_kernel::default_cache_root() / "kernel-trees";
+}
+
+// --release without --source/--config: the exact source, config and symbols of the Debian
+// image package of that release (downloaded into the cache when needed).
+Status find_target_inputs(const std::string& release, kernel_tree::SessionRequest& request,
+                          ModuleDefaults& defaults, std::ostream& out) {
+  if (auto status = ensure_directory(request.output); !status) return status;
+  auto inputs = target_kernel::prepare_kernel_inputs(release, target_kernel::default_cache_root(),
+                                                     request.output / "build.log");
+  if (!inputs) return inputs.error();
+  request.tree.source = inputs->source;
+  request.tree.config = inputs->config;
+  defaults.kallsyms = inputs->kallsyms;
+  defaults.target_image = inputs->image;
+  out << "target " << terminal_text(release) << ": " << inputs->packages.image_package << " "
+      << inputs->packages.version << (inputs->packages.image_installed ? " (installed)" : "")
+      << ", source " << inputs->packages.source_package << " " << inputs->packages.source_version
+      << "\n  source " << terminal_text(inputs->source.string()) << "\n  config "
+      << terminal_text(inputs->config.string())
+      << "\n  symbols: " << terminal_text(inputs->symbols_origin) << "\n";
+  for (const std::string& download : inputs->downloads) out << "  " << download << "\n";
+  // The special tables' entry layouts of this kernel, from its BTF; a table it does not
+  // describe makes any object holding one a refusal.
+  auto vmlinux = read_file(inputs->vmlinux, kMaxVmlinuxBytes);
+  if (!vmlinux) return vmlinux.error();
+  auto layouts = target_kernel::layouts_from_btf(*vmlinux);
+  if (!layouts) {
+    elfdiff::TableLayouts unknown;
+    for (std::string_view name : elfdiff::special_table_names()) {
+      unknown.unknown.emplace_back(name, layouts.error().message());
+    }
+    layouts = std::move(unknown);
+  }
+  out << "  special-table layouts from "
+      << (layouts->tables.empty() ? "nowhere" : "the image's BTF") << ":\n";
+  std::istringstream lines(target_kernel::describe_layouts(*layouts));
+  for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+  elfdiff::use_table_layouts(std::move(*layouts));
+  return Status::ok();
 }
 
 int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
@@ -98,9 +144,14 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   specs.insert(specs.end(), kModuleOptions.begin(), kModuleOptions.end());
   auto parsed = parse_arguments(arguments, specs, 0, err);
   if (!parsed) return elfdiff::exit_status(Outcome::error);
-  for (const char* required : {"source", "config", "patch", "output"}) {
-    if (!parsed->has(required)) {
-      err << "hotsplice-build kernel: --" << required << " is required\n" << kUsage;
+  // --release alone finds source and config; given explicitly, both are needed.
+  const bool by_release =
+      parsed->has("release") && !parsed->has("source") && !parsed->has("config");
+  std::vector<const char*> required = {"patch"};
+  if (!by_release) required.insert(required.end(), {"source", "config", "output"});
+  for (const char* option : required) {
+    if (!parsed->has(option)) {
+      err << "hotsplice-build kernel: --" << option << " is required\n" << kUsage;
       return elfdiff::exit_status(Outcome::error);
     }
   }
@@ -112,6 +163,17 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   request.patch = path_option(*parsed, "patch");
   request.baseline = path_option(*parsed, "baseline-patch");
   request.output = path_option(*parsed, "output");
+  if (request.output.empty()) {
+    // <patch name>-<release> in the working directory.
+    request.output = fs::absolute(request.patch.stem().string() + "-" + *parsed->value("release"));
+  }
+  ModuleDefaults defaults;
+  if (by_release) {
+    if (auto status = find_target_inputs(*parsed->value("release"), request, defaults, out);
+        !status) {
+      return fail(status.error(), err);
+    }
+  }
   if (parsed->has("jobs")) {
     const std::string jobs = *parsed->value("jobs");
     if (jobs.empty() || jobs.size() > 3 ||
@@ -137,7 +199,7 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   }
   const int status = print_reports(*reports, parsed->has("json"), out);
   if (status != elfdiff::exit_status(Outcome::changes) || !parsed->has("name")) return status;
-  return build_module_for_session(*parsed, *reports, request.output.string(), out, err);
+  return build_module_for_session(*parsed, *reports, request.output.string(), defaults, out, err);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "core/base/outside_text.h"
 #include "kmod/build/patch_bundle.h"
+#include "kmod/elfdiff/error_codes.h"
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/error_codes.h"
 #include "kmod/patchobj/error_codes.h"
@@ -28,7 +29,8 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds> objects,
-                     const fs::path& output, std::ostream& out, std::ostream& err) {
+                     const fs::path& output, const ModuleDefaults& defaults, std::ostream& out,
+                     std::ostream& err) {
   for (const char* required : {"name", "release"}) {
     if (!parsed.has(required)) {
       err << "hotsplice-build: --" << required << " is required to build a module\n";
@@ -43,7 +45,7 @@ int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds
                              : fs::path("/lib/modules/" + release + "/build");
   request.module_tree = "/lib/modules/" + release;
   request.objects = std::move(objects);
-  request.kallsyms = path_option(parsed, "kallsyms");
+  request.kallsyms = parsed.has("kallsyms") ? path_option(parsed, "kallsyms") : defaults.kallsyms;
   request.hooks = path_option(parsed, "hooks");
   request.work_dir = fs::absolute(output / "module");
   // The target module's own symbol table gives its symbol positions.
@@ -75,8 +77,9 @@ int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds
   bundle.module = module->module;
   bundle.module_name = request.module_name;
   bundle.objects = module->objects;
-  bundle.target_image = parsed.has("target-image") ? path_option(parsed, "target-image")
-                                                   : fs::path("/boot/vmlinuz-" + release);
+  bundle.target_image = parsed.has("target-image")       ? path_option(parsed, "target-image")
+                        : !defaults.target_image.empty() ? defaults.target_image
+                                                         : fs::path("/boot/vmlinuz-" + release);
   bundle.key = path_option(parsed, "key");
   bundle.id = parsed.value("id").value_or("");
   bundle.description = parsed.value("description").value_or("");
@@ -110,7 +113,8 @@ int report_failure(const Error& error, std::string_view context, std::ostream& e
   const std::string& code = error.code();
   const bool refused =
       code == patchobj::errc::kPatchRefused || code == patchobj::errc::kSymbolNotFound ||
-      code == patchobj::errc::kSymbolAmbiguous || code == kernel_tree::errc::kUnsupportedPatch;
+      code == patchobj::errc::kSymbolAmbiguous || code == kernel_tree::errc::kUnsupportedPatch ||
+      code == elfdiff::errc::kUnknownTableLayout;
   return elfdiff::exit_status(refused ? elfdiff::Outcome::refused : elfdiff::Outcome::error);
 }
 
@@ -142,19 +146,20 @@ int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std:
   }
   patchobj::ObjectBuilds builds{path_option(*parsed, "before"), path_option(*parsed, "after"),
                                 parsed->value("binary").value_or("")};
-  return build_and_bundle(*parsed, {builds}, path_option(*parsed, "output"), out, err);
+  return build_and_bundle(*parsed, {builds}, path_option(*parsed, "output"), {}, out, err);
 }
 
 int build_module_for_session(const Arguments& parsed,
                              const std::vector<elfdiff::ObjectReport>& reports,
-                             const std::string& output, std::ostream& out, std::ostream& err) {
+                             const std::string& output, const ModuleDefaults& defaults,
+                             std::ostream& out, std::ostream& err) {
   std::vector<patchobj::ObjectBuilds> objects;
   for (const auto& report : reports) {
     if (!report.has_effective_change()) continue;
     objects.push_back({fs::path(output) / "before" / report.object,
                        fs::path(output) / "after" / report.object, report.binary});
   }
-  return build_and_bundle(parsed, std::move(objects), output, out, err);
+  return build_and_bundle(parsed, std::move(objects), output, defaults, out, err);
 }
 
 }  // namespace hotsplice::build

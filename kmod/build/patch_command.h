@@ -36,10 +36,17 @@ int report_failure(const Error& error, std::string_view context, std::ostream& e
 
 int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err);
 
+// What `kernel --release` found for the target, used when the option is not given.
+struct ModuleDefaults {
+  std::filesystem::path kallsyms;      // symbol positions (read from the image)
+  std::filesystem::path target_image;  // the release's vmlinuz
+};
+
 // After a kernel session found changes: builds the module from output/before and
 // output/after when --name was given. Returns the exit status.
 int build_module_for_session(const Arguments& parsed,
                              const std::vector<elfdiff::ObjectReport>& reports,
-                             const std::string& output, std::ostream& out, std::ostream& err);
+                             const std::string& output, const ModuleDefaults& defaults,
+                             std::ostream& out, std::ostream& err);
 
 }  // namespace hotsplice::build

@@ -4,4 +4,8 @@
 namespace hotsplice::elfdiff::errc {
 // `objects --explain FUNC` named a function that neither build has.
 inline constexpr char kUnknownFunction[] = "unknown_function";
+// An object holds a special table (.altinstructions, __jump_table, ...) whose entry layout
+// the target kernel does not give (not in its BTF): refused, since compared as plain data a
+// changed entry would go unseen.
+inline constexpr char kUnknownTableLayout[] = "unknown_table_layout";
 }  // namespace hotsplice::elfdiff::errc

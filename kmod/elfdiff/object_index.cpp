@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/crypto/sha256.h"
+#include "kmod/elfdiff/error_codes.h"
 #include "kmod/elfdiff/symbol_names.h"
 #include "kmod/elfdiff/x86_decoder.h"
 #include "kmod/elfdiff/x86_relocations.h"
@@ -242,7 +243,14 @@ void ObjectIndex::index_references() {
 Status ObjectIndex::index_special_entries() {
   for (const Section& section : object_->sections) {
     if (kinds_[section.index] != SectionKind::special) continue;
-    const SpecialTable& table = *find_special_table(section.name);
+    const SpecialTable* layout = find_special_table(section.name);
+    if (!layout) {
+      return Error(errc::kUnknownTableLayout,
+                   object_->path.string() + ": section " + section.name +
+                       ": the entry layout is unknown for the target kernel (" +
+                       unknown_layout_reason(section.name).value_or("no layout") + ")");
+    }
+    const SpecialTable& table = *layout;
     if (section.size % table.entry_size != 0 || section.bytes.size() != section.size) {
       return Error("invalid_object", object_->path.string() + ": section " + section.name +
                                          " is not a whole number of " +

@@ -7,7 +7,7 @@
 namespace hotsplice::elfdiff {
 namespace {
 
-constexpr std::array<SpecialTable, 11> kSpecialTables = {{
+constexpr std::array<SpecialTable, 11> kLinux61Tables = {{
     // struct bug_entry: bug_addr_disp, file_disp, line (u16), flags (u16).
     {"__bug_table", 12, 8, 2, std::nullopt},
     // struct exception_table_entry: insn, fixup, data.
@@ -27,6 +27,11 @@ constexpr std::array<SpecialTable, 11> kSpecialTables = {{
     {".ibt_endbr_seal", 4, 0, 0, std::nullopt},
     {".smp_locks", 4, 0, 0, std::nullopt},
 }};
+
+TableLayouts& layouts_in_force() {
+  static TableLayouts layouts = linux_6_1_layouts();
+  return layouts;
+}
 
 // Sections whose content follows from the code or never reaches the running kernel.
 bool is_ignored_name(std::string_view name) {
@@ -53,10 +58,31 @@ bool is_ignored_name(std::string_view name) {
 }  // namespace
 
 const SpecialTable* find_special_table(std::string_view section_name) {
-  for (const SpecialTable& table : kSpecialTables) {
+  for (const SpecialTable& table : layouts_in_force().tables) {
     if (section_name == table.name) return &table;
   }
   return nullptr;
+}
+
+TableLayouts linux_6_1_layouts() {
+  return TableLayouts{{kLinux61Tables.begin(), kLinux61Tables.end()}, {}};
+}
+
+std::vector<std::string_view> special_table_names() {
+  std::vector<std::string_view> names;
+  for (const SpecialTable& table : kLinux61Tables) names.push_back(table.name);
+  return names;
+}
+
+void use_table_layouts(TableLayouts layouts) {
+  layouts_in_force() = std::move(layouts);
+}
+
+std::optional<std::string> unknown_layout_reason(std::string_view section_name) {
+  for (const auto& [name, why] : layouts_in_force().unknown) {
+    if (section_name == name) return why;
+  }
+  return std::nullopt;
 }
 
 SectionKind classify(const Section& section) {
@@ -65,7 +91,9 @@ SectionKind classify(const Section& section) {
   if ((section.flags & SHF_ALLOC) == 0) return SectionKind::ignored;
   if (section.executable()) return SectionKind::code;
   if (section.is_strings()) return SectionKind::strings;
-  if (find_special_table(section.name)) return SectionKind::special;
+  if (find_special_table(section.name) || unknown_layout_reason(section.name)) {
+    return SectionKind::special;
+  }
   return SectionKind::data;
 }
 

@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "kmod/elfdiff/elf_object.h"
 
@@ -21,7 +24,8 @@ enum class SectionKind {
 };
 
 // A kernel table made of fixed-size entries whose first field points into a function.
-// The layouts are those of Linux 6.1 on x86-64.
+// The layouts in force are the target kernel's (see use_table_layouts), Linux 6.1 x86-64's
+// until one is installed.
 struct SpecialTable {
   std::string_view name;
   std::uint32_t entry_size;
@@ -32,7 +36,30 @@ struct SpecialTable {
   std::optional<std::uint32_t> key_offset;
 };
 
+// The table's layout in force, or nullptr when the section is not a special table or its
+// layout is unknown for the target (see unknown_layout_reason).
 const SpecialTable* find_special_table(std::string_view section_name);
+
+struct TableLayouts {
+  std::vector<SpecialTable> tables;  // names are string literals (static storage)
+  // Known tables whose layout the target kernel does not give, with why.
+  std::vector<std::pair<std::string, std::string>> unknown;
+};
+
+// Linux 6.1 on x86-64 (Debian 12's kernel): the layouts used when no target is known.
+TableLayouts linux_6_1_layouts();
+
+// The names of every special table hotsplice knows, in a fixed order.
+std::vector<std::string_view> special_table_names();
+
+// Installs the target kernel's layouts for the rest of the process. hotsplice-build kernel
+// --release calls it once, before any object is read (not safe against concurrent readers).
+void use_table_layouts(TableLayouts layouts);
+
+// Why the section's table layout is unknown for the target, or nullopt (known, or not a
+// table). Objects holding such a section are refused (kmod/elfdiff errc
+// kUnknownTableLayout): compared as plain data, a changed entry would go unseen.
+std::optional<std::string> unknown_layout_reason(std::string_view section_name);
 
 SectionKind classify(const Section& section);
 

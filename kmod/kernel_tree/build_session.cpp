@@ -6,6 +6,7 @@
 #include "kmod/kernel_tree/object_build.h"
 #include "kmod/kernel_tree/patch_files.h"
 #include "kmod/kernel_tree/process.h"
+#include "kmod/kernel_tree/tree_lease.h"
 
 namespace hotsplice::kernel_tree {
 namespace {
@@ -29,10 +30,11 @@ Status keep_objects(const fs::path& tree, const std::vector<std::string>& object
   return Status::ok();
 }
 
-Status apply_patch(const fs::path& tree, const PatchFiles& files, const fs::path& patch,
+Status apply_patch(TreeLease& lease, const PatchFiles& files, const fs::path& patch,
                    const fs::path& log) {
+  const fs::path& tree = lease.tree();
   for (const std::string& file : files.files) {
-    if (auto status = detach_file(tree / file); !status) return status;
+    if (auto status = lease.will_modify(file); !status) return status;
   }
   return run_logged({"patch", "-p" + std::to_string(files.strip), "--forward", "--batch",
                      "--no-backup-if-mismatch", "-i", fs::absolute(patch).string()},
@@ -53,8 +55,11 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
   const fs::path log = request.output / "build.log";
   auto pristine = prepare_pristine_tree(request.tree, log);
   if (!pristine) return pristine.error();
-  const fs::path work = request.output / "tree";
-  if (auto status = make_work_copy(*pristine, work, log); !status) return status.error();
+  // The session builds in the cached tree itself (stable paths: no host tool is rebuilt);
+  // the lease puts the pristine files back when it ends.
+  auto lease = TreeLease::acquire(*pristine);
+  if (!lease) return lease.error();
+  const fs::path& work = *pristine;
   // Read again now that the tree can tell which prefix the diff's names carry.
   const FileExists in_tree = [&work](const std::string& path) {
     std::error_code error;
@@ -70,7 +75,7 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     if (!baseline) return baseline.error().with_context("reading the baseline patch");
     auto baseline_files = files_of_patch(*baseline, in_tree);
     if (!baseline_files) return baseline_files.error();
-    if (auto status = apply_patch(work, *baseline_files, request.baseline, log); !status) {
+    if (auto status = apply_patch(*lease, *baseline_files, request.baseline, log); !status) {
       return status.error();
     }
   }
@@ -93,7 +98,7 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     if (!original) return original.error().with_context("reading " + file);
     originals.emplace_back(file, std::move(*original));
   }
-  if (auto status = apply_patch(work, *files, request.patch, log); !status) return status.error();
+  if (auto status = apply_patch(*lease, *files, request.patch, log); !status) return status.error();
   for (const auto& [file, original] : originals) {
     if (auto status = add_line_directives(work / file, original, request.output / "original.c");
         !status) {
@@ -124,9 +129,7 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     report->binary = *binary;
     reports.push_back(std::move(*report));
   }
-  // The work tree is gigabytes of links and objects; the kept objects are what matters.
-  std::error_code error;
-  fs::remove_all(work, error);
+  if (auto status = lease->restore(); !status) return status.error();
   return reports;
 }
 

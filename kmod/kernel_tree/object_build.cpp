@@ -24,11 +24,14 @@ Expected<std::string> compile_command_of(const fs::path& tree, const std::string
   const fs::path record = tree / path.parent_path() / record_name;
   auto content = read_file(record, 16 << 20);
   if (!content) return content.error().with_context("reading kbuild's record of " + object);
-  const std::string prefix = "cmd_" + object + " := ";
-  if (!content->starts_with(prefix)) {
-    return Error("invalid_build_record", record.string() + " does not start with " + prefix);
+  // "cmd_<object> := " up to Linux 6.3, "savedcmd_<object> := " since 6.4 (6.12 writes it).
+  for (const std::string& prefix : {"cmd_" + object + " := ", "savedcmd_" + object + " := "}) {
+    if (content->starts_with(prefix)) {
+      return content->substr(prefix.size(), content->find('\n') - prefix.size());
+    }
   }
-  return content->substr(prefix.size(), content->find('\n') - prefix.size());
+  return Error("invalid_build_record",
+               record.string() + " does not start with cmd_" + object + " := (or savedcmd_)");
 }
 
 Expected<std::string> binary_of_command(const std::string& command) {

@@ -1,10 +1,11 @@
 #include "kmod/kernel_tree/pristine_tree.h"
 
-#include <unistd.h>
+#include <cerrno>
 
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
 #include "core/crypto/sha256.h"
+#include "kmod/kernel_tree/file_lock.h"
 #include "kmod/kernel_tree/process.h"
 
 namespace hotsplice::kernel_tree {
@@ -81,52 +82,31 @@ Expected<fs::path> prepare_pristine_tree(const TreeSource& source, const fs::pat
   const fs::path tree = entry / "linux";
   if (fs::exists(tree / kReadyStamp)) return tree;
 
-  // Prepare in a staging directory and rename it into place only when complete, so an
-  // interrupted preparation never leaves a half-built tree in the cache.
-  if (auto status = ensure_directory(source.cache); !status) return status.error();
-  const fs::path staging = entry.string() + ".staging-" + std::to_string(getpid());
+  // Prepared in place, at the path every later build uses: kbuild records absolute paths
+  // of host tools (objtool, resolve_btfids), and a tree prepared elsewhere and renamed
+  // would rebuild them in its first session. Only the ready stamp, written last, makes the
+  // tree usable; a preparation that died is started again from scratch.
+  if (auto status = ensure_directory(entry); !status) return status.error();
+  auto lock = FileLock::acquire(entry / "prepare.lock");
+  if (!lock) return lock.error();
+  if (fs::exists(tree / kReadyStamp)) return tree;  // another process finished it
   std::error_code error;
+  fs::remove_all(tree, error);
+  const fs::path staging = entry / "unpacking";
   fs::remove_all(staging, error);
   if (auto status = ensure_directory(staging); !status) return status.error();
-  auto cleanup = [&] { fs::remove_all(staging, error); };
   if (auto status = unpack(source.source, staging, log); !status) {
-    cleanup();
+    fs::remove_all(staging, error);
     return status.error();
   }
-  if (auto status = configure(staging / "linux", *config, source.jobs, log); !status) {
-    cleanup();
+  fs::rename(staging / "linux", tree, error);
+  fs::remove_all(staging, error);
+  if (!fs::exists(tree)) return io_error("rename the unpacked tree to " + tree.string(), EIO);
+  if (auto status = configure(tree, *config, source.jobs, log); !status) return status.error();
+  if (auto status = write_file_atomically(tree / kReadyStamp, *key + "\n"); !status) {
     return status.error();
-  }
-  if (auto status = write_file_atomically(staging / "linux" / kReadyStamp, *key + "\n"); !status) {
-    cleanup();
-    return status.error();
-  }
-  fs::rename(staging, entry, error);
-  if (error) {
-    cleanup();
-    // Another process may have finished the same preparation first.
-    if (fs::exists(tree / kReadyStamp)) return tree;
-    return io_error("rename " + staging.string(), error.value());
   }
   return tree;
-}
-
-Status make_work_copy(const fs::path& pristine, const fs::path& work, const fs::path& log) {
-  std::error_code error;
-  fs::remove_all(work, error);
-  if (auto status = ensure_directory(work.parent_path()); !status) return status;
-  return run_logged({"cp", "-al", pristine.string(), work.string()}, work.parent_path(), log);
-}
-
-Status detach_file(const fs::path& file) {
-  auto content = read_file(file, std::size_t{64} << 20);
-  if (!content) return content.error();
-  std::error_code error;
-  const auto permissions = fs::status(file, error).permissions();
-  if (error) return io_error("stat " + file.string(), error.value());
-  fs::remove(file, error);
-  if (error) return io_error("unlink " + file.string(), error.value());
-  return write_file_atomically(file, *content, static_cast<mode_t>(permissions));
 }
 
 }  // namespace hotsplice::kernel_tree

@@ -25,12 +25,4 @@ struct TreeSource {
 Expected<std::filesystem::path> prepare_pristine_tree(const TreeSource& source,
                                                       const std::filesystem::path& log);
 
-// A copy of the prepared tree to build and patch in: hard links, so it costs seconds; the
-// caller must break the link of any file it modifies (see detach_file).
-Status make_work_copy(const std::filesystem::path& pristine, const std::filesystem::path& work,
-                      const std::filesystem::path& log);
-
-// Replaces a hard-linked file by a private copy, so editing it leaves the cache intact.
-Status detach_file(const std::filesystem::path& file);
-
 }  // namespace hotsplice::kernel_tree

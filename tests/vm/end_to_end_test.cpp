@@ -29,8 +29,7 @@ TEST_CASE("end to end: a bundle built from a kernel source diff goes live throug
   require_ok(write_file_atomically(key, kit.key().to_pem(), 0600));
   const auto bundle_file = dir / "hs-e2e-cmdline.hsb";
   build_kernel_patch(
-      "cmdline-only.diff", "hotsplice_e2e_cmdline", running.release,
-      kallsyms_of(running.release, shell), dir / "build",
+      "cmdline-only.diff", "hotsplice_e2e_cmdline", running.release, dir / "build",
       {"--bundle", bundle_file.string(), "--key", key.string(), "--id", "hs-e2e-cmdline",
        "--description", "end-to-end test", "--cve", "CVE-2026-0001"});
   const std::string bundle = require_ok(read_file(bundle_file, 64 << 20));

@@ -34,7 +34,6 @@ TEST_CASE("a module function using pr_debug is patched live (binfmt_misc create_
   GuestImage image = require_ok(build_guest_image(spec));
   QemuGuest guest = require_ok(QemuGuest::start(QemuGuestOptions(image, dir / "guest")));
   GuestShell& shell = guest.shell();
-  const fs::path kallsyms = kallsyms_of(release, shell);
   // The image loads binfmt_misc at boot (spec.modules).
   require_ok(shell.check_output("mount -t binfmt_misc none /proc/sys/fs/binfmt_misc"));
   const std::string long_name(70, 'a');
@@ -42,7 +41,7 @@ TEST_CASE("a module function using pr_debug is patched live (binfmt_misc create_
   CHECK(require_ok(shell.check_output(register_entry(long_name))) == "0\n");
 
   const fs::path patch = build_kernel_patch("binfmt_misc-name-length.diff", "hotsplice_binfmt",
-                                            release, kallsyms, dir / "binfmt");
+                                            release, dir / "binfmt");
   const std::string report =
       require_ok(hotsplice::read_file(dir / "binfmt" / "report.txt", 1 << 20));
   INFO(report);

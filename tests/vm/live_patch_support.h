@@ -14,19 +14,26 @@ namespace hotsplice::vm {
 // Runs hotsplice-build with the arguments; the test fails with its output unless it exits 0.
 std::string run_hotsplice_build(const std::vector<std::string>& arguments);
 
-// Runs `hotsplice-build kernel` for tests/vm/patches/<diff> against Debian's
-// linux-source-6.1 and the release's config (tree cache: $HOTSPLICE_KERNEL_CACHE or
-// /var/tmp/hotsplice-kernel-cache), builds the module `name`, prints the wall time, and
-// returns the module's path. extra_arguments go to hotsplice-build as they are.
+// Runs `hotsplice-build kernel --release <release>` for tests/vm/patches/<diff>: the exact
+// source, config and symbol positions of that Debian kernel found by hotsplice-build itself
+// (downloads cached in $HOTSPLICE_CACHE or /var/cache/hotsplice; tree cache:
+// $HOTSPLICE_KERNEL_CACHE or /var/tmp/hotsplice-kernel-cache), builds the module `name`,
+// prints the wall time, and returns the module's path. extra_arguments go to
+// hotsplice-build as they are.
 std::filesystem::path build_kernel_patch(const std::string& diff, const std::string& name,
                                          const std::string& release,
-                                         const std::filesystem::path& kallsyms,
                                          const std::filesystem::path& output,
                                          const std::vector<std::string>& extra_arguments = {});
 
-// /proc/kallsyms of the guest's kernel, stored in a cache file named by the build-id of
-// /boot/vmlinuz-<release>. Reads it from the guest the first time.
-std::filesystem::path kallsyms_of(const std::string& release, GuestShell& shell);
+// The symbol positions hotsplice-build read from the release's image (a /proc/kallsyms
+// format file in its cache), for `hotsplice-build patch --kallsyms`.
+std::filesystem::path image_kallsyms(const std::string& release);
+
+// Checks the symbols hotsplice-build decoded from the release's image against the running
+// guest's /proc/kallsyms: the same vmlinux names, types and order (the order sympos counts
+// in), every kernel address moved by one KASLR offset. Also saves the guest's text as
+// /var/cache/hotsplice-kallsyms/<build-id>.txt for target_kernel_tests.
+void check_image_symbols_against_guest(const std::string& release, GuestShell& shell);
 
 // A shell condition loop: waits (bounded, inside the guest) until `condition` holds.
 std::string wait_in_guest(const std::string& condition);

@@ -12,6 +12,7 @@
 
 #include "core/base/file_io.h"
 #include "core/crypto/sha256.h"
+#include "core/kernel/kernel_image.h"
 #include "tests/vm/harness/child_process.h"
 
 namespace hotsplice::vm {
@@ -19,10 +20,6 @@ namespace {
 
 constexpr std::size_t kMaxKernelImageBytes = 128 << 20;
 constexpr std::size_t kMaxModulesDepBytes = 16 << 20;
-constexpr std::string_view kXzMagic{
-    "\xfd"
-    "7zXZ\0",
-    6};
 
 std::filesystem::path modules_dir(const std::string& release) {
   return std::filesystem::path("/lib/modules") / release;
@@ -55,11 +52,6 @@ ModulePath split_compression(const std::string& path) {
 std::string module_name_of(const std::string& relative_path) {
   std::string file = std::filesystem::path(relative_path).filename().string();
   return canonical_module_name(file.substr(0, file.find(".ko")));
-}
-
-// A temporary name next to `path` that no concurrent writer uses.
-std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
-  return path.string() + ".tmp." + std::to_string(::getpid());
 }
 
 // Runs `tool -dcq input` and returns what it wrote to stdout.
@@ -104,28 +96,16 @@ Expected<std::filesystem::path> direct_boot_kernel(const std::string& release) {
     return image.error().with_context("kernel " + release +
                                       " is not installed (scripts/setup installs it)");
   }
-  std::size_t payload = image->find(kXzMagic);
-  if (payload == std::string::npos) return bz_image;
-
   std::filesystem::path cache = guest_image_cache_dir();
   std::filesystem::path vmlinux =
       cache / ("vmlinux-" + release + "-" + sha256_hex(*image).substr(0, 16));
   if (std::filesystem::exists(vmlinux)) return vmlinux;
 
   if (Status made = ensure_directory(cache); !made) return made.error();
-  std::filesystem::path compressed = temporary_sibling(vmlinux.string() + ".xz");
-  if (Status written = write_file_atomically(compressed, std::string_view(*image).substr(payload));
-      !written) {
-    return written.error();
-  }
-  auto elf = decompress("xz", compressed, temporary_sibling(vmlinux.string() + ".out"));
-  std::error_code ignored;
-  std::filesystem::remove(compressed, ignored);
+  // XZ (Debian's 6.1) and zstd (Debian's 6.12) payloads alike; anything else boots as is.
+  auto elf = read_kernel_image_vmlinux(*image);
+  if (!elf && elf.error().code() == "unsupported_compression") return bz_image;
   if (!elf) return elf.error().with_context("extracting vmlinux from " + bz_image.string());
-  if (!elf->starts_with("\x7f"
-                        "ELF")) {
-    return Error("bad_kernel", "the xz payload of " + bz_image.string() + " is not an ELF file");
-  }
   if (Status written = write_file_atomically(vmlinux, *elf); !written) return written.error();
   return vmlinux;
 }
@@ -148,12 +128,23 @@ Expected<std::vector<KernelModule>> resolve_modules(const std::string& release,
     for (std::string dep; deps >> dep;) dep_paths.push_back(dep);
     graph[module_name_of(split_compression(path).relative_path)] = {path, dep_paths};
   }
+  // Built into the kernel (Debian's 6.12 builds virtio_pci and virtio_console in): nothing
+  // to load. modules.builtin lists them as "kernel/drivers/virtio/virtio_pci.ko".
+  std::set<std::string> builtin;
+  if (auto builtin_text =
+          read_file(modules_dir(release) / "modules.builtin", kMaxModulesDepBytes)) {
+    std::istringstream builtin_lines(*builtin_text);
+    for (std::string line; std::getline(builtin_lines, line);) {
+      if (!line.empty()) builtin.insert(module_name_of(line));
+    }
+  }
 
   std::vector<KernelModule> ordered;
   std::set<std::string> visited;
   std::function<Status(const std::string&)> visit = [&](const std::string& name) -> Status {
     if (!visited.insert(name).second) return Status::ok();
     auto found = graph.find(name);
+    if (found == graph.end() && builtin.count(name)) return Status::ok();
     if (found == graph.end()) {
       return Error("module_not_found", "module " + name + " is not in " + dep_file.string());
     }

@@ -19,8 +19,8 @@ std::vector<std::string> test_kernel_releases();
 
 // The uncompressed vmlinux inside /boot/vmlinuz-<release>, extracted once into the cache.
 // QEMU boots it through its PVH entry point, which skips the real-mode setup and the
-// decompression of bzImage (several seconds under TCG). Falls back to the bzImage itself
-// when its payload is not xz-compressed.
+// decompression of bzImage (several seconds under TCG). XZ and zstd payloads are read
+// (core/kernel); others boot as the bzImage itself.
 Expected<std::filesystem::path> direct_boot_kernel(const std::string& release);
 
 struct KernelModule {

@@ -1,0 +1,191 @@
+#include "kmod/target_kernel/kernel_inputs.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/base/file_io.h"
+#include "core/kernel/kernel_image.h"
+#include "kmod/kernel_tree/process.h"
+#include "kmod/target_kernel/error_codes.h"
+#include "kmod/target_kernel/kallsyms_tables.h"
+
+namespace hotsplice::target_kernel {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxConfigBytes = 4 << 20;
+
+std::string megabytes(std::uintmax_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+// A private directory next to `final` for work that is renamed into place when complete.
+Expected<fs::path> staging_for(const fs::path& final) {
+  const fs::path staging = final.string() + ".staging-" + std::to_string(getpid());
+  std::error_code error;
+  fs::remove_all(staging, error);
+  if (auto status = ensure_directory(staging); !status) return status.error();
+  return staging;
+}
+
+// Downloads package=version into `directory` with apt (which checks the archive's
+// signatures and hashes) and returns the .deb's path.
+Expected<fs::path> download_package(const std::string& package, const std::string& version,
+                                    const fs::path& directory, const fs::path& log,
+                                    std::vector<std::string>& downloads) {
+  if (auto status = kernel_tree::run_logged({"apt-get", "download", "-q", package + "=" + version},
+                                            directory, log);
+      !status) {
+    return status.error().with_context("downloading " + package + " " + version);
+  }
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    if (entry.path().extension() == ".deb" &&
+        entry.path().filename().string().starts_with(package + "_")) {
+      downloads.push_back("apt-get download " + package + "=" + version + " (" +
+                          megabytes(entry.file_size()) + ")");
+      return entry.path();
+    }
+  }
+  return Error(errc::kInvalidPackage, "apt-get download " + package + " left no .deb");
+}
+
+// Extracts the members matching `members` (tar patterns) of a .deb's data into `directory`.
+Status extract_members(const fs::path& deb, const std::string& members, const fs::path& directory,
+                       const fs::path& log) {
+  return kernel_tree::run_logged(
+      {"sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x --wildcards -C \"$2\" \"$3\"", "sh",
+       deb.string(), directory.string(), members},
+      directory, log);
+}
+
+// <cache>/sources/<package>_<version>.tar.xz: the exact source of the image.
+Expected<fs::path> exact_source(const KernelPackages& packages, const fs::path& cache_root,
+                                const fs::path& log, std::vector<std::string>& downloads) {
+  const fs::path tarball = cache_root / "sources" /
+                           (packages.source_package + "_" + packages.source_version + ".tar.xz");
+  if (fs::exists(tarball)) return tarball;
+  if (auto status = ensure_directory(tarball.parent_path()); !status) return status.error();
+  auto staging = staging_for(tarball);
+  if (!staging) return staging.error();
+  std::error_code error;
+  auto cleanup = [&] { fs::remove_all(*staging, error); };
+  auto deb =
+      download_package(packages.source_package, packages.source_version, *staging, log, downloads);
+  if (!deb) {
+    cleanup();
+    return deb.error();
+  }
+  const std::string member = "./usr/src/" + packages.source_package + ".tar.xz";
+  if (auto status = extract_members(*deb, member, *staging, log); !status) {
+    cleanup();
+    return status.error();
+  }
+  fs::rename(*staging / member, tarball, error);
+  cleanup();
+  if (error) return io_error("rename into " + tarball.string(), error.value());
+  return tarball;
+}
+
+// The image package's ./boot (vmlinuz, config, System.map), from /boot when that exact
+// version is installed, else downloaded and extracted into the cache.
+Expected<fs::path> boot_files(const KernelPackages& packages, const fs::path& kernel_dir,
+                              const fs::path& log, std::vector<std::string>& downloads) {
+  if (packages.image_installed && fs::exists("/boot/vmlinuz-" + packages.release) &&
+      fs::exists("/boot/config-" + packages.release)) {
+    return fs::path("/boot");
+  }
+  const fs::path boot = kernel_dir / "boot";
+  if (fs::exists(boot / ("config-" + packages.release))) return boot;
+  auto staging = staging_for(boot);
+  if (!staging) return staging.error();
+  std::error_code error;
+  auto cleanup = [&] { fs::remove_all(*staging, error); };
+  auto deb = download_package(packages.image_package, packages.version, *staging, log, downloads);
+  if (!deb) {
+    cleanup();
+    return deb.error();
+  }
+  if (auto status = extract_members(*deb, "./boot/*", *staging, log); !status) {
+    cleanup();
+    return status.error();
+  }
+  fs::rename(*staging / "boot", boot, error);
+  cleanup();
+  if (error) return io_error("rename into " + boot.string(), error.value());
+  return boot;
+}
+
+bool config_says_yes(const std::string& config, const std::string& option) {
+  return config.find("\n" + option + "=y\n") != std::string::npos;
+}
+
+}  // namespace
+
+fs::path default_cache_root() {
+  const char* configured = std::getenv("HOTSPLICE_CACHE");
+  return configured && *configured ? fs::path(configured) : fs::path("/var/cache/hotsplice");
+}
+
+Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const fs::path& cache_root,
+                                             const fs::path& log) {
+  KernelInputs inputs;
+  auto packages = find_kernel_packages(release);
+  if (!packages) return packages.error();
+  inputs.packages = *packages;
+  const fs::path kernel_dir = cache_root / "kernels" / (release + "_" + packages->version);
+  if (auto status = ensure_directory(kernel_dir); !status) return status.error();
+
+  auto boot = boot_files(*packages, kernel_dir, log, inputs.downloads);
+  if (!boot) return boot.error();
+  inputs.image = *boot / ("vmlinuz-" + release);
+  inputs.config = *boot / ("config-" + release);
+  auto source = exact_source(*packages, cache_root, log, inputs.downloads);
+  if (!source) return source.error();
+  inputs.source = *source;
+
+  // The decompressed image and the symbols read from it are kept: both are needed by every
+  // build for this release.
+  inputs.vmlinux = kernel_dir / "vmlinux";
+  inputs.kallsyms = kernel_dir / "kallsyms";
+  const fs::path origin = kernel_dir / "kallsyms.origin";
+  if (fs::exists(inputs.vmlinux) && fs::exists(inputs.kallsyms) && fs::exists(origin)) {
+    auto text = read_file(origin, 4096);
+    if (!text) return text.error();
+    inputs.symbols_origin = *text;
+    if (fs::file_size(inputs.kallsyms) == 0) inputs.kallsyms.clear();
+    return inputs;
+  }
+  auto image = read_file(inputs.image, kMaxKernelImageBytes);
+  if (!image) return image.error();
+  auto vmlinux = read_kernel_image_vmlinux(*image);
+  if (!vmlinux) return vmlinux.error().with_context(inputs.image.string());
+  auto config = read_file(inputs.config, kMaxConfigBytes);
+  if (!config) return config.error();
+  KallsymsLayout layout;
+  layout.absolute_percpu = config_says_yes("\n" + *config, "CONFIG_KALLSYMS_ABSOLUTE_PERCPU");
+  // Debian's image packages ship a placeholder System.map ("The real System.map is in
+  // the linux-image-<version>-dbg package"): the image's own tables are the source.
+  // Not fatal here: --kallsyms may give them, and a module-only patch does not need them.
+  auto decoded = read_kallsyms_tables(*vmlinux, layout);
+  const std::string symbols = decoded ? kallsyms_text(*decoded) : std::string();
+  inputs.symbols_origin = decoded ? "kallsyms tables decoded from " + inputs.image.string() + " (" +
+                                        std::to_string(decoded->size()) + " symbols)"
+                                  : "none: " + decoded.error().message() +
+                                        "; pass a guest's /proc/kallsyms with --kallsyms";
+  if (auto status = write_file_atomically(inputs.vmlinux, *vmlinux); !status) return status.error();
+  if (auto status = write_file_atomically(inputs.kallsyms, symbols); !status) {
+    return status.error();
+  }
+  if (auto status = write_file_atomically(origin, inputs.symbols_origin); !status) {
+    return status.error();
+  }
+  if (!decoded) inputs.kallsyms.clear();
+  return inputs;
+}
+
+}  // namespace hotsplice::target_kernel
