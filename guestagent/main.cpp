@@ -36,14 +36,6 @@ int fail(const Logger& log, const std::string& what, const Error& error) {
   return kExitFailure;
 }
 
-std::string describe(const protocol::Environment& environment) {
-  const char* kind = environment.kind == protocol::Environment::Kind::vm          ? "vm"
-                     : environment.kind == protocol::Environment::Kind::container ? "container"
-                                                                                  : "bare metal";
-  return std::string(kind) +
-         (environment.technology.empty() ? "" : " (" + environment.technology + ")");
-}
-
 int run(const Options& options) {
   Logger log("hotsplice-guestd", options.log_level);
   // A fixed threshold: bundle-sized buffers (hundreds of KiB) always come from mmap and go
@@ -58,7 +50,7 @@ int run(const Options& options) {
   if (!kernel) return fail(log, "reading the running kernel's identity", kernel.error());
   PlatformReport platform = detect_platform(options.root);
   log.info("kernel " + hotsplice::describe(*kernel) + "; running in a " +
-               describe(platform.environment) + ": " + platform.evidence,
+               platform::describe(platform.environment) + ": " + platform.evidence,
            {{"release", kernel->release}, {"build_id", kernel->build_id}});
 
   auto keys = TrustedKeys::load(options.keys_dir);

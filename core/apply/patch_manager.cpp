@@ -10,7 +10,7 @@
 #include "core/kernel/module_info.h"
 #include "core/livepatch/livepatch_state.h"
 #include "core/livepatch/livepatch_state_json.h"
-#include "core/platform/container_detection.h"
+#include "core/platform/environment.h"
 
 namespace hotsplice::apply {
 namespace {
@@ -49,7 +49,7 @@ Error explain_refusal(const Error& load_error, const std::vector<std::string>& k
 }  // namespace
 
 PatchManager::PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
-                           protocol::Environment environment, const TrustedKeys& keys,
+                           platform::Environment environment, const TrustedKeys& keys,
                            const StateStore& store, ModuleSyscalls& syscalls, const Logger& log,
                            PatchTimeouts timeouts)
     : root_(std::move(root)),
@@ -75,13 +75,12 @@ void PatchManager::remember_stored_modules() {
   }
 }
 
-std::optional<Error> PatchManager::refuse_in_container() const {
-  if (!is_shared_kernel_container(environment_)) return std::nullopt;
-  return Error(
-      errc::kSharedKernelContainer,
-      "this agent runs in a shared-kernel container (" +
-          (environment_.technology.empty() ? std::string("unknown") : environment_.technology) +
-          "): the host's kernel is patched by the host, not from inside a container");
+// Only a VM or bare metal patches its own kernel: a container's kernel is the host's, and an
+// unknown environment is refused rather than guessed.
+std::optional<Error> PatchManager::refuse_unless_may_patch() const {
+  Status may_patch = platform::check_may_patch(environment_, "");
+  if (may_patch) return std::nullopt;
+  return may_patch.error();
 }
 
 Expected<VerifiedBundle> PatchManager::verify_for_this_kernel(std::string_view bundle_bytes) const {
@@ -95,7 +94,7 @@ Expected<VerifiedBundle> PatchManager::verify_for_this_kernel(std::string_view b
 
 Outcome PatchManager::apply_bundle_file(std::string_view requested_id,
                                         const std::filesystem::path& file) {
-  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  if (auto refusal = refuse_unless_may_patch()) return Outcome::failure(*refusal);
   auto bytes = read_file(file, max_bundle_bytes());
   if (!bytes) return Outcome::failure(bytes.error());
   auto verified = verify_for_this_kernel(*bytes);
@@ -204,7 +203,7 @@ Status PatchManager::disable_and_unload(const std::string& module) {
 }
 
 Outcome PatchManager::rollback(std::string_view bundle_id) {
-  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  if (auto refusal = refuse_unless_may_patch()) return Outcome::failure(*refusal);
   auto known = module_of_bundle_.find(std::string(bundle_id));
   if (known == module_of_bundle_.end()) {
     return Outcome::failure(
@@ -237,7 +236,7 @@ Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::stri
 }
 
 std::size_t PatchManager::apply_stored() {
-  if (auto refusal = refuse_in_container()) {
+  if (auto refusal = refuse_unless_may_patch()) {
     log_.info("not re-applying stored bundles: " + refusal->message());
     return 0;
   }

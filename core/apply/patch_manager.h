@@ -28,6 +28,7 @@
 #include "core/bundle/trusted_keys.h"
 #include "core/kernel/kernel_identity.h"
 #include "core/livepatch/livepatch_control.h"
+#include "core/platform/environment.h"
 #include "core/protocol/message_parts.h"
 
 namespace hotsplice::apply {
@@ -37,7 +38,7 @@ class PatchManager {
   // root stands for "/" (sysfs and procfs are read under it); everything passed by
   // reference must outlive the manager. log gets one line per apply, rollback and refusal.
   PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
-               protocol::Environment environment, const TrustedKeys& keys, const StateStore& store,
+               platform::Environment environment, const TrustedKeys& keys, const StateStore& store,
                ModuleSyscalls& syscalls, const Logger& log, PatchTimeouts timeouts = {});
 
   // Applies the bundle file (a verified transfer) and stores it for re-application at boot.
@@ -49,7 +50,7 @@ class PatchManager {
 
   std::vector<protocol::AppliedPatch> applied_patches() const;
   const KernelIdentity& running_kernel() const { return running_kernel_; }
-  const protocol::Environment& environment() const { return environment_; }
+  const platform::Environment& environment() const { return environment_; }
 
  private:
   Expected<VerifiedBundle> verify_for_this_kernel(std::string_view bundle_bytes) const;
@@ -60,12 +61,12 @@ class PatchManager {
   Status disable_and_unload(const std::string& module);
   Outcome live_outcome(const std::string& bundle_id, const std::string& module,
                        std::string message) const;
-  std::optional<Error> refuse_in_container() const;
+  std::optional<Error> refuse_unless_may_patch() const;
   void remember_stored_modules();
 
   std::filesystem::path root_;
   KernelIdentity running_kernel_;
-  protocol::Environment environment_;
+  platform::Environment environment_;
   const TrustedKeys& keys_;
   const StateStore& store_;
   const Logger& log_;
