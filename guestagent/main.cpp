@@ -64,8 +64,21 @@ int run(const Options& options) {
   LinuxModuleSyscalls syscalls;
   PatchTimeouts timeouts;
   timeouts.transition = options.transition_timeout;
+  timeouts.settle = options.settle_time;
   PatchManager patches(options.root, *kernel, platform.environment, *keys, *store, syscalls, log,
                        timeouts);
+  if (options.clear_crash) {
+    // An operator's command; a running daemon sees the cleared record at its next hello.
+    Status cleared = patches.clear_crash_record(*options.clear_crash);
+    if (!cleared)
+      return fail(log, "clearing the crash record of " + *options.clear_crash, cleared.error());
+    return 0;
+  }
+  for (const auto& record : patches.crash_records()) {
+    log.warning("bundle " + record.bundle_id + " is blocked: " + record.code +
+                    " (clear with hotsplice-guestd --clear-crash " + record.bundle_id + ")",
+                {{"bundle_id", record.bundle_id}, {"code", record.code}});
+  }
   std::size_t live = patches.apply_stored();
   log.info(std::to_string(live) + " stored bundle(s) live for this kernel", {{"live", live}});
   if (options.apply_stored) return 0;

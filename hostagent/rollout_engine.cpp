@@ -37,6 +37,14 @@ struct RolloutEngine::Guest {
     }
     return ids;
   }
+  // The target's crash-loop guard blocks this bundle (hello's crash_records).
+  const protocol::CrashRecord* crash_record(const std::string& id) const {
+    if (!hello) return nullptr;
+    for (const auto& record : hello->crash_records) {
+      if (record.bundle_id == id) return &record;
+    }
+    return nullptr;
+  }
   bool is_live(const std::string& id) const {
     auto ids = live();
     return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -283,6 +291,9 @@ bool RolloutEngine::start_automatic(Guest& guest) {
                                pin_for(config_.pins, guest.info.uuid, guest.info.name));
   auto next = next_automatic(choice, guest.live(), *recorded);
   if (!next) return false;
+  // A bundle that crashed (or hurt) this guest's kernel is never applied automatically;
+  // like a failed one, nothing newer goes on top of the gap.
+  if (guest.crash_record(next->id) != nullptr) return false;
   bool is_canary =
       std::find(canaries_.begin(), canaries_.end(), guest.info.uuid) != canaries_.end();
   if (rollout_.stage == kStageCanary && !is_canary) {
@@ -336,9 +347,17 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
     return;
   }
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
-  guest.target->apply(guest.current->bundle_id, [this, uuid, epoch](Status applied) {
-    on_finished(uuid, epoch, std::move(applied));
-  });
+  auto applied = [this, uuid, epoch](Status result) {
+    on_finished(uuid, epoch, std::move(result));
+  };
+  // Only an operator's apply (hotsplice apply) clears a crash record, never the rollout.
+  if (guest.current->manual && guest.crash_record(guest.current->bundle_id) != nullptr) {
+    log_.info("operator apply clears the crash record",
+              {{"guest", guest.info.name}, {"bundle", guest.current->bundle_id}});
+    guest.target->apply_clearing_crash_record(guest.current->bundle_id, std::move(applied));
+  } else {
+    guest.target->apply(guest.current->bundle_id, std::move(applied));
+  }
 }
 
 void RolloutEngine::on_finished(const std::string& uuid, std::uint64_t epoch, Status status) {
@@ -573,6 +592,15 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
     return out;
   }
   out.status = GuestStatus::pending;
+  for (const auto& id : missing) {
+    if (const auto* crash = guest.crash_record(id)) {
+      out.status = GuestStatus::failed;
+      out.reason = id + ": " + crash->code +
+                   ": the guest's crash-loop guard blocks it (its load began in boot " +
+                   crash->boot_id + "); hotsplice apply clears it and applies again";
+      return out;
+    }
+  }
   auto recorded = db_.guest_bundles(guest.info.uuid);
   if (recorded) {
     for (const auto& row : *recorded) {

@@ -28,13 +28,13 @@ Status check_may_patch(const Environment& environment, std::string_view evidence
     case Environment::Kind::bare_metal:
       return Status::ok();
     case Environment::Kind::container:
-      return Error(errc::kSharedKernelContainer,
-                   "this agent runs in a shared-kernel container (" +
-                       (environment.technology.empty() ? std::string("unknown")
-                                                       : environment.technology) +
-                       with_evidence +
-                       "): the host's kernel is patched by the host, not from inside a "
-                       "container; run hotsplice-hostd on the node");
+      return Error(
+          errc::kSharedKernelContainer,
+          "this agent runs in a shared-kernel container (" +
+              (environment.technology.empty() ? std::string("unknown") : environment.technology) +
+              with_evidence +
+              "): the host's kernel is patched by the host, not from inside a "
+              "container; run hotsplice-hostd on the node");
     case Environment::Kind::unknown:
       break;
   }

@@ -55,9 +55,9 @@ class FakeKernel final : public ModuleSyscalls {
   void reboot() {
     static int boots = 0;
     (void)ensure_directory(root_ / "proc/sys/kernel/random");
-    (void)write_file_atomically(root_ / "proc/sys/kernel/random/boot_id",
-                                "6f1e2d3c-0000-4000-8000-" + std::to_string(100000000000 + ++boots) +
-                                    "\n");
+    (void)write_file_atomically(
+        root_ / "proc/sys/kernel/random/boot_id",
+        "6f1e2d3c-0000-4000-8000-" + std::to_string(100000000000 + ++boots) + "\n");
   }
   void set_taint(unsigned long mask) {
     (void)write_file_atomically(root_ / "proc/sys/kernel/tainted", std::to_string(mask) + "\n");
