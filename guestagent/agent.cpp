@@ -64,6 +64,17 @@ HostSide host_side(int fd) {
   return HostSide::port_gone;
 }
 
+// signals.wait, cut short when a settling patch is due for a health check (which runs
+// here too: a host need not be connected for the settle time to pass).
+void wait_settling(Signals& signals, Session& session, milliseconds timeout) {
+  if (auto next = session.next_settle_check()) {
+    auto left = std::chrono::ceil<milliseconds>(*next - std::chrono::steady_clock::now());
+    timeout = std::clamp(left, milliseconds(0), timeout);
+  }
+  signals.wait(timeout);
+  session.settle();
+}
+
 std::optional<std::filesystem::path> locate_port(const Options& options) {
   if (options.port_path) return *options.port_path;
   return find_port_device(options.root, options.port_name);
@@ -82,7 +93,7 @@ int run_agent(const Options& options, Session& session, Signals& signals, const 
                  {{"port", options.port_name}});
         said_waiting = true;
       }
-      signals.wait(kPortLookupInterval);
+      wait_settling(signals, session, kPortLookupInterval);
       continue;
     }
     said_waiting = false;
@@ -102,7 +113,7 @@ int run_agent(const Options& options, Session& session, Signals& signals, const 
       }
       if (host != HostSide::open) {
         if (socket) return 0;  // a socket's peer does not come back
-        signals.wait(retry);
+        wait_settling(signals, session, retry);
         retry = std::min(retry * 2, kMaxHostRetry);
         continue;
       }
@@ -122,7 +133,7 @@ int run_agent(const Options& options, Session& session, Signals& signals, const 
       if (end == ChannelEnd::port_failed) {
         // Unplugged or broken: look it up again, but not in a tight loop.
         reopen = true;
-        signals.wait(kPortLookupInterval);
+        wait_settling(signals, session, kPortLookupInterval);
       }
     }
   }

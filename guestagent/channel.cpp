@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,14 @@ namespace hotsplice::guestd {
 namespace {
 
 constexpr std::size_t kReadBytes = 64 * 1024;
+
+// -1 (no timeout) unless a patch is settling; then until its next check, rounded up.
+int poll_timeout_ms(std::optional<std::chrono::steady_clock::time_point> next) {
+  if (!next) return -1;
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(*next - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+}
 
 class Connection {
  public:
@@ -128,7 +138,9 @@ ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStat
   Connection connection(fd, session, stats, log);
   for (;;) {
     pollfd descriptors[2] = {{fd, connection.wanted_events(), 0}, {signals.fd(), POLLIN, 0}};
-    if (::poll(descriptors, 2, -1) < 0) {
+    int polled = ::poll(descriptors, 2, poll_timeout_ms(session.next_settle_check()));
+    session.settle();
+    if (polled < 0) {
       if (errno == EINTR) continue;
       log.error(io_error("poll", errno).message());
       return ChannelEnd::port_failed;

@@ -36,14 +36,6 @@ int fail(const Logger& log, const std::string& what, const Error& error) {
   return kExitFailure;
 }
 
-std::string describe(const protocol::Environment& environment) {
-  const char* kind = environment.kind == protocol::Environment::Kind::vm          ? "vm"
-                     : environment.kind == protocol::Environment::Kind::container ? "container"
-                                                                                  : "bare metal";
-  return std::string(kind) +
-         (environment.technology.empty() ? "" : " (" + environment.technology + ")");
-}
-
 int run(const Options& options) {
   Logger log("hotsplice-guestd", options.log_level);
   // A fixed threshold: bundle-sized buffers (hundreds of KiB) always come from mmap and go
@@ -58,7 +50,7 @@ int run(const Options& options) {
   if (!kernel) return fail(log, "reading the running kernel's identity", kernel.error());
   PlatformReport platform = detect_platform(options.root);
   log.info("kernel " + hotsplice::describe(*kernel) + "; running in a " +
-               describe(platform.environment) + ": " + platform.evidence,
+               platform::describe(platform.environment) + ": " + platform.evidence,
            {{"release", kernel->release}, {"build_id", kernel->build_id}});
 
   auto keys = TrustedKeys::load(options.keys_dir);
@@ -72,8 +64,21 @@ int run(const Options& options) {
   LinuxModuleSyscalls syscalls;
   PatchTimeouts timeouts;
   timeouts.transition = options.transition_timeout;
+  timeouts.settle = options.settle_time;
   PatchManager patches(options.root, *kernel, platform.environment, *keys, *store, syscalls, log,
                        timeouts);
+  if (options.clear_crash) {
+    // An operator's command; a running daemon sees the cleared record at its next hello.
+    Status cleared = patches.clear_crash_record(*options.clear_crash);
+    if (!cleared)
+      return fail(log, "clearing the crash record of " + *options.clear_crash, cleared.error());
+    return 0;
+  }
+  for (const auto& record : patches.crash_records()) {
+    log.warning("bundle " + record.bundle_id + " is blocked: " + record.code +
+                    " (clear with hotsplice-guestd --clear-crash " + record.bundle_id + ")",
+                {{"bundle_id", record.bundle_id}, {"code", record.code}});
+  }
   std::size_t live = patches.apply_stored();
   log.info(std::to_string(live) + " stored bundle(s) live for this kernel", {{"live", live}});
   if (options.apply_stored) return 0;

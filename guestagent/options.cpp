@@ -24,6 +24,11 @@ virtio-serial port, verifies them and applies them to the running kernel.
   --keys-dir DIR           trusted signing keys, *.pub (default /etc/hotsplice/keys.d)
   --transition-timeout S   seconds a patch transition may take before the blocking tasks
                            are signalled; 5 s later it is rolled back (default 15)
+  --settle-time S          seconds the kernel must stay healthy (no new taint, no oops,
+                           BUG or WARNING logged) after a patch went live before its
+                           attempt record is cleared (default 60; 0: check once)
+  --clear-crash BUNDLE     clear BUNDLE's crash record (crashed_last_time,
+                           kernel_bug_detected) so that it may be applied again, then exit
   --once                   serve one host session, then exit
   --apply-stored           re-apply the stored bundles built for this kernel, then exit
                            (for the boot path; the daemon also does this when it starts)
@@ -35,9 +40,10 @@ virtio-serial port, verifies them and applies them to the running kernel.
 
 Expected<Options> parse_options(const std::vector<std::string>& arguments) {
   static const std::vector<OptionSpec> kSpecs = {
-      {"help", false}, {"version", false}, {"once", false},       {"apply-stored", false},
-      {"port"},        {"port-path"},      {"state-dir"},         {"keys-dir"},
-      {"root"},        {"log-level"},      {"transition-timeout"}};
+      {"help", false}, {"version", false}, {"once", false},        {"apply-stored", false},
+      {"port"},        {"port-path"},      {"state-dir"},          {"keys-dir"},
+      {"root"},        {"log-level"},      {"transition-timeout"}, {"settle-time"},
+      {"clear-crash"}};
   auto parsed = Arguments::parse(arguments, kSpecs, 0);
   if (!parsed) return usage_error(parsed.error().message());
   for (const auto& spec : kSpecs) {
@@ -69,6 +75,15 @@ Expected<Options> parse_options(const std::vector<std::string>& arguments) {
     }
     options.transition_timeout = std::chrono::seconds(seconds);
   }
+  if (auto text = parsed->value("settle-time")) {
+    unsigned seconds = 0;
+    auto [end, failed] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+    if (failed != std::errc() || end != text->data() + text->size() || seconds > 3600) {
+      return usage_error("--settle-time takes 0 to 3600 seconds");
+    }
+    options.settle_time = std::chrono::seconds(seconds);
+  }
+  options.clear_crash = parsed->value("clear-crash");
   if (options.port_name.find('/') != std::string::npos) {
     return usage_error("--port takes a port name, not a path (use --port-path)");
   }

@@ -19,6 +19,8 @@ struct Options {
   std::filesystem::path keys_dir = "/etc/hotsplice/keys.d";
   std::filesystem::path root = "/";  // where /proc and /sys are read (tests only)
   std::chrono::milliseconds transition_timeout{15000};
+  std::chrono::milliseconds settle_time{60000};  // apply::PatchTimeouts::settle
+  std::optional<std::string> clear_crash;        // bundle id: clear its crash record, exit
   LogLevel log_level = LogLevel::info;
   bool once = false;
   bool apply_stored = false;

@@ -5,6 +5,7 @@
 
 #include <system_error>
 
+#include "core/apply/error_codes.h"
 #include "core/base/version.h"
 #include "core/protocol/field_rules.h"
 
@@ -36,7 +37,7 @@ Result to_result(std::uint32_t request_id, Outcome outcome) {
 }
 
 std::vector<std::string> Session::capabilities() {
-  return {"apply", "rollback", "resume_transfer", "inventory", "heartbeat"};
+  return {"apply", "rollback", "resume_transfer", "inventory", "heartbeat", "crash_records"};
 }
 
 std::vector<Message> Session::handle(Incoming incoming) {
@@ -81,11 +82,13 @@ Session::Replies Session::on(const Hello& hello) {
   reply.kernel = patches_.running_kernel();
   reply.applied_patches = patches_.applied_patches();
   reply.environment = patches_.environment();
+  reply.crash_records = patches_.crash_records();
   return {reply};
 }
 
 Session::Replies Session::on(const InventoryRequest& request) {
-  return {Inventory{request.id, patches_.running_kernel(), patches_.applied_patches()}};
+  return {Inventory{request.id, patches_.running_kernel(), patches_.applied_patches(),
+                    patches_.crash_records()}};
 }
 
 // Only one staged bundle is kept besides the transfer in progress: a host cannot fill the
@@ -132,6 +135,14 @@ Session::Replies Session::on(const Apply& apply) {
                                     "bundle " + apply.bundle_id + " is not completely received"))};
   }
   log_.info("applying bundle " + apply.bundle_id, {{"bundle_id", apply.bundle_id}});
+  if (apply.clear_crash) {
+    // An operator on the host decided to try again (hotsplice apply): a missing record is
+    // fine, anything else is the apply's answer.
+    Status cleared = patches_.clear_crash_record(apply.bundle_id);
+    if (!cleared && cleared.error().code() != apply::errc::kNoCrashRecord) {
+      return {refusal(apply.id, cleared.error())};
+    }
+  }
   Outcome outcome = patches_.apply_bundle_file(apply.bundle_id, staged);
   if (outcome.ok) {
     // Stored under the state directory now; the staged copy has done its job.

@@ -30,6 +30,15 @@ class Session {
   // Capabilities announced in hello: what a host may ask of this agent.
   static std::vector<std::string> capabilities();
 
+  // The crash-loop guard's settle time runs between messages: the channel and agent loops
+  // wake at next_settle_check() (never later) and call settle(), which checks the settling
+  // patches' kernel health without blocking (PatchManager::poll_settling; each conclusion
+  // is logged there and shows in the next hello).
+  std::optional<std::chrono::steady_clock::time_point> next_settle_check() const {
+    return patches_.next_settle_check();
+  }
+  void settle() { (void)patches_.poll_settling(); }
+
  private:
   using Replies = std::vector<protocol::Message>;
   // The bundle the host offered last; its staged file is the only one kept.

@@ -21,6 +21,9 @@ struct TargetHello {
   KernelIdentity kernel;
   std::vector<protocol::AppliedPatch> applied;
   std::string agent_version;
+  // Bundles the target's crash-loop guard blocks (crashed_last_time, kernel_bug_detected):
+  // never applied automatically; an operator's apply clears the record first.
+  std::vector<protocol::CrashRecord> crash_records{};
 };
 
 class PatchTarget {
@@ -38,6 +41,11 @@ class PatchTarget {
   // Applies a bundle the target holds. An Error carries the target's own code and message
   // (e.g. wrong_kernel, transition_timeout) or the transport's (channel_timeout, ...).
   virtual void apply(const std::string& bundle_id, Done done) = 0;
+  // An operator's apply of a bundle the target reported in crash_records: the target clears
+  // the record, then applies. A target without a crash guard just applies.
+  virtual void apply_clearing_crash_record(const std::string& bundle_id, Done done) {
+    apply(bundle_id, std::move(done));
+  }
   virtual void rollback(const std::string& bundle_id, Done done) = 0;
   // Drops the connection; a pending completion runs with target_closed (on the io_context).
   virtual void close() = 0;

@@ -151,10 +151,11 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     if (auto* ready = std::get_if<protocol::Ready>(&event)) {
       ready_ = true;
       agent_version_ = ready->hello.agent_version;
-      complete_hello(
-          TargetHello{ready->hello.kernel, ready->hello.applied_patches, agent_version_});
+      complete_hello(TargetHello{ready->hello.kernel, ready->hello.applied_patches, agent_version_,
+                                 ready->hello.crash_records});
     } else if (auto* inventory = std::get_if<protocol::Inventory>(&event)) {
-      complete_hello(TargetHello{inventory->kernel, inventory->applied_patches, agent_version_});
+      complete_hello(TargetHello{inventory->kernel, inventory->applied_patches, agent_version_,
+                                 inventory->crash_records});
     } else if (std::get_if<protocol::TransferDone>(&event)) {
       complete(Status::ok());
     } else if (auto* result = std::get_if<protocol::RequestResult>(&event)) {
@@ -240,6 +241,14 @@ void RemoteGuestTarget::send_bundle(const std::string& bundle_id,
 void RemoteGuestTarget::apply(const std::string& bundle_id, Done done) {
   impl_->operation([&](protocol::HostSession& session) { return session.apply(bundle_id); },
                    std::move(done));
+}
+
+void RemoteGuestTarget::apply_clearing_crash_record(const std::string& bundle_id, Done done) {
+  impl_->operation(
+      [&](protocol::HostSession& session) {
+        return session.apply_clearing_crash_record(bundle_id);
+      },
+      std::move(done));
 }
 
 void RemoteGuestTarget::rollback(const std::string& bundle_id, Done done) {

@@ -28,6 +28,7 @@ class RemoteGuestTarget : public PatchTarget {
   void send_bundle(const std::string& bundle_id, std::shared_ptr<const std::string> bundle_bytes,
                    Done done) override;
   void apply(const std::string& bundle_id, Done done) override;
+  void apply_clearing_crash_record(const std::string& bundle_id, Done done) override;
   void rollback(const std::string& bundle_id, Done done) override;
   void close() override;
 

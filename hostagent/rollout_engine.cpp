@@ -44,6 +44,14 @@ struct RolloutEngine::Guest {
     }
     return ids;
   }
+  // The target's crash-loop guard blocks this bundle (hello's crash_records).
+  const protocol::CrashRecord* crash_record(const std::string& id) const {
+    if (!hello) return nullptr;
+    for (const auto& record : hello->crash_records) {
+      if (record.bundle_id == id) return &record;
+    }
+    return nullptr;
+  }
   bool is_live(const std::string& id) const {
     auto ids = live();
     return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -304,6 +312,13 @@ bool RolloutEngine::start_automatic(Guest& guest) {
     guest.settled = true;
     return false;
   }
+  // A bundle that crashed (or hurt) this guest's kernel is never applied automatically;
+  // like a failed one, nothing newer goes on top of the gap. Its record changes only with a
+  // new hello, which clears the settled memo.
+  if (guest.crash_record(next->id) != nullptr) {
+    guest.settled = true;
+    return false;
+  }
   bool is_canary =
       std::find(canaries_.begin(), canaries_.end(), guest.info.uuid) != canaries_.end();
   if (rollout_.stage == kStageCanary && !is_canary) {
@@ -359,9 +374,17 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
   }
   counters_.transfer_bytes += guest.current->bytes;
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
-  guest.target->apply(guest.current->bundle_id, [this, uuid, epoch](Status applied) {
-    on_finished(uuid, epoch, std::move(applied));
-  });
+  auto applied = [this, uuid, epoch](Status result) {
+    on_finished(uuid, epoch, std::move(result));
+  };
+  // Only an operator's apply (hotsplice apply) clears a crash record, never the rollout.
+  if (guest.current->manual && guest.crash_record(guest.current->bundle_id) != nullptr) {
+    log_.info("operator apply clears the crash record",
+              {{"guest", guest.info.name}, {"bundle", guest.current->bundle_id}});
+    guest.target->apply_clearing_crash_record(guest.current->bundle_id, std::move(applied));
+  } else {
+    guest.target->apply(guest.current->bundle_id, std::move(applied));
+  }
 }
 
 void RolloutEngine::on_finished(const std::string& uuid, std::uint64_t epoch, Status status) {
@@ -577,6 +600,10 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
     facts.agent_version = guest.hello->agent_version;
     facts.for_kernel = catalog_.bundles_for(guest.hello->kernel);
     if (auto recorded = db_.guest_bundles(guest.info.uuid)) facts.recorded = std::move(*recorded);
+    // The target's crash-loop guard (hello's crash_records): failed, crashed_last_time.
+    for (const auto& crash : guest.hello->crash_records) {
+      facts.crashed_bundles.push_back(crash.bundle_id);
+    }
   }
   if (guest.current) facts.in_progress = guest.current->bundle_id;
   facts.rollout.manual = config_.policy == RolloutPolicy::manual;

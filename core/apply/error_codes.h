@@ -4,8 +4,8 @@
 
 namespace hotsplice::apply::errc {
 
-// Refusals before anything is loaded.
-inline constexpr char kSharedKernelContainer[] = "shared_kernel_container";
+// Refusals before anything is loaded (and platform::errc::kSharedKernelContainer /
+// kEnvironmentUnknown from core/platform: never inside a container or an unknown place).
 inline constexpr char kBundleIdMismatch[] = "bundle_id_mismatch";
 inline constexpr char kInvalidName[] = "invalid_name";
 inline constexpr char kInvalidId[] = "invalid_id";
@@ -20,6 +20,22 @@ inline constexpr char kTransitionStalled[] = "transition_stalled";
 inline constexpr char kModuleNotLoaded[] = "module_not_loaded";
 // A rollback of a bundle this kernel does not have.
 inline constexpr char kNotApplied[] = "not_applied";
+// The crash-loop guard (crash_guard.h, kernel_health.h).
+// A stored bundle whose load began in an earlier boot that never reported the kernel
+// healthy: not re-applied (at boot or on request) until an operator clears the record.
+inline constexpr char kCrashedLastTime[] = "crashed_last_time";
+// The kernel became tainted (other than by the livepatch load itself) or logged an oops,
+// BUG or WARNING while the new patch settled: rolled back, not re-applied until cleared.
+inline constexpr char kKernelBugDetected[] = "kernel_bug_detected";
+// An attempt record that does not parse: the bundle is treated as crashed (never re-applied
+// on a guess) and the record is reported with this code until cleared.
+inline constexpr char kAttemptRecordInvalid[] = "attempt_record_invalid";
+// No /proc/sys/kernel/random/boot_id: without it a crash cannot be told from this boot, so
+// nothing is loaded.
+inline constexpr char kBootIdUnreadable[] = "boot_id_unreadable";
+inline constexpr char kTaintUnreadable[] = "taint_unreadable";
+// clear_crash_record for a bundle that has no crash record.
+inline constexpr char kNoCrashRecord[] = "no_crash_record";
 // A job of the ApplyWorker threw.
 inline constexpr char kInternalError[] = "internal_error";
 

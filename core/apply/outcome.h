@@ -17,6 +17,10 @@ struct PatchTimeouts {
   std::chrono::milliseconds transition{15000};
   // ...and how long after that before the patch is rolled back.
   std::chrono::milliseconds after_signal{5000};
+  // How long the kernel must stay healthy (no new taint, no oops/BUG/WARNING logged) after
+  // a transition completed before the attempt record is cleared. Zero: checked once, at
+  // once (tests).
+  std::chrono::milliseconds settle{60000};
 };
 
 struct Outcome {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <thread>
+
 #include "core/apply/error_codes.h"
 #include "core/apply/kernel_log.h"
 #include "core/base/file_io.h"
@@ -10,7 +12,8 @@
 #include "core/kernel/module_info.h"
 #include "core/livepatch/livepatch_state.h"
 #include "core/livepatch/livepatch_state_json.h"
-#include "core/platform/container_detection.h"
+#include "core/platform/environment.h"
+#include "core/protocol/field_rules.h"
 
 namespace hotsplice::apply {
 namespace {
@@ -46,10 +49,26 @@ Error explain_refusal(const Error& load_error, const std::vector<std::string>& k
   return Error(run_pre_failed ? errc::kRunPreMismatch : load_error.code(), message);
 }
 
+// How often a settling patch's kernel health is looked at: taint and new log lines are
+// cheap to read, and a second is soon enough to roll back.
+constexpr std::chrono::seconds kSettleCheckInterval{1};
+
+Error blocked_by_crash_guard(const protocol::CrashRecord& record) {
+  std::string why = record.code == errc::kCrashedLastTime
+                        ? "the kernel did not survive its last apply (boot " + record.boot_id + ")"
+                    : record.code == errc::kKernelBugDetected
+                        ? "the kernel logged a bug while it was new"
+                        : "its attempt record is unreadable";
+  return Error(record.code, "bundle " + record.bundle_id + " is not applied again: " + why +
+                                "; an operator must clear it first (hotsplice-guestd "
+                                "--clear-crash " +
+                                record.bundle_id + ", or hotsplice apply on the host)");
+}
+
 }  // namespace
 
 PatchManager::PatchManager(std::filesystem::path root, KernelIdentity running_kernel,
-                           protocol::Environment environment, const TrustedKeys& keys,
+                           platform::Environment environment, const TrustedKeys& keys,
                            const StateStore& store, ModuleSyscalls& syscalls, const Logger& log,
                            PatchTimeouts timeouts)
     : root_(std::move(root)),
@@ -59,7 +78,8 @@ PatchManager::PatchManager(std::filesystem::path root, KernelIdentity running_ke
       store_(store),
       log_(log),
       control_(root_, syscalls),
-      timeouts_(timeouts) {
+      timeouts_(timeouts),
+      crash_guard_(store_, read_boot_id(root_), log_) {
   remember_stored_modules();
 }
 
@@ -75,13 +95,12 @@ void PatchManager::remember_stored_modules() {
   }
 }
 
-std::optional<Error> PatchManager::refuse_in_container() const {
-  if (!is_shared_kernel_container(environment_)) return std::nullopt;
-  return Error(
-      errc::kSharedKernelContainer,
-      "this agent runs in a shared-kernel container (" +
-          (environment_.technology.empty() ? std::string("unknown") : environment_.technology) +
-          "): the host's kernel is patched by the host, not from inside a container");
+// Only a VM or bare metal patches its own kernel: a container's kernel is the host's, and an
+// unknown environment is refused rather than guessed.
+std::optional<Error> PatchManager::refuse_unless_may_patch() const {
+  Status may_patch = platform::check_may_patch(environment_, "");
+  if (may_patch) return std::nullopt;
+  return may_patch.error();
 }
 
 Expected<VerifiedBundle> PatchManager::verify_for_this_kernel(std::string_view bundle_bytes) const {
@@ -95,7 +114,7 @@ Expected<VerifiedBundle> PatchManager::verify_for_this_kernel(std::string_view b
 
 Outcome PatchManager::apply_bundle_file(std::string_view requested_id,
                                         const std::filesystem::path& file) {
-  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  if (auto refusal = refuse_unless_may_patch()) return Outcome::failure(*refusal);
   auto bytes = read_file(file, max_bundle_bytes());
   if (!bytes) return Outcome::failure(bytes.error());
   auto verified = verify_for_this_kernel(*bytes);
@@ -112,14 +131,21 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
                                      bool store_bundle) {
   const std::string& id = bundle.manifest.id;
   const std::string& module = bundle.manifest.module.name;
+  if (auto record = crash_guard_.blocking(id)) {
+    return Outcome::failure(blocked_by_crash_guard(*record));
+  }
   if (is_live(root_, module)) {
     if (module_of_bundle_.count(id) && module_of_bundle_[id] == module) {
-      // Interrupted earlier (agent restarted mid-transition): finish that transition.
+      // Interrupted earlier (agent restarted mid-transition, or the boot-time --apply-stored
+      // run that does not wait): finish that transition, and settle from now on.
+      auto watch = std::make_unique<KernelHealthWatch>(root_);
       if (Status settled = wait_or_roll_back(module); !settled) {
         (void)store_.remove_applied(id);
         module_of_bundle_.erase(id);
+        (void)crash_guard_.forget(id);
         return Outcome::failure(settled.error());
       }
+      begin_settling(id, module, std::move(watch));
       return live_outcome(id, module, "bundle " + id + " was already applied");
     }
     return Outcome::failure(
@@ -133,11 +159,16 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
     }
   }
   module_of_bundle_[id] = module;
-  Status applied = load_module(bundle);
-  if (applied) applied = wait_or_roll_back(module);
+  // Watched from before the load: what the load itself logs counts.
+  auto watch = std::make_unique<KernelHealthWatch>(root_);
+  // The attempt record is durable before the module reaches the kernel: if the kernel dies
+  // from here on, the next boot finds it and does not load this bundle again.
+  Status applied = crash_guard_.begin(id);
+  if (applied) applied = load_and_transition(bundle);
   if (!applied) {
     (void)store_.remove_applied(id);
     module_of_bundle_.erase(id);
+    (void)crash_guard_.forget(id);  // refused or rolled back: the kernel did not die of it
     log_.warning("bundle " + id + " not applied: " + applied.error().code() + ": " +
                      applied.error().message(),
                  {{"bundle_id", id}, {"code", applied.error().code()}});
@@ -145,7 +176,122 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
   }
   log_.info("bundle " + id + " applied: livepatch " + module + " enabled",
             {{"bundle_id", id}, {"module", module}});
+  begin_settling(id, module, std::move(watch));
+  if (timeouts_.settle.count() == 0) {
+    if (auto concluded = conclude_settling(id, /*deadline_passed=*/true);
+        concluded && !concluded->ok) {
+      return *concluded;
+    }
+  }
   return live_outcome(id, module, "bundle " + id + " applied");
+}
+
+Status PatchManager::load_and_transition(const VerifiedBundle& bundle) {
+  Status loaded = load_module(bundle);
+  if (!loaded) return loaded;
+  return wait_or_roll_back(bundle.manifest.module.name);
+}
+
+void PatchManager::begin_settling(const std::string& bundle_id, const std::string& module,
+                                  std::unique_ptr<KernelHealthWatch> watch) {
+  log_.info("bundle " + bundle_id + " settling for " + std::to_string(timeouts_.settle.count()) +
+                " ms, watching " + watch->watched(),
+            {{"bundle_id", bundle_id}, {"settle_ms", timeouts_.settle.count()}});
+  settling_[bundle_id] =
+      Settling{module, std::chrono::steady_clock::now() + timeouts_.settle, std::move(watch)};
+}
+
+std::optional<Outcome> PatchManager::conclude_settling(const std::string& bundle_id,
+                                                       bool deadline_passed) {
+  auto it = settling_.find(bundle_id);
+  if (it == settling_.end()) return std::nullopt;
+  Status healthy = it->second.watch->check();
+  if (healthy) {
+    if (!deadline_passed) return std::nullopt;
+    settling_.erase(it);
+    if (Status forgotten = crash_guard_.forget(bundle_id); !forgotten) {
+      log_.warning("clearing the attempt record of " + bundle_id + ": " +
+                   forgotten.error().message());
+    }
+    log_.info("bundle " + bundle_id + " settled: the kernel stayed healthy",
+              {{"bundle_id", bundle_id}});
+    return Outcome{true, "ok", "bundle " + bundle_id + " settled", Json{{"bundle_id", bundle_id}}};
+  }
+  // The kernel showed a bug (new taint, an oops/BUG/WARNING) while this patch was new. It
+  // is rolled back: the new code is the likeliest cause, and a kernel that oopsed in patched
+  // code may oops again on the next call, while an unpatched kernel is what ran healthy
+  // before. If the bug was unrelated, the cost is one operator re-apply; keeping a patch that
+  // oopsed costs the machine. (kpatch and Canonical Livepatch users expect the same: a patch
+  // that misbehaves is taken out, and the service reports it instead of re-applying it.) The
+  // record stays, with kernel_bug_detected, so neither the next boot nor a host re-applies it.
+  std::string module = it->second.module;
+  settling_.erase(it);
+  (void)store_.remove_applied(bundle_id);
+  module_of_bundle_.erase(bundle_id);
+  Status undone = disable_and_unload(module);
+  if (Status marked = crash_guard_.mark(bundle_id, errc::kKernelBugDetected); !marked) {
+    log_.error("recording kernel_bug_detected for " + bundle_id + ": " + marked.error().message());
+  }
+  std::string message = "bundle " + bundle_id + ": " + healthy.error().message() +
+                        (undone ? "; rolled back (disabled and unloaded)"
+                                : "; rolling back failed: " + undone.error().message());
+  log_.error(message, {{"bundle_id", bundle_id}, {"code", errc::kKernelBugDetected}});
+  Outcome outcome = Outcome::failure(Error(errc::kKernelBugDetected, message));
+  outcome.state = Json{{"bundle_id", bundle_id}};
+  return outcome;
+}
+
+std::vector<Outcome> PatchManager::poll_settling() {
+  std::vector<Outcome> concluded;
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> ids;
+  for (const auto& entry : settling_) ids.push_back(entry.first);
+  for (const std::string& id : ids) {
+    bool passed = now >= settling_.at(id).until;
+    if (auto outcome = conclude_settling(id, passed)) concluded.push_back(std::move(*outcome));
+  }
+  return concluded;
+}
+
+std::optional<std::chrono::steady_clock::time_point> PatchManager::next_settle_check() const {
+  if (settling_.empty()) return std::nullopt;
+  auto next = std::chrono::steady_clock::now() + kSettleCheckInterval;
+  for (const auto& entry : settling_) next = std::min(next, entry.second.until);
+  return next;
+}
+
+Outcome PatchManager::apply_and_settle(std::string_view requested_id,
+                                       const std::filesystem::path& file) {
+  Outcome applied = apply_bundle_file(requested_id, file);
+  if (!applied.ok) return applied;
+  const std::string id(requested_id);
+  while (settling_.count(id) != 0) {
+    if (auto next = next_settle_check()) std::this_thread::sleep_until(*next);
+    for (Outcome& outcome : poll_settling()) {
+      if (!outcome.ok && outcome.state && (*outcome.state)["bundle_id"] == id) return outcome;
+    }
+  }
+  return applied;
+}
+
+std::vector<protocol::CrashRecord> PatchManager::crash_records() const {
+  return crash_guard_.records();
+}
+
+Status PatchManager::clear_crash_record(std::string_view bundle_id) {
+  const std::string id(bundle_id);
+  if (!protocol::is_valid_id(id)) {
+    return Error(errc::kInvalidId, "not a valid bundle id: " + protocol::to_display_text(id, 80));
+  }
+  auto record = crash_guard_.blocking(id);
+  if (!record) {
+    return Error(errc::kNoCrashRecord, "bundle " + id + " has no crash record to clear");
+  }
+  if (Status forgotten = crash_guard_.forget(id); !forgotten) return forgotten;
+  log_.info("crash record of bundle " + id + " (" + record->code +
+                ") cleared by an operator: it may be applied again",
+            {{"bundle_id", id}, {"code", record->code}});
+  return Status::ok();
 }
 
 Status PatchManager::load_module(const VerifiedBundle& bundle) {
@@ -204,7 +350,7 @@ Status PatchManager::disable_and_unload(const std::string& module) {
 }
 
 Outcome PatchManager::rollback(std::string_view bundle_id) {
-  if (auto refusal = refuse_in_container()) return Outcome::failure(*refusal);
+  if (auto refusal = refuse_unless_may_patch()) return Outcome::failure(*refusal);
   auto known = module_of_bundle_.find(std::string(bundle_id));
   if (known == module_of_bundle_.end()) {
     return Outcome::failure(
@@ -212,6 +358,9 @@ Outcome PatchManager::rollback(std::string_view bundle_id) {
   }
   std::string id = known->first;
   std::string module = known->second;
+  // Rolled back on purpose, not crashed: the attempt is over.
+  settling_.erase(id);
+  (void)crash_guard_.forget(id);
   // Forgotten first: a rollback cut short by a crash must not be re-applied at the next boot.
   if (Status removed = store_.remove_applied(id); !removed)
     return Outcome::failure(removed.error());
@@ -237,12 +386,23 @@ Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::stri
 }
 
 std::size_t PatchManager::apply_stored() {
-  if (auto refusal = refuse_in_container()) {
+  if (auto refusal = refuse_unless_may_patch()) {
     log_.info("not re-applying stored bundles: " + refusal->message());
     return 0;
   }
   std::size_t live = 0;
   for (const std::string& id : store_.applied_ids()) {
+    if (auto record = crash_guard_.blocking(id)) {
+      // The crash-loop guard: this bundle's load began in a boot that died (or oopsed), so
+      // loading it again now could kill this boot too. Taken out of the boot-time set; the
+      // record stays and is reported until an operator clears it.
+      log_.error("stored bundle " + id + " not re-applied: " + record->code + ": " +
+                     blocked_by_crash_guard(*record).message(),
+                 {{"bundle_id", id}, {"code", record->code}});
+      (void)store_.remove_applied(id);
+      module_of_bundle_.erase(id);
+      continue;
+    }
     auto bytes = store_.read_applied(id);
     if (!bytes) {
       log_.warning("stored bundle " + id + " unreadable: " + bytes.error().message());

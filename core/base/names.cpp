@@ -23,6 +23,13 @@ bool is_valid_module_name(std::string_view name) {
                      [](char c) { return is_ascii_alnum(c) || c == '_'; });
 }
 
+bool is_valid_token(std::string_view token) {
+  if (token.empty() || token.size() > kMaxTokenLength) return false;
+  return std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
 bool is_display_text(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) {
     auto byte = static_cast<unsigned char>(c);

@@ -20,6 +20,10 @@ bool is_valid_bundle_id(std::string_view id);
 // shows it: [A-Za-z0-9_]{1,55} (kbuild turns '-' in file names into '_').
 bool is_valid_module_name(std::string_view name);
 
+// Short machine words (capabilities, container technologies): [a-z0-9._-]{1,64}.
+inline constexpr std::size_t kMaxTokenLength = 64;
+bool is_valid_token(std::string_view token);
+
 // Human text shown in logs and terminals: no control characters but tab and newline.
 bool is_display_text(std::string_view text);
 

@@ -8,7 +8,7 @@
 
 #include "core/base/file_io.h"
 #include "core/platform/tree_reading.h"
-#include "core/protocol/field_rules.h"
+#include "core/base/names.h"
 
 namespace hotsplice {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 using platform::path_exists;
 using platform::read_small;
 using platform::trim;
-using protocol::Environment;
+using platform::Environment;
 
 // The value of "Key:\tvalue" in a /proc/<pid>/status file.
 std::optional<std::string> status_field(const std::string& status, std::string_view key) {
@@ -67,7 +67,7 @@ std::optional<PlatformReport> detect_container_variable(const std::filesystem::p
       std::string value(entry.substr(kKey.size()));
       // The value is only reported when it is a well-formed token; the verdict stands
       // either way.
-      std::string technology = protocol::is_valid_token(value) ? value : "";
+      std::string technology = is_valid_token(value) ? value : "";
       return container(technology, "container= in /proc/1/environ");
     }
     start = end + 1;
@@ -144,10 +144,6 @@ PlatformReport detect_platform(const std::filesystem::path& root) {
     if (auto report = detect(root)) return std::move(*report);
   }
   return PlatformReport{{Environment::Kind::bare_metal, ""}, "no container or hypervisor sign"};
-}
-
-bool is_shared_kernel_container(const protocol::Environment& environment) {
-  return environment.kind == protocol::Environment::Kind::container;
 }
 
 }  // namespace hotsplice

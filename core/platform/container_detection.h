@@ -7,19 +7,17 @@
 #include <filesystem>
 #include <string>
 
-#include "core/protocol/message_parts.h"
+#include "core/platform/environment.h"
 
 namespace hotsplice {
 
 struct PlatformReport {
-  protocol::Environment environment;
+  platform::Environment environment;  // never unknown: bare metal when nothing else matched
   std::string evidence;  // what decided it, for logs: "/proc/vz without /proc/bc", ...
 };
 
 // Container checks first (a container inside a VM is still a container: it must not load
 // modules), then hypervisor hints; anything else is bare metal.
 PlatformReport detect_platform(const std::filesystem::path& root);
-
-bool is_shared_kernel_container(const protocol::Environment& environment);
 
 }  // namespace hotsplice

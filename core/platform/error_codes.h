@@ -5,7 +5,7 @@
 namespace hotsplice::platform::errc {
 
 // This process runs in a shared-kernel container: only the host may patch the kernel.
-// (guestd's refusal uses the same string; it still spells it out, see README.)
+// Both agents refuse with it (core/apply through check_may_patch).
 inline constexpr char kSharedKernelContainer[] = "shared_kernel_container";
 // Nothing readable says whether this is a host or a container: refuse rather than guess.
 inline constexpr char kEnvironmentUnknown[] = "environment_unknown";

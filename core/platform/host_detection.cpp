@@ -1,13 +1,12 @@
 #include "core/platform/host_detection.h"
 
 #include "core/platform/container_detection.h"
-#include "core/platform/error_codes.h"
 #include "core/platform/tree_reading.h"
 
 namespace hotsplice::platform {
 namespace {
 
-using protocol::Environment;
+using platform::Environment;
 
 // "/" + the path under the root, as evidence names it. Appended rather than written
 // `"/" + std::string(relative)`: GCC 12 at -O3 warns -Wrestrict on that (GCC bug 105329).
@@ -78,10 +77,6 @@ bool collect_hypervisor_host(const std::filesystem::path& root, std::vector<Evid
   return host;
 }
 
-std::string technology_or_unknown(const Environment& environment) {
-  return environment.technology.empty() ? std::string("unknown") : environment.technology;
-}
-
 }  // namespace
 
 HostReport detect_host(const std::filesystem::path& root) {
@@ -107,20 +102,8 @@ HostReport detect_host(const std::filesystem::path& root) {
 }
 
 Status check_may_patch_kernel(const HostReport& report) {
-  if (!report.environment) {
-    return Error(errc::kEnvironmentUnknown, "cannot tell whether this is a host or a container (" +
-                                                describe_evidence(report.evidence) +
-                                                "): refusing to patch the kernel");
-  }
-  if (is_shared_kernel_container(*report.environment)) {
-    return Error(errc::kSharedKernelContainer,
-                 "this agent runs in a shared-kernel container (" +
-                     technology_or_unknown(*report.environment) + ", " +
-                     describe_evidence(report.evidence) +
-                     "): the host's kernel is patched by the host, not from inside a "
-                     "container; run hotsplice-hostd on the node");
-  }
-  return Status::ok();
+  return check_may_patch(report.environment.value_or(Environment{}),
+                         describe_evidence(report.evidence));
 }
 
 std::string describe_evidence(const std::vector<Evidence>& evidence) {

@@ -4,9 +4,6 @@
 // refuse: the node patches the shared kernel)? Every finding is kept as evidence, the file
 // and what it said, so logs and the API can show why. Every reader takes root, which stands
 // for "/", so tests use recorded trees.
-//
-// Environment still lives in core/protocol (it travels in hello messages); moving it here
-// is left for when core/protocol is not being edited (issue 11).
 #pragma once
 
 #include <filesystem>
@@ -15,7 +12,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
-#include "core/protocol/message_parts.h"
+#include "core/platform/environment.h"
 
 namespace hotsplice::platform {
 
@@ -27,7 +24,7 @@ struct Evidence {
 
 struct HostReport {
   // nullopt: unknown (no /proc to read and no container sign), which never may patch.
-  std::optional<protocol::Environment> environment;
+  std::optional<platform::Environment> environment;
   bool openvz_node = false;      // OpenVZ/Virtuozzo hardware node: patch once, covers all CTs
   bool hypervisor_host = false;  // runs VMs (KVM, Xen dom0, a libvirt daemon's socket)
   std::vector<Evidence> evidence;
@@ -39,9 +36,8 @@ struct HostReport {
 // root/proc/self/status or root/proc/1/status the environment is unknown.
 HostReport detect_host(const std::filesystem::path& root);
 
-// OK when the report allows patching this kernel from here: a known environment that is
-// not a shared-kernel container. Otherwise "shared_kernel_container" (run it on the node)
-// or "environment_unknown", each naming the evidence.
+// check_may_patch (environment.h) on the report, its evidence quoted: a known environment
+// that is not a shared-kernel container may patch; an absent (unknown) one never.
 Status check_may_patch_kernel(const HostReport& report);
 
 // "source: finding; source: finding" for logs and error messages.

@@ -22,12 +22,6 @@ bool is_valid_code(std::string_view code) {
                      [](char c) { return is_lower_alnum(c) || c == '_'; });
 }
 
-bool is_valid_token(std::string_view token) {
-  if (token.empty() || token.size() > kMaxTokenLength) return false;
-  return std::all_of(token.begin(), token.end(),
-                     [](char c) { return is_lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
 std::string fit_display_text(std::string_view text, std::size_t max_length) {
   if (text.size() <= max_length && is_display_text(text) && is_valid_utf8(text)) {
     return std::string(text);

@@ -15,7 +15,7 @@
 namespace hotsplice::protocol {
 
 inline constexpr std::size_t kMaxIdLength = kMaxBundleIdLength;
-inline constexpr std::size_t kMaxTokenLength = 64;
+using ::hotsplice::kMaxTokenLength;
 inline constexpr std::size_t kMaxTextLength = 1024;
 inline constexpr std::size_t kSha256HexLength = 64;
 
@@ -25,8 +25,8 @@ inline bool is_valid_id(std::string_view id) {
 }
 // Error codes: snake_case, [a-z][a-z0-9_]{0,63}.
 bool is_valid_code(std::string_view code);
-// Capabilities, container technologies: [a-z0-9._-]{1,64}.
-bool is_valid_token(std::string_view token);
+// Capabilities, container technologies: the rule of core/base/names.h.
+using ::hotsplice::is_valid_token;
 // Module names and display text: the rules of core/base/names.h.
 using ::hotsplice::is_display_text;
 using ::hotsplice::is_valid_module_name;

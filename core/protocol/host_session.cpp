@@ -534,25 +534,31 @@ Status HostSession::send_bundle(std::string bundle_id,
 }
 
 template <typename Command>
-Status HostSession::send_bundle_command(Phase phase, std::string bundle_id,
+Status HostSession::send_bundle_command(Phase phase, Command command,
                                         SessionClock::time_point now) {
   last_now_ = now;
   if (Status idle = check_idle(); !idle) return idle;
-  if (!is_valid_id(bundle_id)) {
-    return Error(errc::kInvalidBundle, "not a valid bundle id: " + to_display_text(bundle_id, 80));
+  if (!is_valid_id(command.bundle_id)) {
+    return Error(errc::kInvalidBundle,
+                 "not a valid bundle id: " + to_display_text(command.bundle_id, 80));
   }
-  std::uint32_t id = next_id();
-  begin_request(phase, id, options_.apply_timeout, bundle_id);
-  queue(Command{id, std::move(bundle_id)});
+  command.id = next_id();
+  begin_request(phase, command.id, options_.apply_timeout, command.bundle_id);
+  queue(command);
   return Status::ok();
 }
 
 Status HostSession::apply(std::string bundle_id, SessionClock::time_point now) {
-  return send_bundle_command<Apply>(Phase::applying, std::move(bundle_id), now);
+  return send_bundle_command(Phase::applying, Apply{0, std::move(bundle_id)}, now);
+}
+
+Status HostSession::apply_clearing_crash_record(std::string bundle_id,
+                                                SessionClock::time_point now) {
+  return send_bundle_command(Phase::applying, Apply{0, std::move(bundle_id), true}, now);
 }
 
 Status HostSession::rollback(std::string bundle_id, SessionClock::time_point now) {
-  return send_bundle_command<Rollback>(Phase::rolling_back, std::move(bundle_id), now);
+  return send_bundle_command(Phase::rolling_back, Rollback{0, std::move(bundle_id)}, now);
 }
 
 bool HostSession::transfer_window_open() const {

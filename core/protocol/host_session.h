@@ -184,6 +184,11 @@ class HostSession {
   }
   Status apply(std::string bundle_id, SessionClock::time_point now);
   Status apply(std::string bundle_id) { return apply(std::move(bundle_id), SessionClock::now()); }
+  // An operator's apply: the guest clears the bundle's crash record first (Apply.clear_crash).
+  Status apply_clearing_crash_record(std::string bundle_id, SessionClock::time_point now);
+  Status apply_clearing_crash_record(std::string bundle_id) {
+    return apply_clearing_crash_record(std::move(bundle_id), SessionClock::now());
+  }
   Status rollback(std::string bundle_id, SessionClock::time_point now);
   Status rollback(std::string bundle_id) {
     return rollback(std::move(bundle_id), SessionClock::now());
@@ -246,7 +251,7 @@ class HostSession {
   Status check_idle() const;
   // apply and rollback: both name a bundle and wait up to apply_timeout for a result.
   template <typename Command>
-  Status send_bundle_command(Phase phase, std::string bundle_id, SessionClock::time_point now);
+  Status send_bundle_command(Phase phase, Command command, SessionClock::time_point now);
   void begin_request(Phase phase, std::uint32_t id, std::chrono::milliseconds timeout,
                      std::string bundle_id);
   void finish_request();

@@ -13,10 +13,8 @@ template <typename Enum, std::size_t N>
 using NameTable = std::array<std::pair<Enum, const char*>, N>;
 
 constexpr NameTable<Role, 2> kRoleNames{{{Role::host, "host"}, {Role::guest, "guest"}}};
-constexpr NameTable<Environment::Kind, 3> kKindNames{
-    {{Environment::Kind::vm, "vm"},
-     {Environment::Kind::container, "container"},
-     {Environment::Kind::bare_metal, "bare_metal"}}};
+// "unknown" is read too (a peer that could not tell); writers send what they detected.
+constexpr const NameTable<Environment::Kind, 4>& kKindNames = platform::kEnvironmentKindNames;
 
 template <typename Enum, std::size_t N>
 const char* name_of(const NameTable<Enum, N>& table, Enum value) {
@@ -81,7 +79,7 @@ Expected<Role> read_role(const JsonObject& object, std::string_view key) {
 }
 
 Json to_json(const Environment& environment) {
-  Json json{{"kind", name_of(kKindNames, environment.kind)}};
+  Json json{{"kind", platform::kind_name(environment.kind)}};
   if (!environment.technology.empty()) json["technology"] = environment.technology;
   return json;
 }
@@ -123,6 +121,61 @@ Expected<std::vector<AppliedPatch>> read_applied_patches(const JsonObject& objec
                                          });
   if (!status) return status.error();
   return patches;
+}
+
+Json to_json(const CrashRecord& record) {
+  Json json{{"bundle_id", record.bundle_id},
+            {"boot_id", record.boot_id},
+            {"started_at", record.started_at}};
+  if (!record.code.empty()) json["code"] = record.code;
+  return json;
+}
+
+Expected<CrashRecord> read_crash_record(const Json& item, const std::string& path) {
+  auto object = JsonObject::from(item, path);
+  if (!object) return object.error();
+  CrashRecord record;
+  auto bundle_id = read_id(*object, "bundle_id");
+  if (!bundle_id) return bundle_id.error();
+  record.bundle_id = std::move(*bundle_id);
+  auto boot_id = read_token(*object, "boot_id");
+  if (!boot_id) return boot_id.error();
+  record.boot_id = std::move(*boot_id);
+  auto started_at = object->unsigned_integer("started_at");
+  if (!started_at) return started_at.error();
+  record.started_at = *started_at;
+  if (object->has("code")) {
+    auto code = read_code(*object, "code");
+    if (!code) return code.error();
+    record.code = std::move(*code);
+  }
+  return record;
+}
+
+Json to_json(const std::vector<CrashRecord>& records) {
+  Json array = Json::array();
+  for (const CrashRecord& record : records) array.push_back(to_json(record));
+  return array;
+}
+
+Expected<std::vector<CrashRecord>> read_crash_records(const JsonObject& object,
+                                                      std::string_view key) {
+  std::vector<CrashRecord> records;
+  if (!object.has(key)) return records;
+  Status status = object.each_array_item(
+      key, kMaxCrashRecords, [&](const Json& item, const std::string& path) -> Status {
+        auto record = read_crash_record(item, path);
+        if (!record) return record.error();
+        if (record->code.empty()) {  // on the wire a record always says why
+          auto record_object = JsonObject::from(item, path);
+          if (!record_object) return record_object.error();
+          return read_code(*record_object, "code").error();
+        }
+        records.push_back(std::move(*record));
+        return Status::ok();
+      });
+  if (!status) return status.error();
+  return records;
 }
 
 }  // namespace hotsplice::protocol

@@ -8,6 +8,7 @@
 
 #include "core/base/expected.h"
 #include "core/base/json_reader.h"
+#include "core/platform/environment.h"
 
 namespace hotsplice::protocol {
 
@@ -24,14 +25,8 @@ struct Correlation {
 
 enum class Role { host, guest };
 
-// Where an agent runs. technology names the mechanism when known: "kvm", "xen", "openvz",
-// "lxc", ...; empty when unknown.
-struct Environment {
-  enum class Kind { vm, container, bare_metal };
-  Kind kind = Kind::vm;
-  std::string technology;
-  bool operator==(const Environment&) const = default;
-};
+// Where an agent runs: core/platform's type, carried in hello messages.
+using platform::Environment;
 
 // A live patch as the kernel reports it under /sys/kernel/livepatch/<module>.
 struct AppliedPatch {
@@ -42,7 +37,21 @@ struct AppliedPatch {
   bool operator==(const AppliedPatch&) const = default;
 };
 
+// A bundle the agent does not re-apply by itself until an operator clears it (core/apply's
+// crash-loop guard): its load began in an earlier boot that never reported the kernel
+// healthy ("crashed_last_time"), or the kernel logged a bug while it settled
+// ("kernel_bug_detected"). The same fields, code empty while the attempt is in progress,
+// are the attempt record core/apply keeps on disk.
+struct CrashRecord {
+  std::string bundle_id;
+  std::string boot_id;           // the boot that began loading it: /proc/sys/kernel/random/boot_id
+  std::uint64_t started_at = 0;  // when, Unix seconds
+  std::string code;              // why it is not re-applied; empty: attempt still in progress
+  bool operator==(const CrashRecord&) const = default;
+};
+
 inline constexpr std::size_t kMaxAppliedPatches = 1024;
+inline constexpr std::size_t kMaxCrashRecords = 1024;
 inline constexpr std::size_t kMaxCapabilities = 64;
 
 // Each writer adds its keys to an existing object; each reader names fields under
@@ -59,5 +68,14 @@ Expected<Environment> read_environment(const JsonObject& object, std::string_vie
 Json to_json(const std::vector<AppliedPatch>& patches);
 Expected<std::vector<AppliedPatch>> read_applied_patches(const JsonObject& object,
                                                          std::string_view key);
+
+// "code" is written only when set; read_crash_record accepts it absent (an attempt record).
+Json to_json(const CrashRecord& record);
+Expected<CrashRecord> read_crash_record(const Json& item, const std::string& path);
+// Optional in hello and inventory (peers before issue 11 neither send nor expect it): an
+// absent key reads as no records; each record on the wire must carry its code.
+Json to_json(const std::vector<CrashRecord>& records);
+Expected<std::vector<CrashRecord>> read_crash_records(const JsonObject& object,
+                                                      std::string_view key);
 
 }  // namespace hotsplice::protocol

@@ -94,6 +94,7 @@ Json Hello::to_json() const {
   json["kernel"] = hotsplice::to_json(kernel);
   json["applied_patches"] = protocol::to_json(applied_patches);
   json["environment"] = protocol::to_json(environment);
+  if (!crash_records.empty()) json["crash_records"] = protocol::to_json(crash_records);
   return json;
 }
 
@@ -115,6 +116,8 @@ Expected<Hello> Hello::parse(const JsonObject& fields, const Json&) {
   if (!patches) return patches.error();
   auto environment = read_environment(fields, "environment");
   if (!environment) return environment.error();
+  auto crash_records = read_crash_records(fields, "crash_records");
+  if (!crash_records) return crash_records.error();
   return Hello{*correlation,
                *version,
                std::move(*agent_version),
@@ -122,7 +125,8 @@ Expected<Hello> Hello::parse(const JsonObject& fields, const Json&) {
                std::move(*capabilities),
                std::move(*kernel),
                std::move(*patches),
-               std::move(*environment)};
+               std::move(*environment),
+               std::move(*crash_records)};
 }
 
 Json Sync::to_json() const {
@@ -172,6 +176,7 @@ Json Inventory::to_json() const {
   json["re"] = re;
   json["kernel"] = hotsplice::to_json(kernel);
   json["applied_patches"] = protocol::to_json(applied_patches);
+  if (!crash_records.empty()) json["crash_records"] = protocol::to_json(crash_records);
   return json;
 }
 
@@ -182,7 +187,9 @@ Expected<Inventory> Inventory::parse(const JsonObject& fields, const Json&) {
   if (!kernel) return kernel.error();
   auto patches = read_applied_patches(fields, "applied_patches");
   if (!patches) return patches.error();
-  return Inventory{*re_id, std::move(*kernel), std::move(*patches)};
+  auto crash_records = read_crash_records(fields, "crash_records");
+  if (!crash_records) return crash_records.error();
+  return Inventory{*re_id, std::move(*kernel), std::move(*patches), std::move(*crash_records)};
 }
 
 Json Offer::to_json() const {
@@ -259,11 +266,20 @@ Expected<TransferComplete> TransferComplete::parse(const JsonObject& fields, con
 }
 
 Json Apply::to_json() const {
-  return bundle_command_json(kType, id, bundle_id);
+  Json json = bundle_command_json(kType, id, bundle_id);
+  if (clear_crash) json["clear_crash"] = true;
+  return json;
 }
 
 Expected<Apply> Apply::parse(const JsonObject& fields, const Json&) {
-  return read_bundle_command<Apply>(fields);
+  auto apply = read_bundle_command<Apply>(fields);
+  if (!apply) return apply;
+  if (fields.has("clear_crash")) {
+    auto clear_crash = fields.boolean("clear_crash");
+    if (!clear_crash) return clear_crash.error();
+    apply->clear_crash = *clear_crash;
+  }
+  return apply;
 }
 
 Json Rollback::to_json() const {

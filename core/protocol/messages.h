@@ -57,6 +57,8 @@ struct Hello {
   KernelIdentity kernel;
   std::vector<AppliedPatch> applied_patches;
   Environment environment;
+  // Optional on the wire (issue 11): bundles the agent will not apply by itself.
+  std::vector<CrashRecord> crash_records{};
 
   Json to_json() const;
   static Expected<Hello> parse(const JsonObject& fields, const Json& json);
@@ -97,6 +99,7 @@ struct Inventory {
   std::uint32_t re = 0;
   KernelIdentity kernel;
   std::vector<AppliedPatch> applied_patches;
+  std::vector<CrashRecord> crash_records{};  // optional on the wire, as in hello
 
   Json to_json() const;
   static Expected<Inventory> parse(const JsonObject& fields, const Json& json);
@@ -152,6 +155,9 @@ struct Apply {
   static constexpr std::string_view kType = "apply";
   std::uint32_t id = 0;
   std::string bundle_id;
+  // An operator's apply: the guest first clears the bundle's crash record (crashed_last_time,
+  // kernel_bug_detected). Sent only when true; an agent without the guard ignores it.
+  bool clear_crash = false;
 
   Json to_json() const;
   static Expected<Apply> parse(const JsonObject& fields, const Json& json);

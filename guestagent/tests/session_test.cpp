@@ -10,6 +10,7 @@
 #include "core/apply/patch_manager.h"
 #include "core/apply/tests/fake_kernel.h"
 #include "core/crypto/sha256.h"
+#include "core/platform/error_codes.h"
 #include "core/protocol/frame_stream.h"
 #include "core/protocol/transfer_receiver.h"
 #include "guestagent/channel.h"
@@ -27,7 +28,7 @@ namespace {
 // The guest side on one end of a socketpair, served on a thread; the test is the host.
 class Harness {
  public:
-  explicit Harness(protocol::Environment environment = {Environment::Kind::vm, "kvm"})
+  explicit Harness(platform::Environment environment = {Environment::Kind::vm, "kvm"})
       : key_(Ed25519PrivateKey::generate().value()),
         store_(StateStore::open(dir_ / "state").value()),
         kernel_(dir_.path()),
@@ -207,6 +208,6 @@ TEST_CASE("session: a stalled transition is rolled back (fake kernel)") {
 TEST_CASE("session: refuses to apply inside a shared-kernel container") {
   Harness harness(Environment{Environment::Kind::container, "openvz"});
   harness.transfer(make_bundle(compile_module(harness.dir_, true), harness.key_));
-  CHECK(harness.apply().code == "shared_kernel_container");
+  CHECK(harness.apply().code == platform::errc::kSharedKernelContainer);
   CHECK_FALSE(harness.kernel_.loaded);
 }

@@ -43,6 +43,10 @@ class RecordingPatchTarget : public PatchTarget {
     record_->calls.push_back("apply " + id);
     record_->pending = std::move(done);
   }
+  void apply_clearing_crash_record(const std::string& id, Done done) override {
+    record_->calls.push_back("apply clearing the crash record " + id);
+    record_->pending = std::move(done);
+  }
   void rollback(const std::string& id, Done done) override {
     record_->calls.push_back("rollback " + id);
     record_->pending = std::move(done);

@@ -371,3 +371,22 @@ TEST_CASE("a channel lost mid-apply is an interruption: asked again, retried, no
   rig.complete("a");
   CHECK(rig.status("a") == GuestStatus::patched);
 }
+
+TEST_CASE(
+    "a guest whose crash guard blocks a bundle is failed, never auto-applied; "
+    "an operator's apply clears and applies") {
+  Rig rig;
+  rig.start();
+  rig.engine->guest_seen(guest("web1"));
+  TargetHello crashed = hello(kNew);
+  crashed.crash_records = {{"hs-1", "0b7f3c1e-boot", 1'800'000'000, "crashed_last_time"}};
+  rig.targets.answer_hello("uuid-web1", crashed);
+  CHECK(rig.status("web1") == GuestStatus::failed);
+  CHECK_THAT(rig.reason("web1"), Catch::Contains("hs-1: crashed_last_time"));
+  CHECK(rig.targets["uuid-web1"].calls == std::vector<std::string>{"handshake"});
+
+  REQUIRE(rig.engine->request_apply("web1", "hs-1"));
+  rig.targets.finish("uuid-web1");  // the transfer
+  CHECK(rig.targets["uuid-web1"].calls.back() == "apply clearing the crash record hs-1");
+  CHECK(rig.targets["uuid-web1"].count("apply hs-1") == 0);
+}

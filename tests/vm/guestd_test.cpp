@@ -292,6 +292,9 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
   auto options_for = [&](const TestKernel& kernel, const char* name) {
     QemuGuestOptions options(kernel.image, dir / name);
     options.extra_qemu_args = {"-drive", "file=" + disk.string() + ",format=raw,if=virtio"};
+    // A 1 s settle time: the power cut below comes after the crash-loop guard cleared the
+    // attempt record, so this reboot is not taken for a crash.
+    options.extra_kernel_args = "hotsplice.settle=1";
     return options;
   };
   const std::string id = "hs-vm-persist";
@@ -303,6 +306,7 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
     INFO(applied.message);
     REQUIRE(applied.ok);
     CHECK(guest_output(guest.shell(), "cat /proc/cmdline") == kPatchedCmdline);
+    wait_in_guest(guest.shell(), "grep -q 'bundle " + id + " settled' /tmp/hotsplice-guestd.log");
     guest.stop();  // power cut: only what the agent made durable survives
   }
   {
@@ -326,6 +330,68 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
     CHECK(log.find("stored bundle " + id + " skipped: wrong_kernel") != std::string::npos);
     CHECK(guest_output(guest.shell(), "ls /sys/kernel/livepatch") == "");
     CHECK(guest_output(guest.shell(), "ls /var/lib/hotsplice/applied") == id + ".hsb\n");
+  }
+}
+
+TEST_CASE("guestd: a bundle that panicked the kernel is not re-applied at the next boot", "[vm]") {
+  GuestdTestKit& kit = GuestdTestKit::get();
+  const TestKernel& running = kit.newest();
+  testing::TempDir dir;
+  auto disk = dir / "state.img";
+  REQUIRE(
+      testing::run_process({"mke2fs", "-q", "-t", "ext4", "-F", disk.string(), "16M"}).exit_code ==
+      0);
+  auto options_for = [&](const char* name) {
+    QemuGuestOptions options(running.image, dir / name);
+    options.extra_qemu_args = {"-drive", "file=" + disk.string() + ",format=raw,if=virtio"};
+    return options;  // the default settle time (60 s): the panic comes well within it
+  };
+  const std::string id = "hs-vm-panic";
+  std::string original_version;
+  {
+    QemuGuest guest = require_ok(QemuGuest::start(options_for("first")));
+    original_version = guest_output(guest.shell(), "cat /proc/version");
+    AgentClient agent = require_ok(AgentClient::connect(guest.agent_socket()));
+    require_ok(agent.send_bundle(id, kit.panic_bundle(id, running)));
+    Result applied = require_ok(agent.apply(id));
+    INFO(applied.message);
+    REQUIRE(applied.ok);
+    CHECK(guest_output(guest.shell(), std::string("cat /sys/kernel/livepatch/") + kPanicModule +
+                                          "/enabled") == "1\n");
+    // The bad patch's function runs: the kernel panics (-no-reboot: QEMU exits).
+    require_ok(guest.shell().run("(sleep 1; cat /proc/version) >/dev/null 2>&1 &"));
+    std::string console;
+    for (int i = 0; i < 600 && console.find(kPanicMessage) == std::string::npos; ++i) {
+      std::this_thread::sleep_for(100ms);
+      auto text = read_file(guest.console_log(), 16 << 20);
+      console = text ? *text : std::string();
+    }
+    INFO(console);
+    REQUIRE(console.find(kPanicMessage) != std::string::npos);
+  }
+  {
+    QemuGuest guest = require_ok(QemuGuest::start(options_for("second")));
+    wait_in_guest(guest.shell(), "grep -q 'stored bundles applied' /tmp/hotsplice-guestd.log");
+    std::string log = agent_log(guest.shell());
+    INFO(log);
+    CHECK(log.find("stored bundle " + id + " not re-applied: crashed_last_time") !=
+          std::string::npos);
+    // The kernel runs unpatched: no livepatch, and the replaced function is the original.
+    CHECK(guest_output(guest.shell(), "ls /sys/kernel/livepatch") == "");
+    CHECK(guest_output(guest.shell(), "cat /proc/version") == original_version);
+    // ... and the agent says why, with the bundle id, to the host.
+    AgentClient agent = require_ok(AgentClient::connect(guest.agent_socket()));
+    const Hello& hello = agent.hello();
+    CHECK(hello.applied_patches.empty());
+    REQUIRE(hello.crash_records.size() == 1);
+    CHECK(hello.crash_records[0].bundle_id == id);
+    CHECK(hello.crash_records[0].code == "crashed_last_time");
+    // An operator clears it in the guest; the next host sees no record.
+    agent.disconnect();
+    require_ok(guest.shell().check_output("/usr/sbin/hotsplice-guestd --clear-crash " + id +
+                                          " --state-dir /var/lib/hotsplice"));
+    agent = require_ok(AgentClient::connect(guest.agent_socket()));
+    CHECK(agent.hello().crash_records.empty());
   }
 }
 

@@ -51,18 +51,38 @@ TestKernel GuestdTestKit::prepare(const std::string& release,
   return kernel;
 }
 
-BundleParts GuestdTestKit::bundle_parts(const std::string& id, const std::string& module,
+BundleParts GuestdTestKit::signed_parts(const std::string& id, const std::string& module,
+                                        const std::string& module_name, const std::string& replaced,
+                                        const std::string& description,
                                         const KernelIdentity& target,
                                         const std::vector<std::string>& cves) const {
   Manifest manifest;
   manifest.id = id;
   manifest.cves = cves;
-  manifest.description = "VM test: /proc/cmdline replaced";
+  manifest.description = description;
   manifest.target = target;
-  manifest.replaces = {{"vmlinux", {"cmdline_proc_show"}}};
-  manifest.module.name = kCmdlineModule;
+  manifest.replaces = {{"vmlinux", {replaced}}};
+  manifest.module.name = module_name;
   manifest.created = "2026-11-21T22:00:00Z";
   return require_ok(make_signed_bundle(manifest, module, key_));
+}
+
+BundleParts GuestdTestKit::bundle_parts(const std::string& id, const std::string& module,
+                                        const KernelIdentity& target,
+                                        const std::vector<std::string>& cves) const {
+  return signed_parts(id, module, kCmdlineModule, "cmdline_proc_show",
+                      "VM test: /proc/cmdline replaced", target, cves);
+}
+
+std::string GuestdTestKit::panic_bundle(const std::string& id, const TestKernel& kernel) {
+  std::string& module = panic_modules_[kernel.release];
+  if (module.empty()) {
+    auto file = require_ok(build_kernel_module(test_module_source("panic_livepatch"), kPanicModule,
+                                               kernel.release, work_ / "panic" / kernel.release));
+    module = require_ok(read_file(file, 16 << 20));
+  }
+  return encode_bundle(signed_parts(id, module, kPanicModule, "version_proc_show",
+                                    "VM test: version_proc_show panics", kernel.identity, {}));
 }
 
 std::string GuestdTestKit::bundle(const std::string& id, const std::string& module,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace hotsplice::vm {
 
 inline constexpr const char* kCmdlineModule = "hotsplice_test_cmdline";
 inline constexpr const char* kPatchedCmdline = "hotsplice-test-livepatch\n";
+// tests/vm/modules/panic_livepatch: its version_proc_show panics (reading /proc/version).
+inline constexpr const char* kPanicModule = "hotsplice_test_panic";
+inline constexpr const char* kPanicMessage =
+    "hotsplice-test-panic: the replaced version_proc_show was called";
 
 struct TestKernel {
   std::string release;
@@ -42,15 +47,23 @@ class GuestdTestKit {
                            const std::vector<std::string>& cves = {}) const;
   std::string bundle(const std::string& id, const std::string& module, const KernelIdentity& target,
                      const std::vector<std::string>& cves = {}) const;
+  // A signed bundle of the panicking livepatch for kernel (the module is built against its
+  // headers on first use: only the crash-loop tests pay for it).
+  std::string panic_bundle(const std::string& id, const TestKernel& kernel);
 
  private:
   GuestdTestKit();
   TestKernel prepare(const std::string& release, const std::filesystem::path& public_key);
+  BundleParts signed_parts(const std::string& id, const std::string& module,
+                           const std::string& module_name, const std::string& replaced,
+                           const std::string& description, const KernelIdentity& target,
+                           const std::vector<std::string>& cves) const;
 
   testing::TempDir work_;
   Ed25519PrivateKey key_;
   TestKernel newest_;
   TestKernel older_;
+  std::map<std::string, std::string> panic_modules_;  // by kernel release
 };
 
 }  // namespace hotsplice::vm

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -40,8 +41,34 @@ inline const Logger& test_log() {
 // kernel's workqueue would.
 class FakeKernel final : public ModuleSyscalls {
  public:
+  // Also writes what the crash-loop guard reads under root: a boot id, an untainted
+  // /proc/sys/kernel/tainted and an empty kernel log (a regular file standing for
+  // /dev/kmsg; lines appended to it are what the kernel "logs").
   explicit FakeKernel(std::filesystem::path root) : root_(std::move(root)) {
+    reboot();
+    (void)write_file_atomically(root_ / "proc/sys/kernel/tainted", "0\n");
+    (void)ensure_directory(root_ / "dev");
+    (void)write_file_atomically(root_ / "dev/kmsg", "");
     worker_ = std::thread([this] { run(); });
+  }
+  // A new boot: another boot id (the patches' sysfs state is the caller's business).
+  void reboot() {
+    static int boots = 0;
+    (void)ensure_directory(root_ / "proc/sys/kernel/random");
+    (void)write_file_atomically(
+        root_ / "proc/sys/kernel/random/boot_id",
+        "6f1e2d3c-0000-4000-8000-" + std::to_string(100000000000 + ++boots) + "\n");
+  }
+  void set_taint(unsigned long mask) {
+    (void)write_file_atomically(root_ / "proc/sys/kernel/tainted", std::to_string(mask) + "\n");
+  }
+  // Appends one /dev/kmsg-style record ("<prio>,<seq>,<usec>,-;<text>").
+  void log_kernel(const std::string& text) {
+    std::string line = "4,1,1,-;" + text + "\n";
+    FILE* file = std::fopen((root_ / "dev/kmsg").c_str(), "a");
+    REQUIRE(file != nullptr);
+    std::fputs(line.c_str(), file);
+    std::fclose(file);
   }
   ~FakeKernel() override {
     stop_ = true;

@@ -8,8 +8,8 @@
 
 #include "core/apply/apply_worker.h"
 #include "core/apply/error_codes.h"
-#include "core/apply/patch_manager.h"
-#include "core/apply/tests/fake_kernel.h"
+#include "core/apply/tests/patch_manager_fixture.h"
+#include "core/platform/error_codes.h"
 #include "tests/support/captured_fd.h"
 
 using namespace hotsplice;
@@ -17,31 +17,8 @@ using namespace hotsplice::apply;
 using namespace hotsplice::protocol;
 using namespace hotsplice::testing;
 using namespace std::chrono_literals;
+using Fixture = PatchManagerFixture;
 
-namespace {
-
-struct Fixture {
-  explicit Fixture(Environment environment = {Environment::Kind::vm, "kvm"})
-      : key(Ed25519PrivateKey::generate().value()),
-        store(StateStore::open(dir / "state").value()),
-        kernel(dir.path()),
-        log("test", LogLevel::info, log_pipe.fd(), Logger::Format::journal),
-        patches(dir.path(), kRunning, environment, keys, store, kernel, log, {200ms, 100ms}) {
-    keys.add(key.public_key());
-  }
-  std::filesystem::path bundle_file(const std::string& bytes) { return dir.write("b.hsb", bytes); }
-
-  TempDir dir;
-  Ed25519PrivateKey key;
-  TrustedKeys keys;
-  StateStore store;
-  FakeKernel kernel;
-  CapturedFd log_pipe;
-  Logger log;
-  PatchManager patches;
-};
-
-}  // namespace
 
 TEST_CASE("patch manager: apply and rollback, logged with fields") {
   Fixture f;
@@ -71,8 +48,17 @@ TEST_CASE("patch manager: refusals name their reason and store nothing") {
   SECTION("inside a shared-kernel container") {
     Fixture f(Environment{Environment::Kind::container, "openvz"});
     auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
-    CHECK(f.patches.apply_bundle_file("hs-test-0001", file).code == errc::kSharedKernelContainer);
+    CHECK(f.patches.apply_bundle_file("hs-test-0001", file).code ==
+          platform::errc::kSharedKernelContainer);
     CHECK_FALSE(f.kernel.loaded);
+  }
+  SECTION("an environment nobody detected is never taken for a VM") {
+    Fixture f(Environment{});
+    auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
+    CHECK(f.patches.apply_bundle_file("hs-test-0001", file).code ==
+          platform::errc::kEnvironmentUnknown);
+    CHECK_FALSE(f.kernel.loaded);
+    CHECK(f.store.applied_ids().empty());
   }
   SECTION("a stalled transition, rolled back") {
     Fixture f;

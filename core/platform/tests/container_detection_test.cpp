@@ -7,8 +7,8 @@
 #include "tests/support/temp_dir.h"
 
 using hotsplice::detect_platform;
-using hotsplice::is_shared_kernel_container;
-using hotsplice::protocol::Environment;
+using hotsplice::platform::is_shared_kernel_container;
+using hotsplice::platform::Environment;
 using hotsplice::testing::TempDir;
 
 TEST_CASE("hand-made OpenVZ container: /proc/vz without /proc/bc") {

@@ -11,7 +11,7 @@ using hotsplice::platform::check_may_patch_kernel;
 using hotsplice::platform::describe_evidence;
 using hotsplice::platform::detect_host;
 using hotsplice::platform::Evidence;
-using hotsplice::protocol::Environment;
+using hotsplice::platform::Environment;
 using hotsplice::testing::TempDir;
 namespace errc = hotsplice::platform::errc;
 

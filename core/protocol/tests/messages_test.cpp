@@ -73,6 +73,37 @@ TEST_CASE("the environment and role use their documented wire forms") {
                                             {"transition", false}});
 }
 
+TEST_CASE("crash records: optional in hello, each must say why; apply's clear_crash") {
+  Json hello = valid_hello();
+  hello.erase("crash_records");  // a peer from before issue 11
+  auto parsed = parse_json_message(hello);
+  REQUIRE(parsed);
+  CHECK(std::get<Hello>(*parsed).crash_records.empty());
+  // Nothing to report: the key is not even sent, so older peers see the hello they know.
+  CHECK_FALSE(std::get<Hello>(*parsed).to_json().contains("crash_records"));
+  hello["crash_records"] = Json::array({Json{{"bundle_id", "hs-1"},
+                                             {"boot_id", "b-1"},
+                                             {"started_at", 5},
+                                             {"code", "crashed_last_time"}}});
+  parsed = parse_json_message(hello);
+  REQUIRE(parsed);
+  CHECK(std::get<Hello>(*parsed).crash_records ==
+        std::vector<CrashRecord>{{"hs-1", "b-1", 5, "crashed_last_time"}});
+  hello["crash_records"][0].erase("code");
+  require_refused(hello, "missing_field", "hello.crash_records[0].code");
+  hello["crash_records"][0]["code"] = "Crashed!";
+  require_refused(hello, "invalid_field", "hello.crash_records[0].code");
+
+  CHECK(Apply{7, "hs-1"}.to_json() == Json{{"type", "apply"}, {"id", 7}, {"bundle_id", "hs-1"}});
+  Json apply = Apply{7, "hs-1", true}.to_json();
+  CHECK(apply["clear_crash"] == true);
+  parsed = parse_json_message(apply);
+  REQUIRE(parsed);
+  CHECK(std::get<Apply>(*parsed).clear_crash);
+  apply["clear_crash"] = "yes";
+  require_refused(apply, "invalid_field", "apply.clear_crash");
+}
+
 TEST_CASE("missing fields are missing_field naming the field") {
   for (const char* field : {"id", "bundle_id", "sha256", "size"}) {
     Json offer = valid_offer();
