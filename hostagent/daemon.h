@@ -9,20 +9,24 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <map>
 #include <set>
 
 #include "core/base/log.h"
+#include "core/platform/host_detection.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
+#include "hostagent/container_directory.h"
 #include "hostagent/control_server.h"
 #include "hostagent/guest_directory.h"
+#include "hostagent/host_kernel.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"
 #include "hostagent/systemd_notifier.h"
+#include "integrations/openvz/container.h"
 
 namespace hotsplice::hostd {
 
@@ -35,6 +39,8 @@ struct DaemonParts {
                                                          std::function<void()> on_changed)>
       make_catalog;
   std::function<TargetFactory(const HostdConfig&)> make_target_factory;
+  // The containers on the host's kernel (integrations/openvz); absent: none are listed.
+  std::function<Expected<openvz::ContainerList>(const HostdConfig&)> scan_containers;
 };
 
 class Daemon {
@@ -52,6 +58,8 @@ class Daemon {
   // The control socket's answers.
   std::string handle(const ControlRequest& request);
   Json status_json() const;
+  // Every record: the engine's (VMs and the host) and one per container on the host kernel.
+  std::vector<CoverageRecord> coverage() const;
 
  private:
   void on_signal(const boost::system::error_code& ec, int signal);
@@ -63,6 +71,13 @@ class Daemon {
   // Hot-plugs the channel into a running guest without one, when the config allows (once
   // per guest per run).
   void consider_hotplug(const GuestInfo& info);
+  // Detects where hostd runs (core/platform) and, when host.patch_kernel and the
+  // environment allow, adds the host's own kernel and the container directory. In a
+  // container or an unknown environment the host kernel is not patched (with "on" that is
+  // a reason not to start).
+  Status start_host();
+  void on_containers(Expected<openvz::ContainerList> list);
+  Json host_json() const;
 
   boost::asio::io_context& io_;
   std::filesystem::path config_path_;
@@ -78,6 +93,13 @@ class Daemon {
   std::unique_ptr<RolloutEngine> engine_;
   std::unique_ptr<GuestDirectory> directory_;
   std::unique_ptr<ControlServer> control_;
+  platform::HostReport host_report_;
+  std::string host_why_;  // why the host kernel is not patched; empty when it is
+  std::unique_ptr<HostKernel> host_kernel_;
+  std::unique_ptr<ContainerDirectory> containers_;
+  std::vector<openvz::Container> container_list_;
+  std::vector<std::string> container_warnings_;
+  std::optional<Clock::time_point> containers_scanned_;
   bool directory_up_ = false;
   std::string directory_why_ = "not connected yet";
   std::set<std::string> hotplug_tried_;

@@ -20,6 +20,11 @@ struct GuestInfo {
   // the domain has the channel; absent means `no_channel`.
   std::optional<std::string> channel_path;
   bool channel_connected = false;  // libvirt's own view of the guest side, when it has one
+  // The kernel hostd itself runs on (the "host" record): reached through core/apply, not a
+  // channel, so it never is `no_channel`.
+  bool local_kernel = false;
+
+  bool reachable() const { return local_kernel || channel_path.has_value(); }
 
   bool operator==(const GuestInfo&) const = default;
 };

@@ -12,6 +12,7 @@
 #include "hostagent/libvirt_guest_directory.h"
 #include "hostagent/remote_guest_target.h"
 #include "hostagent/repository_catalog.h"
+#include "integrations/openvz/container_inventory.h"
 
 namespace {
 
@@ -29,7 +30,8 @@ patched with the signed bundles that target them exactly, and answers `hotsplice
 Signals: SIGHUP re-reads the configuration; SIGTERM or SIGINT stop.
 )";
 
-// The concrete parts: libvirt's domains, the repository cache, guests over their channel.
+// The concrete parts: libvirt's domains, the repository cache, guests over their channel,
+// the containers on this host's kernel.
 DaemonParts make_parts(boost::asio::io_context& io, Logger& log) {
   DaemonParts parts;
   parts.make_directory = [&io](const HostdConfig& config) -> std::unique_ptr<GuestDirectory> {
@@ -44,6 +46,11 @@ DaemonParts make_parts(boost::asio::io_context& io, Logger& log) {
   };
   parts.make_target_factory = [&io, &log](const HostdConfig& config) {
     return remote_guest_targets(io, config.timeouts, log);
+  };
+  parts.scan_containers = [](const HostdConfig& config) {
+    openvz::InventoryOptions options;
+    options.root = config.host.root;
+    return openvz::enumerate_containers(options);
   };
   return parts;
 }

@@ -137,7 +137,7 @@ void RolloutEngine::guest_seen(const GuestInfo& info) {
   bool channel_changed = guest.info.channel_path != info.channel_path ||
                          guest.info.running != info.running || !guest.target;
   guest.info = info;
-  if (!info.running || !info.channel_path) {
+  if (!info.running || !info.reachable()) {
     if (guest.target) guest.target->close();
     guest.target.reset();
     guest.epoch = next_epoch_++;
@@ -542,7 +542,7 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
     out.reason = "not running";
     return out;
   }
-  if (!guest.info.channel_path) {
+  if (!guest.info.reachable()) {
     out.status = GuestStatus::no_channel;
     out.reason = "the domain has no hotsplice channel";
     return out;

@@ -1,0 +1,35 @@
+#include "hostagent/container_coverage.h"
+
+namespace hotsplice::hostd {
+
+std::string container_record_id(const openvz::Container& container) {
+  return "ct:" + container.id;
+}
+
+std::vector<CoverageRecord> container_records(const CoverageRecord& host,
+                                              const std::vector<openvz::Container>& containers) {
+  std::vector<CoverageRecord> records;
+  records.reserve(containers.size());
+  for (const auto& container : containers) {
+    CoverageRecord record;
+    record.uuid = container_record_id(container);
+    record.name = container.name.empty() ? container.id : container.name;
+    if (container.status != openvz::kStatusRunning) {
+      record.status = GuestStatus::unknown;
+      record.reason = "not running (" + container.status + ", " + container.source + ")";
+      records.push_back(std::move(record));
+      continue;
+    }
+    record.status = host.status;
+    record.reason = "runs on the host kernel (" + container.source + ")" +
+                    (host.reason.empty() ? "" : ": " + host.reason);
+    record.kernel = host.kernel;
+    record.applied = host.applied;
+    record.available = host.available;
+    record.last_contact = host.last_contact;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+}  // namespace hotsplice::hostd
