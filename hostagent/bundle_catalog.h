@@ -20,6 +20,7 @@ struct CatalogBundle {
   // Publication order among bundles for the same kernel: a pin to a bundle means "this one
   // and the ones published before it" (patch levels grow).
   std::uint64_t sequence = 0;
+  std::string description;  // the manifest's, for humans
 };
 
 class BundleCatalog {
@@ -28,6 +29,8 @@ class BundleCatalog {
   // Verified bundles whose target equals kernel exactly (release, version and build-id),
   // in publication order. Never a quarantined bundle.
   virtual std::vector<CatalogBundle> bundles_for(const KernelIdentity& kernel) const = 0;
+  // Every verified bundle, whatever its kernel, in publication order (the API's patch list).
+  virtual std::vector<CatalogBundle> all_bundles() const = 0;
   // The bytes of a verified bundle (read on demand, bounded by the protocol's limit).
   virtual Expected<std::shared_ptr<const std::string>> bundle_bytes(
       const std::string& id) const = 0;

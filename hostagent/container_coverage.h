@@ -15,8 +15,9 @@ namespace hotsplice::hostd {
 // "ct:<id>": the record id of a container (the id its source gives it).
 std::string container_record_id(const openvz::Container& container);
 
-// One record per container: running ones follow host (status, reason, kernel, applied,
-// available, last contact); stopped ones are `unknown` ("not running"): no kernel runs them.
+// One record per container (kind "container", covered_by host's id): running ones follow host
+// (status, reason, kernel, effective kernel, applied, available, CVEs, last contact); stopped
+// ones are `unknown` ("not running"): no kernel runs them.
 std::vector<CoverageRecord> container_records(const CoverageRecord& host,
                                               const std::vector<openvz::Container>& containers);
 

@@ -1,8 +1,80 @@
 #include "hostagent/coverage.h"
 
+#include <algorithm>
 #include <ctime>
+#include <set>
+
+#include "hostagent/bundle_choice.h"
 
 namespace hotsplice::hostd {
+namespace {
+
+// The code a crash-loop guard record carries (core/apply declares it for the guest side; the
+// host sees it as a failed event's code or through crashed_bundles).
+constexpr char kCrashedLastTimeCode[] = "crashed_last_time";
+
+const CatalogBundle* find_bundle(const std::vector<CatalogBundle>& bundles, const std::string& id) {
+  auto it = std::find_if(bundles.begin(), bundles.end(),
+                         [&](const CatalogBundle& b) { return b.id == id; });
+  return it == bundles.end() ? nullptr : &*it;
+}
+
+const GuestBundleRow* find_row(const std::vector<GuestBundleRow>& rows, const std::string& id) {
+  auto it = std::find_if(rows.begin(), rows.end(),
+                         [&](const GuestBundleRow& r) { return r.bundle_id == id; });
+  return it == rows.end() ? nullptr : &*it;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// Why a wanted bundle is not live, from the most specific fact to the most general.
+AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts) {
+  AvailablePatch out{bundle.id, bundle.cves, why_not::kQueued, std::nullopt};
+  const GuestBundleRow* row = find_row(facts.recorded, bundle.id);
+  if (contains(facts.crashed_bundles, bundle.id)) {
+    out.why_not = why_not::kCrashedLastTime;
+    out.error = PatchError{kCrashedLastTimeCode,
+                           "the kernel did not survive applying it last boot; not re-applied "
+                           "until an operator applies it again"};
+  } else if (row && row->state == BundleEvent::failed) {
+    out.why_not = row->code == kCrashedLastTimeCode ? why_not::kCrashedLastTime : why_not::kFailed;
+    out.error = PatchError{row->code, row->message};
+  } else if (row && row->state == BundleEvent::rolled_back) {
+    out.why_not = why_not::kPolicy;
+  } else if (facts.in_progress == bundle.id) {
+    out.why_not = why_not::kQueued;
+  } else if (facts.rollout.manual) {
+    out.why_not = why_not::kPolicy;
+  } else if (facts.rollout.paused) {
+    out.why_not = why_not::kPaused;
+  } else if (facts.rollout.stopped || facts.rollout.canary_stage) {
+    out.why_not = why_not::kCanaryStage;
+  }
+  return out;
+}
+
+std::vector<std::string> sorted_unique(std::vector<std::string> list) {
+  std::sort(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  return list;
+}
+
+// The human reason of a pending record: the first bundle's why, in words.
+std::string pending_reason(const AvailablePatch& first, const CoverageFacts& facts) {
+  if (first.why_not == why_not::kPolicy && !facts.rollout.manual) {
+    return first.bundle_id + " was rolled back by the operator";
+  }
+  if (facts.in_progress) return "applying " + *facts.in_progress;
+  if (first.why_not == why_not::kPolicy) return "manual policy: waiting for an operator's apply";
+  if (first.why_not == why_not::kPaused) return "rollout paused";
+  if (facts.rollout.stopped) return "rollout stopped: " + facts.rollout.stop_reason;
+  if (first.why_not == why_not::kCanaryStage) return "waiting for the canary stage";
+  return "queued (concurrency limit)";
+}
+
+}  // namespace
 
 const char* status_name(GuestStatus status) {
   switch (status) {
@@ -31,6 +103,105 @@ std::optional<GuestStatus> parse_status(std::string_view name) {
   return std::nullopt;
 }
 
+std::string effective_kernel(const std::string& release, const std::vector<std::string>& live,
+                             const std::vector<CatalogBundle>& for_kernel) {
+  if (live.empty()) return release;
+  const CatalogBundle* newest = nullptr;
+  for (const auto& id : live) {
+    const CatalogBundle* bundle = find_bundle(for_kernel, id);
+    if (bundle && (!newest || bundle->sequence > newest->sequence)) newest = bundle;
+  }
+  return release + "+hotsplice." + (newest ? newest->id : live.back());
+}
+
+CoverageRecord build_coverage(const CoverageFacts& facts) {
+  CoverageRecord out;
+  out.id = facts.id;
+  out.name = facts.name;
+  out.kind = facts.kind;
+  out.platform_evidence = facts.platform_evidence;
+  out.last_contact = facts.last_contact;
+  out.pin = facts.pin;
+  out.covered_by = facts.covered_by;
+  if (!facts.running) {
+    out.reason = "not running";
+    return out;
+  }
+  if (!facts.has_channel) {
+    out.status = GuestStatus::no_channel;
+    out.reason = "the domain has no hotsplice channel";
+    return out;
+  }
+  if (!facts.reported || !facts.kernel) {
+    out.status = facts.silent ? GuestStatus::agent_silent : GuestStatus::unknown;
+    out.reason = facts.silent ? facts.problem : "waiting for the agent's hello";
+    return out;
+  }
+  out.kernel = facts.kernel;
+  out.agent_version = facts.agent_version;
+  out.effective_kernel = effective_kernel(facts.kernel->release, facts.live, facts.for_kernel);
+  std::vector<std::string> fixed;
+  for (const auto& id : facts.live) {
+    const CatalogBundle* bundle = find_bundle(facts.for_kernel, id);
+    out.applied.push_back(AppliedPatch{id, bundle ? bundle->cves : std::vector<std::string>{}});
+    if (bundle) fixed.insert(fixed.end(), bundle->cves.begin(), bundle->cves.end());
+  }
+  out.cves_fixed = sorted_unique(std::move(fixed));
+  if (facts.for_kernel.empty()) {
+    out.status = GuestStatus::unsupported_kernel;
+    out.reason = "no bundle targets kernel " + describe(*facts.kernel);
+    return out;
+  }
+  auto choice = choose_bundles(facts.for_kernel, facts.pin);
+  std::vector<std::string> open;
+  const AvailablePatch* first_missing = nullptr;
+  const AvailablePatch* first_failure = nullptr;
+  for (const auto& bundle : facts.for_kernel) {
+    if (contains(facts.live, bundle.id)) continue;
+    bool wanted = find_bundle(choice.wanted, bundle.id) != nullptr;
+    out.available.push_back(wanted ? classify(bundle, facts)
+                                   : AvailablePatch{bundle.id, bundle.cves, why_not::kPinned, {}});
+    for (const auto& cve : bundle.cves) {
+      if (!std::binary_search(out.cves_fixed.begin(), out.cves_fixed.end(), cve)) {
+        open.push_back(cve);
+      }
+    }
+  }
+  out.cves_open = sorted_unique(std::move(open));
+  for (const auto& patch : out.available) {
+    if (patch.why_not == why_not::kPinned) continue;
+    if (!first_missing) first_missing = &patch;
+    if (!first_failure && patch.error) first_failure = &patch;
+  }
+  if (first_failure) {
+    out.status = GuestStatus::failed;
+    out.reason = first_failure->bundle_id + ": " + first_failure->error->code + ": " +
+                 first_failure->error->message;
+    return out;
+  }
+  if (!first_missing && choice.pin_note.empty()) {
+    out.status = GuestStatus::patched;
+    return out;
+  }
+  out.status = GuestStatus::pending;
+  out.reason = first_missing ? pending_reason(*first_missing, facts) : choice.pin_note;
+  if (first_missing && !choice.pin_note.empty()) out.reason += "; " + choice.pin_note;
+  return out;
+}
+
+CoverageSummary summarize(const std::vector<CoverageRecord>& records) {
+  CoverageSummary out;
+  for (GuestStatus status : kAllGuestStatuses) out.by_status[status] = 0;
+  std::set<std::string> open;
+  for (const auto& record : records) {
+    ++out.total;
+    ++out.by_status[record.status];
+    open.insert(record.cves_open.begin(), record.cves_open.end());
+  }
+  out.open_cves = open.size();
+  return out;
+}
+
 std::string format_utc(Clock::time_point time) {
   std::time_t seconds = Clock::to_time_t(time);
   std::tm utc{};
@@ -40,19 +211,54 @@ std::string format_utc(Clock::time_point time) {
   return text;
 }
 
+namespace {
+
+template <typename T, typename F>
+Json optional_json(const std::optional<T>& value, F convert) {
+  return value ? convert(*value) : Json(nullptr);
+}
+
+}  // namespace
+
 Json to_json(const CoverageRecord& record) {
-  Json out = {{"uuid", record.uuid},
-              {"name", record.name},
-              {"status", status_name(record.status)},
-              {"reason", record.reason},
-              {"applied", record.applied},
-              {"available", record.available},
-              {"agent_version", record.agent_version}};
-  out["kernel"] = record.kernel ? to_json(*record.kernel) : Json(nullptr);
-  out["pin"] = record.pin ? Json(*record.pin) : Json(nullptr);
-  out["last_contact"] =
-      record.last_contact ? Json(format_utc(*record.last_contact)) : Json(nullptr);
-  return out;
+  Json applied = Json::array();
+  for (const auto& patch : record.applied) {
+    applied.push_back({{"bundle_id", patch.bundle_id}, {"cves", patch.cves}});
+  }
+  Json available = Json::array();
+  for (const auto& patch : record.available) {
+    available.push_back({{"bundle_id", patch.bundle_id},
+                         {"cves", patch.cves},
+                         {"why_not", patch.why_not},
+                         {"error", optional_json(patch.error, [](const PatchError& e) {
+                            return Json{{"code", e.code}, {"message", e.message}};
+                          })}});
+  }
+  auto text = [](const std::string& s) { return Json(s); };
+  return {
+      {"id", record.id},
+      {"name", record.name},
+      {"kind", record.kind},
+      {"platform_evidence", record.platform_evidence},
+      {"kernel", optional_json(record.kernel, [](const KernelIdentity& k) { return to_json(k); })},
+      {"effective_kernel", record.effective_kernel},
+      {"status", status_name(record.status)},
+      {"reason", record.reason},
+      {"applied", applied},
+      {"available", available},
+      {"cves_fixed", record.cves_fixed},
+      {"cves_open", record.cves_open},
+      {"agent_version", record.agent_version},
+      {"last_contact",
+       optional_json(record.last_contact, [](Clock::time_point t) { return Json(format_utc(t)); })},
+      {"pin", optional_json(record.pin, text)},
+      {"covered_by", optional_json(record.covered_by, text)}};
+}
+
+Json to_json(const CoverageSummary& summary) {
+  Json by_status = Json::object();
+  for (const auto& [status, count] : summary.by_status) by_status[status_name(status)] = count;
+  return {{"total", summary.total}, {"by_status", by_status}, {"open_cves", summary.open_cves}};
 }
 
 }  // namespace hotsplice::hostd

@@ -1,10 +1,17 @@
-// What hostd says about one guest: the coverage record. Its status is one value from a small
-// documented set (docs/hostd.md), chosen so that nothing unverified ever reads as patched:
-// a guest that has not reported is `unknown` or `agent_silent`, and a guest whose kernel no
-// bundle targets is `unsupported_kernel`, never "up to date".
+// The coverage model: what hostd says about each kernel it looks after (the host's own, each
+// container sharing it, each VM). It is the only source for the HTTP API, the dashboard,
+// /metrics and the `hotsplice` CLI, so they can never disagree.
+//
+// Each record carries one status from a small documented set (docs/hostd.md), chosen so that
+// nothing unverified ever reads as patched: a guest that has not reported is `unknown` or
+// `agent_silent`, and a guest whose kernel no bundle targets is `unsupported_kernel`, never
+// "up to date". CVEs fixed and open come from the verified bundles' manifests (the catalogue),
+// never from what a guest claims.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +19,8 @@
 
 #include "core/base/json_reader.h"
 #include "core/kernel/kernel_identity.h"
+#include "hostagent/bundle_catalog.h"
+#include "hostagent/state_db.h"
 
 namespace hotsplice::hostd {
 
@@ -35,24 +44,131 @@ const char* status_name(GuestStatus status);
 // The inverse of status_name; nullopt for any other text.
 std::optional<GuestStatus> parse_status(std::string_view name);
 
+// What kind of kernel a record describes (CoverageRecord::kind).
+namespace kind {
+inline constexpr char kHost[] = "host";            // the host's own kernel (id "host")
+inline constexpr char kContainer[] = "container";  // shares the host's kernel (id "ct:<id>")
+inline constexpr char kKvm[] = "kvm";              // a KVM/QEMU guest (id = domain uuid)
+inline constexpr char kXen[] = "xen";              // a Xen guest (id = domain uuid)
+}  // namespace kind
+
+// Why a bundle that targets a kernel is not live there (AvailablePatch::why_not).
+namespace why_not {
+inline constexpr char kPolicy[] = "policy";  // manual policy, or rolled back by an operator
+inline constexpr char kCanaryStage[] = "canary_stage";  // waits for (or stopped at) the canaries
+inline constexpr char kPinned[] = "pinned";             // above the guest's pin
+inline constexpr char kFailed[] = "failed";             // its last attempt failed (see error)
+inline constexpr char kCrashedLastTime[] = "crashed_last_time";  // the kernel died applying it
+inline constexpr char kQueued[] = "queued";  // next in line (concurrency limit, or being applied)
+inline constexpr char kPaused[] = "paused";  // the rollout is paused
+}  // namespace why_not
+
 using Clock = std::chrono::system_clock;
 
-// One guest as the operator sees it. Filled by the rollout engine from the guest's hello,
-// the bundle catalogue and the state database.
-struct CoverageRecord {
-  std::string uuid;
-  std::string name;
-  GuestStatus status = GuestStatus::unknown;
-  std::string reason;  // why the status is what it is, for humans ("canary stage", an error)
-  std::optional<KernelIdentity> kernel;  // as the guest last reported it
-  std::string agent_version;
-  std::vector<std::string> applied;    // bundle ids live in the guest (from its hello)
-  std::vector<std::string> available;  // bundle ids that target its kernel, within its pin
-  std::optional<std::string> pin;      // the configured pin, if any
-  std::optional<Clock::time_point> last_contact;
+struct PatchError {
+  std::string code;
+  std::string message;
+  bool operator==(const PatchError&) const = default;
 };
 
+// A bundle live in the kernel. cves come from the catalogue's verified manifest; a live bundle
+// the catalogue does not know (an older repository) has none listed.
+struct AppliedPatch {
+  std::string bundle_id;
+  std::vector<std::string> cves;
+  bool operator==(const AppliedPatch&) const = default;
+};
+
+// A verified bundle that targets the kernel exactly and is not live, with why not.
+struct AvailablePatch {
+  std::string bundle_id;
+  std::vector<std::string> cves;
+  std::string why_not;              // one of why_not::*
+  std::optional<PatchError> error;  // when why_not is failed or crashed_last_time
+  bool operator==(const AvailablePatch&) const = default;
+};
+
+// One kernel as the operator sees it.
+struct CoverageRecord {
+  std::string id;    // domain uuid for VMs, "host" for the host kernel, "ct:<id>" for containers
+  std::string name;  // for humans; untrusted text from the guest/domain
+  std::string kind = kind::kKvm;               // one of kind::*
+  std::vector<std::string> platform_evidence;  // why hostd believes kind (facts, for humans)
+  std::optional<KernelIdentity> kernel;        // as last reported
+  // Like uptrack-uname: release + "+hotsplice." + the newest live bundle id, or the release
+  // when nothing is live; "" when the kernel is not known.
+  std::string effective_kernel;
+  GuestStatus status = GuestStatus::unknown;
+  std::string reason;  // why the status is what it is, for humans ("canary stage", an error)
+  std::vector<AppliedPatch> applied;      // live, in application order
+  std::vector<AvailablePatch> available;  // target the kernel, not live
+  std::vector<std::string> cves_fixed;    // sorted, unique: CVEs of applied bundles
+  std::vector<std::string> cves_open;     // sorted, unique: CVEs of available ones not fixed
+  std::string agent_version;
+  std::optional<Clock::time_point> last_contact;
+  std::optional<std::string> pin;         // the configured pin, if any ("" holds at none)
+  std::optional<std::string> covered_by;  // "host" for containers (their kernel is the host's)
+
+  bool operator==(const CoverageRecord&) const = default;
+};
+
+// The rollout as it bears on one guest's pending bundles.
+struct RolloutView {
+  bool manual = false;  // policy manual: bundles wait for an operator
+  bool paused = false;
+  bool canary_stage = false;  // canary or canary_wait stage
+  bool stopped = false;       // a canary failed; stop_reason says why
+  std::string stop_reason;
+};
+
+// Everything build_coverage needs about one kernel; filled by the rollout engine (VMs) or by
+// whoever watches the host kernel and containers.
+struct CoverageFacts {
+  std::string id;
+  std::string name;
+  std::string kind = kind::kKvm;
+  std::vector<std::string> platform_evidence;
+  bool running = true;
+  bool has_channel = true;
+  bool silent = false;    // a handshake failed (problem says how)
+  std::string problem;    // the last handshake/transport error
+  bool reported = false;  // a hello was received: kernel, live and agent_version hold
+  std::optional<KernelIdentity> kernel;
+  std::vector<std::string> live;  // bundle ids live, in application order
+  std::string agent_version;
+  std::optional<Clock::time_point> last_contact;
+  std::vector<CatalogBundle> for_kernel;  // the catalogue's bundles for the exact kernel
+  std::optional<std::string> pin;
+  std::vector<GuestBundleRow> recorded;    // the state database's latest event per bundle
+  std::optional<std::string> in_progress;  // the bundle being applied or rolled back now
+  // Bundles whose apply did not survive the last boot (the crash-loop guard's records): never
+  // re-applied automatically, the guest is failed with crashed_last_time.
+  std::vector<std::string> crashed_bundles;
+  RolloutView rollout;
+  std::optional<std::string> covered_by;
+};
+
+// The record for one kernel: the status, reason, applied/available with why_not and CVEs.
+// Pure: same facts, same record.
+CoverageRecord build_coverage(const CoverageFacts& facts);
+
+// "6.1.0-56-amd64+hotsplice.hs-2" (newest live bundle by publication order among for_kernel,
+// else the last live one), or the release when nothing is live.
+std::string effective_kernel(const std::string& release, const std::vector<std::string>& live,
+                             const std::vector<CatalogBundle>& for_kernel);
+
+// Counts over a set of records, for the host summary, /metrics and `hotsplice status`.
+struct CoverageSummary {
+  std::size_t total = 0;
+  std::map<GuestStatus, std::size_t> by_status;  // every status present, zeros included
+  std::size_t open_cves = 0;                     // distinct CVE ids open on any record
+};
+CoverageSummary summarize(const std::vector<CoverageRecord>& records);
+
+// JSON for the API and the control socket: keys are the field names above; times ISO-8601
+// UTC; absent values null.
 Json to_json(const CoverageRecord& record);
+Json to_json(const CoverageSummary& summary);
 
 // "2026-11-30T05:01:02Z"
 std::string format_utc(Clock::time_point time);

@@ -122,7 +122,11 @@ Status Daemon::start_host() {
   host_kernel_->apply_stored([this](std::size_t live) {
     log_.info(std::to_string(live) + " stored bundle(s) live on the host kernel", {{"live", live}});
   });
-  engine_->guest_seen(host_kernel_->guest_info());
+  GuestInfo host = host_kernel_->guest_info();
+  for (const auto& item : host_report_.evidence) {
+    host.platform_evidence.push_back(item.source + ": " + item.finding);
+  }
+  engine_->guest_seen(host);
   if (config_.host.containers && parts_.scan_containers) {
     containers_ = std::make_unique<ContainerDirectory>(
         io_, [scan = parts_.scan_containers, config = config_] { return scan(config); },
@@ -162,7 +166,7 @@ std::vector<CoverageRecord> Daemon::coverage() const {
   auto records = engine_->coverage();
   const CoverageRecord* host = nullptr;
   for (const auto& record : records) {
-    if (record.uuid == kHostId) host = &record;
+    if (record.id == kHostId) host = &record;
   }
   if (!host_kernel_ || !host) return records;
   auto containers = container_records(*host, container_list_);

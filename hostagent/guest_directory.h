@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/base/expected.h"
 
@@ -20,6 +21,8 @@ struct GuestInfo {
   // the domain has the channel; absent means `no_channel`.
   std::optional<std::string> channel_path;
   bool channel_connected = false;  // libvirt's own view of the guest side, when it has one
+  std::string kind = "kvm";        // a coverage.h kind::* ("kvm", "xen")
+  std::vector<std::string> platform_evidence;  // why kind is believed (for the coverage record)
   // The kernel hostd itself runs on (the "host" record): reached through core/apply, not a
   // channel, so it never is `no_channel`.
   bool local_kernel = false;

@@ -4,6 +4,7 @@
 
 #include "core/base/file_io.h"
 #include "core/kernel/kernel_identity_reader.h"
+#include "hostagent/coverage.h"
 #include "hostagent/local_kernel_target.h"
 
 namespace hotsplice::hostd {
@@ -70,6 +71,7 @@ GuestInfo HostKernel::guest_info() const {
   info.name = hostname_;
   info.running = true;
   info.local_kernel = true;
+  info.kind = kind::kHost;
   return info;
 }
 

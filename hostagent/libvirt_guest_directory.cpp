@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "hostagent/coverage.h"
+
 namespace hotsplice::hostd {
 
 namespace asio = boost::asio;
@@ -11,6 +13,8 @@ GuestInfo guest_info_from(const kvm::DomainInfo& domain) {
   info.uuid = domain.uuid;
   info.name = domain.name;
   info.running = domain.running;
+  info.kind = domain.hypervisor == "xen" ? kind::kXen : kind::kKvm;
+  info.platform_evidence.push_back("libvirt domain type " + domain.hypervisor);
   if (domain.agent_channel) {
     const kvm::ChannelInfo& channel = *domain.agent_channel;
     // Only a unix socket can be connected to; a pty channel (Xen) or an inactive domain's

@@ -123,15 +123,20 @@ void RepositoryCatalog::publish(std::vector<repository::CachedBundle> bundles,
   });
 }
 
-std::vector<CatalogBundle> RepositoryCatalog::bundles_for(const KernelIdentity& kernel) const {
+std::vector<CatalogBundle> RepositoryCatalog::all_bundles() const {
   std::vector<CatalogBundle> out;
   for (std::size_t i = 0; i < bundles_.size(); ++i) {
     const auto& bundle = bundles_[i];
-    if (bundle.target() == kernel) {
-      // Index order is publication order (hotsplice repo add appends).
-      out.push_back(CatalogBundle{bundle.id(), bundle.target(), bundle.entry.cves, i});
-    }
+    // Index order is publication order (hotsplice repo add appends).
+    out.push_back(CatalogBundle{bundle.id(), bundle.target(), bundle.entry.cves, i,
+                                bundle.manifest.description});
   }
+  return out;
+}
+
+std::vector<CatalogBundle> RepositoryCatalog::bundles_for(const KernelIdentity& kernel) const {
+  auto out = all_bundles();
+  std::erase_if(out, [&](const CatalogBundle& bundle) { return !(bundle.target == kernel); });
   return out;
 }
 

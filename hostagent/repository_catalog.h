@@ -36,6 +36,7 @@ class RepositoryCatalog : public BundleCatalog {
   ~RepositoryCatalog() override;
 
   std::vector<CatalogBundle> bundles_for(const KernelIdentity& kernel) const override;
+  std::vector<CatalogBundle> all_bundles() const override;
   Expected<std::shared_ptr<const std::string>> bundle_bytes(const std::string& id) const override;
   std::string generation() const override;
   Json status() const override;

@@ -14,6 +14,7 @@ struct RolloutEngine::Operation {
   std::string bundle_id;
   bool manual = false;
   bool canary = false;
+  std::size_t bytes = 0;  // the bundle's size, once read
 };
 
 struct RolloutEngine::Guest {
@@ -186,6 +187,7 @@ void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
   Guest& guest = *it->second;
   auto now = clock_();
   if (!hello) {
+    ++counters_.errors[hello.error().code()];
     guest.phase = Guest::Phase::silent;
     guest.problem = hello.error().code() + ": " + hello.error().message();
     guest.next_check = now + timeouts_.retry;
@@ -317,6 +319,7 @@ void RolloutEngine::run(Guest& guest, Operation op) {
     finish(guest, Error(errc::kBundleUnreadable, bytes.error().message()));
     return;
   }
+  guest.current->bytes = (*bytes)->size();
   record(guest, op.bundle_id, BundleEvent::offered);
   log_.info(
       "offering",
@@ -335,6 +338,7 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
     finish(guest, status);
     return;
   }
+  counters_.transfer_bytes += guest.current->bytes;
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
   guest.target->apply(guest.current->bundle_id, [this, uuid, epoch](Status applied) {
     on_finished(uuid, epoch, std::move(applied));
@@ -364,7 +368,9 @@ void RolloutEngine::finish(Guest& guest, const Status& status) {
   guest.phase = Guest::Phase::ready;
   guest.last_contact = clock_();
   bool apply = op.kind == Operation::Kind::apply;
+  if (!status) ++counters_.errors[status.error().code()];
   if (status) {
+    ++(apply ? counters_.applies : counters_.rollbacks);
     if (apply) {
       guest.hello->applied.push_back(protocol::AppliedPatch{op.bundle_id, "", true, false});
     } else {
@@ -532,86 +538,39 @@ Json RolloutEngine::rollout_status() const {
 }
 
 CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
-  CoverageRecord out;
-  out.uuid = guest.info.uuid;
-  out.name = guest.info.name;
-  out.last_contact = guest.last_contact;
-  out.pin = pin_for(config_.pins, guest.info.uuid, guest.info.name);
-  if (!guest.info.running) {
-    out.status = GuestStatus::unknown;
-    out.reason = "not running";
-    return out;
+  CoverageFacts facts;
+  facts.id = guest.info.uuid;
+  facts.name = guest.info.name;
+  facts.kind = guest.info.kind;
+  facts.platform_evidence = guest.info.platform_evidence;
+  facts.running = guest.info.running;
+  facts.has_channel = guest.info.reachable();
+  facts.silent = guest.phase == Guest::Phase::silent;
+  facts.problem = guest.problem;
+  facts.last_contact = guest.last_contact;
+  facts.pin = pin_for(config_.pins, guest.info.uuid, guest.info.name);
+  if (guest.hello) {
+    facts.reported = true;
+    facts.kernel = guest.hello->kernel;
+    facts.live = guest.live();
+    facts.agent_version = guest.hello->agent_version;
+    facts.for_kernel = catalog_.bundles_for(guest.hello->kernel);
+    if (auto recorded = db_.guest_bundles(guest.info.uuid)) facts.recorded = std::move(*recorded);
   }
-  if (!guest.info.reachable()) {
-    out.status = GuestStatus::no_channel;
-    out.reason = "the domain has no hotsplice channel";
-    return out;
-  }
-  if (!guest.hello) {
-    out.status =
-        guest.phase == Guest::Phase::silent ? GuestStatus::agent_silent : GuestStatus::unknown;
-    out.reason =
-        guest.phase == Guest::Phase::silent ? guest.problem : "waiting for the agent's hello";
-    return out;
-  }
-  out.kernel = guest.hello->kernel;
-  out.agent_version = guest.hello->agent_version;
-  out.applied = guest.live();
-  auto choice = choose_bundles(catalog_.bundles_for(guest.hello->kernel), out.pin);
-  for (const auto& bundle : choice.wanted) out.available.push_back(bundle.id);
-  if (choice.for_kernel.empty()) {
-    out.status = GuestStatus::unsupported_kernel;
-    out.reason = "no bundle targets kernel " + describe(guest.hello->kernel);
-    return out;
-  }
-  std::vector<std::string> missing;
-  for (const auto& bundle : choice.wanted) {
-    if (!guest.is_live(bundle.id)) missing.push_back(bundle.id);
-  }
-  if (missing.empty() && choice.pin_note.empty()) {
-    out.status = GuestStatus::patched;
-    return out;
-  }
-  out.status = GuestStatus::pending;
-  auto recorded = db_.guest_bundles(guest.info.uuid);
-  if (recorded) {
-    for (const auto& row : *recorded) {
-      bool is_missing = std::find(missing.begin(), missing.end(), row.bundle_id) != missing.end();
-      if (is_missing && row.state == BundleEvent::failed) {
-        out.status = GuestStatus::failed;
-        out.reason = row.bundle_id + ": " + row.code + ": " + row.message;
-        return out;
-      }
-      if (is_missing && row.state == BundleEvent::rolled_back) {
-        out.reason = row.bundle_id + " was rolled back by the operator";
-        return out;
-      }
-    }
-  }
-  if (missing.empty()) {
-    out.reason = choice.pin_note;
-  } else if (guest.current) {
-    out.reason = "applying " + guest.current->bundle_id;
-  } else if (config_.policy == RolloutPolicy::manual) {
-    out.reason = "manual policy: waiting for an operator's apply";
-  } else if (rollout_.paused) {
-    out.reason = "rollout paused";
-  } else if (rollout_.stage == kStageStopped) {
-    out.reason = "rollout stopped: " + rollout_.reason;
-  } else if (rollout_.stage == kStageCanary || rollout_.stage == kStageCanaryWait) {
-    out.reason = "waiting for the canary stage";
-  } else {
-    out.reason = "queued (concurrency limit)";
-  }
-  if (!choice.pin_note.empty()) out.reason += "; " + choice.pin_note;
-  return out;
+  if (guest.current) facts.in_progress = guest.current->bundle_id;
+  facts.rollout.manual = config_.policy == RolloutPolicy::manual;
+  facts.rollout.paused = rollout_.paused;
+  facts.rollout.stopped = rollout_.stage == kStageStopped;
+  facts.rollout.stop_reason = rollout_.reason;
+  facts.rollout.canary_stage = rollout_.stage == kStageCanary || rollout_.stage == kStageCanaryWait;
+  return build_coverage(facts);
 }
 
 std::vector<CoverageRecord> RolloutEngine::coverage() const {
   std::vector<CoverageRecord> out;
   for (const auto& [uuid, guest] : guests_) out.push_back(record_of(*guest));
   std::sort(out.begin(), out.end(), [](const CoverageRecord& a, const CoverageRecord& b) {
-    return std::tie(a.name, a.uuid) < std::tie(b.name, b.uuid);
+    return std::tie(a.name, a.id) < std::tie(b.name, b.id);
   });
   return out;
 }

@@ -25,6 +25,7 @@
 #include "hostagent/config.h"
 #include "hostagent/coverage.h"
 #include "hostagent/guest_directory.h"
+#include "hostagent/metrics.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/state_db.h"
 
@@ -73,6 +74,9 @@ class RolloutEngine {
   Json rollout_status() const;
 
   std::vector<CoverageRecord> coverage() const;
+  // Applies, rollbacks, bytes transferred and errors by code since start (for /metrics).
+  const RolloutCounters& counters() const { return counters_; }
+  RolloutGauge rollout_gauge() const { return {rollout_.stage, rollout_.paused}; }
 
  private:
   struct Operation;
@@ -113,6 +117,7 @@ class RolloutEngine {
   std::vector<std::string> canaries_;                     // uuids, this rollout's
   std::map<std::string, std::unique_ptr<Guest>> guests_;  // by uuid
   std::uint64_t next_epoch_ = 1;
+  RolloutCounters counters_;
 };
 
 }  // namespace hotsplice::hostd

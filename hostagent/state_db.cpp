@@ -243,6 +243,7 @@ Expected<std::vector<GuestBundleRow>> read_bundle_rows(SqliteStatement& statemen
     row.at = statement.integer(3);
     row.code = statement.text(4);
     row.message = statement.text(5);
+    row.seq = statement.integer(6);
     rows.push_back(std::move(row));
   }
 }
@@ -303,16 +304,28 @@ Status StateDb::record_bundle_event(const std::string& guest_uuid, const std::st
 
 Expected<std::vector<GuestBundleRow>> StateDb::guest_bundles(const std::string& guest_uuid) const {
   return select_bundle_rows(db_,
-                            "SELECT guest_uuid, bundle_id, state, at, code, message FROM "
+                            "SELECT guest_uuid, bundle_id, state, at, code, message, 0 FROM "
                             "guest_bundles WHERE guest_uuid=? ORDER BY bundle_id",
                             guest_uuid);
 }
 
 Expected<std::vector<GuestBundleRow>> StateDb::history(const std::string& guest_uuid) const {
   return select_bundle_rows(db_,
-                            "SELECT guest_uuid, bundle_id, event, at, code, message FROM "
+                            "SELECT guest_uuid, bundle_id, event, at, code, message, seq FROM "
                             "bundle_events WHERE guest_uuid=? ORDER BY seq",
                             guest_uuid);
+}
+
+Expected<std::vector<GuestBundleRow>> StateDb::events_after(std::int64_t after,
+                                                            std::size_t limit) const {
+  auto statement = SqliteStatement::prepare(
+      db_,
+      "SELECT guest_uuid, bundle_id, event, at, code, message, seq FROM bundle_events "
+      "WHERE seq > ? ORDER BY seq LIMIT ?",
+      errc::kStateDbRead);
+  if (!statement) return statement.error();
+  statement->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  return read_bundle_rows(*statement);
 }
 
 Status StateDb::save_rollout(const RolloutRow& row) {

@@ -61,6 +61,8 @@ struct GuestBundleRow {
   std::int64_t at = 0;
   std::string code;
   std::string message;
+  std::int64_t seq = 0;  // the event's place in the whole history (history, events_after); 0
+                         // in the latest-state rows
 };
 
 struct RolloutRow {
@@ -99,6 +101,9 @@ class StateDb {
   Expected<std::vector<GuestBundleRow>> guest_bundles(const std::string& guest_uuid) const;
   // Every event for the guest, oldest first (the latest-state table loses the history).
   Expected<std::vector<GuestBundleRow>> history(const std::string& guest_uuid) const;
+  // Every guest's events with seq > after, oldest first, at most limit of them (the API's
+  // event feed; seq is the cursor).
+  Expected<std::vector<GuestBundleRow>> events_after(std::int64_t after, std::size_t limit) const;
 
   Status save_rollout(const RolloutRow& row);
   Expected<std::optional<RolloutRow>> load_rollout() const;

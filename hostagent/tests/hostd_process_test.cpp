@@ -352,7 +352,7 @@ TEST_CASE(
   HostdProcess hostd(config, dir / "hostd.log", {});
   auto listed = [](const Json& guests, const std::string& id) -> std::optional<Json> {
     for (const auto& record : guests["guests"]) {
-      if (record.value("uuid", "") == id) return record;
+      if (record.value("id", "") == id) return record;
     }
     return std::nullopt;
   };

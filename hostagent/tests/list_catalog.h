@@ -19,6 +19,7 @@ class ListCatalog : public BundleCatalog {
                  [&](const CatalogBundle& b) { return b.target == kernel; });
     return out;
   }
+  std::vector<CatalogBundle> all_bundles() const override { return bundles; }
   Expected<std::shared_ptr<const std::string>> bundle_bytes(const std::string& id) const override {
     return std::make_shared<const std::string>(id);
   }

@@ -98,7 +98,10 @@ TEST_CASE(
   CHECK(lab.run("legacy-1", "cat /proc/cmdline") != kPatchedCmdline);
   CHECK(hostd.status_of("legacy-1") == "unsupported_kernel");
   auto web1 = *hostd.guest("web-1");
-  CHECK(web1["applied"] == Json::array({id}));
+  REQUIRE(web1["applied"].size() == 1);
+  CHECK(web1["applied"][0]["bundle_id"] == id);
+  CHECK(web1["effective_kernel"] ==
+        web1["kernel"]["release"].get<std::string>() + "+hotsplice." + id);
 
   {  // a guest started after hostd is found through the lifecycle event and patched
     lab.boot({{"web-3", &kit.newest()}});

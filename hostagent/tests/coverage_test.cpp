@@ -1,0 +1,140 @@
+// The coverage model: status, why_not, CVEs and the effective kernel from a kernel's facts.
+#include <catch2/catch.hpp>
+
+#include "hostagent/coverage.h"
+
+using namespace hotsplice;
+using namespace hotsplice::hostd;
+
+namespace {
+
+const KernelIdentity kKernel{"6.1.0-56-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2", "aa11"};
+
+CoverageFacts reported(std::vector<std::string> live = {}) {
+  CoverageFacts facts;
+  facts.id = "uuid-web1";
+  facts.name = "web1";
+  facts.reported = true;
+  facts.kernel = kKernel;
+  facts.live = std::move(live);
+  facts.agent_version = "0.1.0";
+  facts.for_kernel = {CatalogBundle{"hs-1", kKernel, {"CVE-2026-0001", "CVE-2026-0002"}, 0, ""},
+                      CatalogBundle{"hs-2", kKernel, {"CVE-2026-0002", "CVE-2026-0003"}, 1, ""}};
+  return facts;
+}
+
+GuestBundleRow row(const std::string& bundle, BundleEvent state, const std::string& code = "",
+                   const std::string& message = "") {
+  return GuestBundleRow{"uuid-web1", bundle, state, 100, code, message, 0};
+}
+
+}  // namespace
+
+TEST_CASE("a kernel that has not reported is never patched") {
+  CoverageFacts facts;
+  facts.running = false;
+  CHECK(build_coverage(facts).status == GuestStatus::unknown);
+  facts.running = true;
+  facts.has_channel = false;
+  CHECK(build_coverage(facts).status == GuestStatus::no_channel);
+  facts.has_channel = true;
+  CHECK(build_coverage(facts).status == GuestStatus::unknown);
+  facts.silent = true;
+  facts.problem = "channel_timeout: no sync_ack in 30 s";
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::agent_silent);
+  CHECK(record.reason == facts.problem);
+  CHECK(record.cves_fixed.empty());
+  CHECK(record.effective_kernel.empty());
+}
+
+TEST_CASE("all bundles live: patched, CVEs fixed from the manifests, effective kernel") {
+  auto record = build_coverage(reported({"hs-1", "hs-2"}));
+  CHECK(record.status == GuestStatus::patched);
+  CHECK(record.effective_kernel == "6.1.0-56-amd64+hotsplice.hs-2");
+  CHECK(record.cves_fixed ==
+        std::vector<std::string>{"CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"});
+  CHECK(record.cves_open.empty());
+  REQUIRE(record.applied.size() == 2);
+  CHECK(record.applied[1].cves == std::vector<std::string>{"CVE-2026-0002", "CVE-2026-0003"});
+}
+
+TEST_CASE("no bundle for the kernel: unsupported_kernel, the release as effective kernel") {
+  auto facts = reported();
+  facts.for_kernel.clear();
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::unsupported_kernel);
+  CHECK(record.effective_kernel == "6.1.0-56-amd64");
+}
+
+TEST_CASE("pending bundles say why not, and their CVEs are open") {
+  auto facts = reported({"hs-1"});
+  facts.rollout.canary_stage = true;
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::pending);
+  REQUIRE(record.available.size() == 1);
+  CHECK(record.available[0].why_not == why_not::kCanaryStage);
+  CHECK(record.cves_open == std::vector<std::string>{"CVE-2026-0003"});  // 0002 fixed by hs-1
+  facts.rollout = RolloutView{};
+  facts.rollout.paused = true;
+  CHECK(build_coverage(facts).available[0].why_not == why_not::kPaused);
+  facts.rollout = RolloutView{};
+  facts.rollout.manual = true;
+  CHECK(build_coverage(facts).available[0].why_not == why_not::kPolicy);
+  facts.rollout = RolloutView{};
+  CHECK(build_coverage(facts).available[0].why_not == why_not::kQueued);
+}
+
+TEST_CASE("a pin holds newer bundles back as pinned") {
+  auto facts = reported({"hs-1"});
+  facts.pin = "hs-1";
+  auto record = build_coverage(facts);
+  REQUIRE(record.available.size() == 1);
+  CHECK(record.available[0].why_not == why_not::kPinned);
+  CHECK(record.status == GuestStatus::pending);
+  CHECK_FALSE(record.reason.empty());
+}
+
+TEST_CASE("a failed apply makes the guest failed with the code and message") {
+  auto facts = reported();
+  facts.recorded = {row("hs-1", BundleEvent::failed, "wrong_kernel", "build-id differs")};
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::failed);
+  REQUIRE(record.available.size() == 2);
+  CHECK(record.available[0].why_not == why_not::kFailed);
+  REQUIRE(record.available[0].error);
+  CHECK(record.available[0].error->code == "wrong_kernel");
+  CHECK(record.reason == "hs-1: wrong_kernel: build-id differs");
+}
+
+TEST_CASE("a bundle that crashed the kernel last boot is failed with crashed_last_time") {
+  auto facts = reported();
+  facts.crashed_bundles = {"hs-2"};
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::failed);
+  CHECK(record.available[1].why_not == why_not::kCrashedLastTime);
+  CHECK(record.reason.find("crashed_last_time") != std::string::npos);
+  facts.crashed_bundles.clear();
+  facts.recorded = {row("hs-1", BundleEvent::failed, "crashed_last_time", "boot id changed")};
+  CHECK(build_coverage(facts).available[0].why_not == why_not::kCrashedLastTime);
+}
+
+TEST_CASE("summary counts every status and distinct open CVEs") {
+  auto open = build_coverage(reported({"hs-1"}));
+  auto open_too = open;
+  open_too.id = "uuid-web2";
+  CoverageFacts silent;
+  silent.silent = true;
+  auto summary = summarize({open, open_too, build_coverage(silent)});
+  CHECK(summary.total == 3);
+  CHECK(summary.by_status.at(GuestStatus::pending) == 2);
+  CHECK(summary.by_status.at(GuestStatus::agent_silent) == 1);
+  CHECK(summary.by_status.at(GuestStatus::patched) == 0);
+  CHECK(summary.open_cves == 1);
+  Json json = to_json(open);
+  CHECK(json["id"] == "uuid-web1");
+  CHECK(json["available"][0]["why_not"] == "queued");
+  CHECK(json["available"][0]["error"].is_null());
+  CHECK(json["covered_by"].is_null());
+  CHECK(json["kernel"]["release"] == "6.1.0-56-amd64");
+}
