@@ -1,9 +1,13 @@
 #include "cli/hostd_commands.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iomanip>
+#include <iostream>
 
 #include "core/base/arguments.h"
+#include "core/base/outside_text.h"
 #include "hostagent/control_client.h"
 
 namespace hotsplice::cli {
@@ -26,6 +30,8 @@ ControlRequest make_request(ControlCommand command, std::string guest = {}, std:
 struct Parsed {
   Arguments arguments;
   std::filesystem::path socket;
+  bool json = false;
+  bool colour = false;  // only on a terminal, and never with NO_COLOR set
 };
 
 Expected<Parsed> parse(CommandContext& context, std::size_t max_positionals) {
@@ -35,14 +41,19 @@ Expected<Parsed> parse(CommandContext& context, std::size_t max_positionals) {
   std::filesystem::path socket = hostd::kDefaultControlSocket;
   if (const char* env = std::getenv("HOTSPLICE_HOSTD_SOCKET"); env && *env) socket = env;
   if (auto given = arguments->value("socket")) socket = *given;
-  return Parsed{std::move(*arguments), socket};
+  const char* no_colour = std::getenv("NO_COLOR");
+  bool colour =
+      &context.out == &std::cout && ::isatty(STDOUT_FILENO) == 1 && !(no_colour && *no_colour);
+  bool json = arguments->has("json");
+  return Parsed{std::move(*arguments), socket, json, colour};
 }
 
 int usage(CommandContext& context, const std::string& what, const std::string& message) {
   return report_error(context, what, Error("usage", message));
 }
 
-// Sends the request; on failure prints hostd's (or the connection's) error.
+// Sends the request; on failure prints hostd's (or the connection's) error. When hostd is
+// not running, the error says so (hostd_not_running) and names the socket.
 std::optional<Json> call(CommandContext& context, const std::string& what, const Parsed& parsed,
                          const ControlRequest& request) {
   auto result = hostd::call_hostd(parsed.socket, request);
@@ -53,14 +64,37 @@ std::optional<Json> call(CommandContext& context, const std::string& what, const
   return *result;
 }
 
+// Untrusted text (guest names, messages) made safe for a terminal; "-" for null.
 std::string text_of(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : (value.is_null() ? "-" : value.dump());
+  if (value.is_null()) return "-";
+  return terminal_text(value.is_string() ? value.get<std::string>() : value.dump());
 }
 
-// Shortens a cell to width (the table fits 80 columns).
+// Shortens a cell to width (tables fit 80 columns).
 std::string cell(std::string text, std::size_t width) {
   if (text.size() > width) text = text.substr(0, width - 1) + "~";
   return text;
+}
+
+const char* colour_of(const std::string& status) {
+  if (status == "patched") return "\033[32m";                             // green
+  if (status == "pending") return "\033[33m";                             // yellow
+  if (status == "failed" || status == "agent_silent") return "\033[31m";  // red
+  return "\033[35m";  // magenta: not covered (unsupported_kernel, no_channel, unknown)
+}
+
+// status padded to width, coloured on a terminal (the escape codes take no columns).
+std::string status_cell(const Parsed& parsed, const std::string& status, std::size_t width) {
+  std::string padded = status + std::string(width > status.size() ? width - status.size() : 0, ' ');
+  return parsed.colour ? colour_of(status) + padded + "\033[0m" : padded;
+}
+
+std::string short_kind(const std::string& kind) {
+  return kind == "container" ? "ct" : kind;
+}
+
+void print_json(CommandContext& context, const Json& value) {
+  context.out << value.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
 void print_rollout(std::ostream& out, const Json& rollout) {
@@ -68,10 +102,11 @@ void print_rollout(std::ostream& out, const Json& rollout) {
       << (rollout["paused"].get<bool>() ? " (paused)" : "") << ", policy "
       << text_of(rollout["policy"]) << ", " << rollout["in_flight"] << " in flight (limit "
       << rollout["concurrency"] << ")\n";
-  if (!rollout["canaries"].empty()) out << "canaries: " << rollout["canaries"].dump() << "\n";
+  if (!rollout["canaries"].empty()) out << "canaries: " << text_of(rollout["canaries"]) << "\n";
   if (rollout.contains("wait_until"))
     out << "canary wait ends " << text_of(rollout["wait_until"]) << "\n";
-  if (!text_of(rollout["reason"]).empty()) out << "why: " << text_of(rollout["reason"]) << "\n";
+  if (!rollout["reason"].get<std::string>().empty())
+    out << "why: " << text_of(rollout["reason"]) << "\n";
 }
 
 }  // namespace
@@ -79,38 +114,60 @@ void print_rollout(std::ostream& out, const Json& rollout) {
 int run_status(CommandContext& context) {
   auto parsed = parse(context, 0);
   if (!parsed) return usage(context, "status", parsed.error().message());
-  auto result = call(context, "status", *parsed, make_request(ControlCommand::status));
-  if (!result) return kExitFailure;
-  if (parsed->arguments.has("json")) {
-    context.out << result->dump(2) << "\n";
+  auto status = call(context, "status", *parsed, make_request(ControlCommand::status));
+  if (!status) return kExitFailure;
+  auto host = call(context, "status", *parsed, make_request(ControlCommand::host));
+  if (!host) return kExitFailure;
+  if (parsed->json) {
+    print_json(context, {{"hostd", *status}, {"host", *host}});
     return kExitOk;
   }
-  const Json& r = *result;
-  context.out << "hotsplice-hostd " << text_of(r["version"]) << " (pid " << r["pid"] << ", since "
-              << text_of(r["started"]) << ")\n";
-  const Json& directory = r["guest_directory"];
-  context.out << "guest directory: " << text_of(directory["uri"]) << " "
-              << (directory["connected"].get<bool>()
-                      ? "connected"
-                      : "NOT connected: " + text_of(directory["why"]))
-              << "\n";
-  context.out << "guests: " << r["guests"]["total"];
-  for (const auto& [status, count] : r["guests"]["by_status"].items()) {
-    if (count.get<int>() > 0) context.out << ", " << count << " " << status;
+  const Json& s = *status;
+  const Json& h = *host;
+  auto& out = context.out;
+  out << "hostd: running, version " << text_of(s["version"]) << " (pid " << s["pid"] << ", since "
+      << text_of(s["started"]) << ")\n";
+  out << "host: " << text_of(h["hostname"]) << ", " << text_of(h["environment"]["kind"]);
+  if (h["environment"].contains("technology") && !h["environment"]["technology"].empty()) {
+    out << " (" << text_of(h["environment"]["technology"]) << ")";
   }
-  context.out << "\n";
-  if (r.contains("repository") && r["repository"].contains("source")) {
-    const Json& repo = r["repository"];
-    context.out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"]
-                << ", " << repo["bundles"] << " verified bundles";
-    const Json& last = repo["last_sync"];
-    if (last.contains("ok") && !last["ok"].get<bool>()) {
-      context.out << "; last sync FAILED " << text_of(last["at"]) << ": " << text_of(last["error"])
-                  << " [" << text_of(last["code"]) << "]";
+  out << "\n";
+  if (!h["kernel"].is_null()) {
+    out << "kernel: " << text_of(h["kernel"]["release"]) << ", effective "
+        << text_of(h["effective_kernel"]) << "\n";
+  }
+  const Json& directory = s["guest_directory"];
+  out << "guest directory: " << text_of(directory["uri"]) << " "
+      << (directory["connected"].get<bool>() ? "connected"
+                                             : "NOT connected: " + text_of(directory["why"]))
+      << "\n";
+  const Json& summary = h["summary"];
+  out << "coverage: " << summary["total"] << " kernels";
+  for (const auto& [name, count] : summary["by_status"].items()) {
+    if (count.get<int>() > 0) {
+      out << ", " << count << " " << status_cell(*parsed, name, 0);
     }
-    context.out << "\n";
   }
-  print_rollout(context.out, r["rollout"]);
+  out << "; " << summary["open_cves"] << " CVEs open\n";
+  const Json& repo = h["repository"];
+  if (repo.contains("source")) {
+    out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"]
+        << ", " << repo["bundles"] << " verified bundles";
+    if (!repo["error"].is_null()) {
+      out << "; last sync FAILED " << text_of(repo["last_sync"]) << ": "
+          << text_of(repo["error"]["message"]) << " [" << text_of(repo["error"]["code"]) << "]";
+    } else {
+      out << ", last sync " << text_of(repo["last_sync"]);
+    }
+    out << "\n";
+  }
+  const Json& http = s["http"];
+  if (http["listening"].get<bool>()) {
+    out << "dashboard: http://" << text_of(http["address"]) << "/\n";
+  } else {
+    out << "dashboard: off (" << text_of(http["problem"]) << ")\n";
+  }
+  print_rollout(out, h["rollout"]);
   return kExitOk;
 }
 
@@ -119,21 +176,92 @@ int run_guests(CommandContext& context) {
   if (!parsed) return usage(context, "guests", parsed.error().message());
   auto result = call(context, "guests", *parsed, make_request(ControlCommand::guests));
   if (!result) return kExitFailure;
-  if (parsed->arguments.has("json")) {
-    context.out << (*result)["guests"].dump(2) << "\n";
+  if (parsed->json) {
+    print_json(context, *result);
     return kExitOk;
   }
-  context.out << std::left << std::setw(20) << "GUEST" << std::setw(19) << "STATUS" << std::setw(17)
-              << "KERNEL" << std::setw(7) << "LIVE"
-              << "WHY\n";
+  // NAME 16, KIND 4, STATUS 18, CVES 4 (open), EFFECTIVE KERNEL: 80 columns with the gaps.
+  auto& out = context.out;
+  out << std::left << std::setw(17) << "NAME" << std::setw(5) << "KIND" << std::setw(19) << "STATUS"
+      << std::setw(5) << "CVES"
+      << "EFFECTIVE KERNEL\n";
   for (const auto& guest : (*result)["guests"]) {
-    std::string kernel = guest["kernel"].is_null() ? "-" : text_of(guest["kernel"]["release"]);
-    std::string live =
-        std::to_string(guest["applied"].size()) + "/" + std::to_string(guest["available"].size());
-    context.out << std::setw(20) << cell(text_of(guest["name"]), 19) << std::setw(19)
-                << text_of(guest["status"]) << std::setw(17) << cell(kernel, 16) << std::setw(7)
-                << live << cell(text_of(guest["reason"]), 17) << "\n";
+    std::string effective = guest["effective_kernel"].get<std::string>();
+    out << std::setw(17) << cell(text_of(guest["name"]), 16) << std::setw(5)
+        << short_kind(guest["kind"].get<std::string>()) << status_cell(*parsed, guest["status"].get<std::string>(), 19)
+        << std::setw(5) << guest["cves_open"].size()
+        << cell(effective.empty() ? "-" : text_of(effective), 34) << "\n";
   }
+  return kExitOk;
+}
+
+int run_guest(CommandContext& context) {
+  auto parsed = parse(context, 1);
+  if (!parsed || parsed->arguments.positionals().size() != 1) {
+    return usage(context, "guest", "usage: hotsplice guest ID [--json]");
+  }
+  const std::string& id = parsed->arguments.positionals()[0];
+  auto result = call(context, "guest " + id, *parsed, make_request(ControlCommand::guest, id));
+  if (!result) return kExitFailure;
+  if (parsed->json) {
+    print_json(context, *result);
+    return kExitOk;
+  }
+  const Json& g = *result;
+  auto& out = context.out;
+  out << "name:             " << text_of(g["name"]) << "\n"
+      << "id:               " << text_of(g["id"]) << "\n"
+      << "kind:             " << text_of(g["kind"]);
+  if (!g["covered_by"].is_null()) out << " (covered by " << text_of(g["covered_by"]) << ")";
+  out << "\n"
+      << "status:           " << status_cell(*parsed, g["status"].get<std::string>(), 0) << "\n";
+  if (!g["reason"].get<std::string>().empty())
+    out << "why:              " << text_of(g["reason"]) << "\n";
+  out << "kernel:           "
+      << (g["kernel"].is_null() ? "-"
+                                : text_of(g["kernel"]["release"]) + " (build-id " +
+                                      text_of(g["kernel"]["build_id"]) + ")")
+      << "\n"
+      << "effective kernel: " << text_of(g["effective_kernel"]) << "\n"
+      << "agent:            " << text_of(g["agent_version"]) << ", last contact "
+      << text_of(g["last_contact"]) << "\n";
+  if (!g["pin"].is_null()) out << "pin:              " << text_of(g["pin"]) << "\n";
+  out << "CVEs fixed:       " << g["cves_fixed"].size() << ", open: " << g["cves_open"].size();
+  for (const auto& cve : g["cves_open"]) out << " " << text_of(cve);
+  out << "\n";
+  for (const auto& patch : g["applied"]) {
+    out << "  live     " << text_of(patch["bundle_id"]) << "\n";
+  }
+  for (const auto& patch : g["available"]) {
+    out << "  not live " << text_of(patch["bundle_id"]) << ": " << text_of(patch["why_not"]);
+    if (!patch["error"].is_null()) {
+      out << " (" << text_of(patch["error"]["code"]) << ": " << text_of(patch["error"]["message"])
+          << ")";
+    }
+    out << "\n";
+  }
+  if (!g["history"].empty()) out << "history:\n";
+  for (const auto& event : g["history"]) {
+    out << "  " << text_of(event["time"]) << " " << text_of(event["bundle_id"]) << " "
+        << text_of(event["result"]);
+    if (!event["code"].get<std::string>().empty()) out << " [" << text_of(event["code"]) << "]";
+    if (!event["message"].get<std::string>().empty()) out << " " << text_of(event["message"]);
+    out << "\n";
+  }
+  return kExitOk;
+}
+
+int run_uname(CommandContext& context) {
+  auto parsed = parse(context, 0);
+  if (!parsed) return usage(context, "uname", parsed.error().message());
+  auto host = call(context, "uname", *parsed, make_request(ControlCommand::host));
+  if (!host) return kExitFailure;
+  if (parsed->json) {
+    print_json(context,
+               {{"kernel", (*host)["kernel"]}, {"effective_kernel", (*host)["effective_kernel"]}});
+    return kExitOk;
+  }
+  context.out << text_of((*host)["effective_kernel"]) << "\n";
   return kExitOk;
 }
 
@@ -146,10 +274,12 @@ int run_apply(CommandContext& context) {
   auto request = make_request(ControlCommand::apply, words[0], words.size() > 1 ? words[1] : "");
   auto result = call(context, "apply", *parsed, request);
   if (!result) return kExitFailure;
-  if ((*result)["queued"].empty()) {
+  if (parsed->json) {
+    print_json(context, *result);
+  } else if ((*result)["queued"].empty()) {
     context.out << text_of((*result)["guest"]) << ": nothing to apply (already live)\n";
   } else {
-    context.out << text_of((*result)["guest"]) << ": queued " << (*result)["queued"].dump()
+    context.out << text_of((*result)["guest"]) << ": queued " << text_of((*result)["queued"])
                 << " (see hotsplice guests)\n";
   }
   return kExitOk;
@@ -164,7 +294,11 @@ int run_rollback(CommandContext& context) {
   auto result = call(context, "rollback", *parsed,
                      make_request(ControlCommand::rollback, words[0], words[1]));
   if (!result) return kExitFailure;
-  context.out << text_of((*result)["guest"]) << ": rollback of " << words[1]
+  if (parsed->json) {
+    print_json(context, *result);
+    return kExitOk;
+  }
+  context.out << text_of((*result)["guest"]) << ": rollback of " << terminal_text(words[1])
               << " queued (see hotsplice guests)\n";
   return kExitOk;
 }
@@ -187,8 +321,8 @@ int run_rollout(CommandContext& context) {
   }
   auto result = call(context, "rollout " + word, *parsed, request);
   if (!result) return kExitFailure;
-  if (parsed->arguments.has("json")) {
-    context.out << result->dump(2) << "\n";
+  if (parsed->json) {
+    print_json(context, *result);
   } else {
     print_rollout(context.out, *result);
   }

@@ -9,6 +9,8 @@ namespace hotsplice::cli {
 
 int run_status(CommandContext& context);    // hotsplice status [--json]
 int run_guests(CommandContext& context);    // hotsplice guests [--json]
+int run_guest(CommandContext& context);     // hotsplice guest ID [--json]
+int run_uname(CommandContext& context);     // hotsplice uname [--json]
 int run_apply(CommandContext& context);     // hotsplice apply GUEST [PATCH]
 int run_rollback(CommandContext& context);  // hotsplice rollback GUEST PATCH
 int run_rollout(CommandContext& context);   // hotsplice rollout status|pause|resume [--json]

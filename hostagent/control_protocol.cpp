@@ -5,7 +5,8 @@
 namespace hotsplice::hostd {
 namespace {
 
-constexpr const char* kCommandNames[] = {"status", "guests", "apply", "rollback", "rollout"};
+constexpr const char* kCommandNames[] = {"status",  "guests", "apply", "rollback",
+                                         "rollout", "host",   "guest"};
 constexpr const char* kActionNames[] = {"status", "pause", "resume"};
 
 Error bad_request(const std::string& message) {
@@ -16,6 +17,7 @@ Error bad_request(const std::string& message) {
 
 std::string encode_request(const ControlRequest& request) {
   Json out = {{"command", kCommandNames[static_cast<int>(request.command)]}};
+  if (request.command == ControlCommand::guest) out["guest"] = request.guest;
   if (request.command == ControlCommand::apply || request.command == ControlCommand::rollback) {
     out["guest"] = request.guest;
     if (!request.patch.empty()) out["patch"] = request.patch;
@@ -42,7 +44,7 @@ Expected<ControlRequest> parse_request(std::string_view line) {
   if (!command) return bad_request(command.error().message());
   ControlRequest request;
   bool found = false;
-  for (int i = 0; i < 5; ++i) {
+  for (std::size_t i = 0; i < std::size(kCommandNames); ++i) {
     if (*command == kCommandNames[i]) {
       request.command = static_cast<ControlCommand>(i);
       found = true;
@@ -51,13 +53,19 @@ Expected<ControlRequest> parse_request(std::string_view line) {
   if (!found) {
     return Error(errc::kControlUnknownCommand,
                  "unknown command \"" + *command +
-                     "\" (expected status, guests, apply, rollback or rollout)");
+                     "\" (expected status, guests, guest, host, apply, rollback or rollout)");
   }
-  if (request.command == ControlCommand::apply || request.command == ControlCommand::rollback) {
+  bool takes_guest = request.command == ControlCommand::apply ||
+                     request.command == ControlCommand::rollback ||
+                     request.command == ControlCommand::guest;
+  if (takes_guest) {
     auto guest = object->string("guest", kMaxControlNameLength);
     if (!guest) return bad_request(guest.error().message());
     if (guest->empty()) return bad_request("request.guest: must not be empty");
     request.guest = *guest;
+    if (object->has("patch") && request.command == ControlCommand::guest) {
+      return bad_request("request.patch: applies to apply and rollback only");
+    }
     if (object->has("patch")) {
       auto patch = object->string("patch", kMaxControlNameLength);
       if (!patch) return bad_request(patch.error().message());
@@ -67,7 +75,7 @@ Expected<ControlRequest> parse_request(std::string_view line) {
       return bad_request("request.patch: rollback needs the patch to roll back");
     }
   } else if (object->has("guest") || object->has("patch")) {
-    return bad_request("request: guest and patch apply to apply and rollback only");
+    return bad_request("request: guest and patch apply to guest, apply and rollback only");
   }
   if (request.command == ControlCommand::rollout) {
     auto action = object->string("action", 16);

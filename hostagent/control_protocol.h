@@ -1,6 +1,7 @@
 // The control socket's protocol (/run/hotsplice/hostd.sock, docs/hostd.md): one request per
 // connection, one JSON object per line each way.
-//   request:  {"command": "status" | "guests" | "apply" | "rollback" | "rollout",
+//   request:  {"command": "status" | "guests" | "apply" | "rollback" | "rollout" | "host" |
+//              "guest",
 //              "guest": "...", "patch": "...", "action": "pause" | "resume" | "status"}
 //   response: {"ok": true, "result": {...}} or {"ok": false, "error": {"code", "message"}}
 // Shared by hostd (server) and the hotsplice CLI (client), so both read the same rules.
@@ -20,12 +21,13 @@ inline constexpr std::size_t kMaxControlRequestBytes = 64 * 1024;
 inline constexpr std::size_t kMaxControlResponseBytes = 64 * 1024 * 1024;
 inline constexpr std::size_t kMaxControlNameLength = 256;
 
-enum class ControlCommand { status, guests, apply, rollback, rollout };
+// host, guests and guest answer with the HTTP API's documents (api_views.h).
+enum class ControlCommand { status, guests, apply, rollback, rollout, host, guest };
 enum class RolloutAction { status, pause, resume };
 
 struct ControlRequest {
   ControlCommand command = ControlCommand::status;
-  std::string guest;  // apply, rollback: uuid or name
+  std::string guest;  // apply, rollback, guest: id or name
   std::string patch;  // apply: optional (empty = every bundle the guest lacks); rollback: required
   RolloutAction action = RolloutAction::status;  // rollout
 

@@ -16,12 +16,15 @@
 
 #include "core/base/log.h"
 #include "core/platform/host_detection.h"
+#include "hostagent/api_model.h"
+#include "hostagent/api_router.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
 #include "hostagent/container_directory.h"
 #include "hostagent/control_server.h"
 #include "hostagent/guest_directory.h"
 #include "hostagent/host_kernel.h"
+#include "hostagent/http_server.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"
@@ -43,11 +46,11 @@ struct DaemonParts {
   std::function<Expected<openvz::ContainerList>(const HostdConfig&)> scan_containers;
 };
 
-class Daemon {
+class Daemon : public ApiModel {
  public:
   Daemon(boost::asio::io_context& io, std::filesystem::path config_path, HostdConfig config,
          Logger& log, DaemonParts parts);
-  ~Daemon();
+  ~Daemon() override;
 
   // Opens the state, starts the engine, the control socket and the directory. Any failure
   // here is a reason not to run (exit status 1): a bad database, a second hostd.
@@ -58,10 +61,27 @@ class Daemon {
   // The control socket's answers.
   std::string handle(const ControlRequest& request);
   Json status_json() const;
-  // Every record: the engine's (VMs and the host) and one per container on the host kernel.
-  std::vector<CoverageRecord> coverage() const;
+  // The HTTP API's port once listening (0 when it is off or failed to start).
+  std::uint16_t http_port() const { return http_ ? http_->port() : 0; }
+
+  // ApiModel, for the HTTP API and the control socket.
+  std::vector<CoverageRecord> coverage() const override;
+  Json host() const override;
+  Expected<std::vector<GuestBundleRow>> history(const std::string& id) const override;
+  Expected<std::vector<GuestBundleRow>> events_after(std::int64_t cursor,
+                                                     std::size_t limit) const override;
+  std::vector<CatalogBundle> bundles() const override;
+  std::string metrics() const override;
+  Expected<Json> apply(const std::string& guest, const std::string& patch) override;
+  Expected<Json> rollback(const std::string& guest, const std::string& patch) override;
+  Json pause() override;
+  Json resume() override;
+  Json rollout_status() const override;
 
  private:
+  // Starts the HTTP API when enabled. Never fatal: a token file others can read, or an
+  // address in use, leaves the API off (logged, and shown by status) and hostd patching.
+  void start_http();
   void on_signal(const boost::system::error_code& ec, int signal);
   void wait_signals();
   void schedule_tick();
@@ -100,6 +120,10 @@ class Daemon {
   std::vector<openvz::Container> container_list_;
   std::vector<std::string> container_warnings_;
   std::optional<Clock::time_point> containers_scanned_;
+  std::unique_ptr<ApiRouter> router_;
+  std::unique_ptr<HttpServer> http_;
+  std::string http_problem_;  // why the API is off or its POST actions are disabled
+  Json host_facts_;           // hostname, kernel, environment: read once at start
   bool directory_up_ = false;
   std::string directory_why_ = "not connected yet";
   std::set<std::string> hotplug_tried_;

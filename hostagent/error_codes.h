@@ -39,6 +39,21 @@ inline constexpr char kHostdNotRunning[] = "hostd_not_running";
 inline constexpr char kControlIo[] = "control_io";
 inline constexpr char kControlBadResponse[] = "bad_response";
 
+// HTTP API (http_*.cpp, api_*.cpp); each maps to one HTTP status (docs/api.md).
+inline constexpr char kHttpNotFound[] = "not_found";                   // 404
+inline constexpr char kHttpMethodNotAllowed[] = "method_not_allowed";  // 405
+inline constexpr char kHttpBadJson[] = "bad_json";                     // 400
+inline constexpr char kHttpBadParameter[] = "bad_parameter";           // 400
+inline constexpr char kHttpMissingToken[] = "missing_token";           // 401
+inline constexpr char kHttpWrongToken[] = "wrong_token";               // 403
+inline constexpr char kHttpTokenUnavailable[] = "token_unavailable";   // 503
+inline constexpr char kHttpBodyTooLarge[] = "body_too_large";          // 413
+inline constexpr char kHttpBadRequest[] = "bad_http_request";          // 400
+inline constexpr char kHttpInternal[] = "internal_error";              // 500
+inline constexpr char kHttpListen[] = "http_listen";  // the API could not bind its address
+inline constexpr char kTokenFileUnsafe[] = "token_file_unsafe";  // group/world readable
+inline constexpr char kTokenFileUnreadable[] = "token_file_unreadable";
+
 // Daemon (daemon.cpp).
 inline constexpr char kSocketSetup[] = "socket_setup";
 

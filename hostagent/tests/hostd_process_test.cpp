@@ -23,12 +23,14 @@
 #include "core/base/unique_fd.h"
 #include "hostagent/control_client.h"
 #include "hostagent/error_codes.h"
+#include "hostagent/tests/hostd_process.h"
 #include "tests/support/temp_dir.h"
 
 extern char** environ;
 
 using namespace hotsplice;
 using namespace hotsplice::hostd;
+using hotsplice::hostd::testing::HostdProcess;
 using hotsplice::testing::TempDir;
 
 namespace {
@@ -70,56 +72,6 @@ class NotifySocket {
   std::string received_;
 };
 
-// hotsplice-hostd started with posix_spawn, stderr and stdout into log.
-class HostdProcess {
- public:
-  HostdProcess(const std::filesystem::path& config, const std::filesystem::path& log,
-               std::vector<std::string> extra_env) {
-    std::vector<std::string> argv = {HOTSPLICE_HOSTD_BINARY, "--config", config.string()};
-    std::vector<std::string> env = std::move(extra_env);
-    for (char** e = environ; *e; ++e) {
-      if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) && std::strncmp(*e, "WATCHDOG_", 9))
-        env.push_back(*e);
-    }
-    std::vector<char*> argv_c;
-    for (auto& a : argv) argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    std::vector<char*> env_c;
-    for (auto& e : env) env_c.push_back(e.data());
-    env_c.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    REQUIRE(posix_spawn(&pid_, argv_c[0], &actions, nullptr, argv_c.data(), env_c.data()) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~HostdProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  void signal(int number) { REQUIRE(::kill(pid_, number) == 0); }
-  // Waits for the exit; the wait status, or -1 if it did not exit in time.
-  int wait_exit(std::chrono::seconds limit = std::chrono::seconds(30)) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 // A config whose every path is under dir; libvirt at a socket where no libvirtd listens.
 // host: the "host" section (absent: all defaults, i.e. auto-detect on this machine's /).
 std::string config_text(const TempDir& dir, const std::string& policy, Json host = nullptr) {
@@ -135,6 +87,7 @@ std::string config_text(const TempDir& dir, const std::string& policy, Json host
       {"repository",
        {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
       {"rollout", {{"policy", policy}}},
+      {"http", {{"listen", "127.0.0.1:0"}, {"token_file", (dir / "api-token").string()}}},
       {"log_level", "debug"}};
   if (!host.is_null()) config["host"] = std::move(host);
   return config.dump();

@@ -57,6 +57,8 @@ void HostdUnderTest::configure(const HostdSettings& settings) {
                    {"canary_wait_seconds", settings.canary_wait_seconds},
                    {"concurrency", settings.concurrency}}},
                  {"timeouts", {{"retry_seconds", 2}, {"recheck_seconds", 10}}},
+                 // Its own free port: never 9470, which a developer's hostd may hold.
+                 {"http", {{"listen", "127.0.0.1:0"}}},
                  {"log_level", "debug"}};
   require_ok(write_file_atomically(config_, config.dump(2) + "\n"));
 }
