@@ -220,39 +220,40 @@ Status read_host(const JsonObject& o, HostConfig& host) {
   if (auto s = read_path(o, "root", host.root); !s) return s;
   if (auto s = read_bool(o, "containers", host.containers); !s) return s;
   return read_seconds(o, "container_rescan_seconds", host.container_rescan, 1, 86400);
+}
 
-  // "listen": "ADDRESS:PORT" with an IPv4 literal or a bracketed IPv6 one ("[::1]:9470").
-  Status read_http(const JsonObject& o, HttpConfig& http) {
-    if (auto s = o.only_fields({"enabled", "listen", "token_file", "dashboard_dir"}); !s) {
-      return invalid(s.error());
-    }
-    if (auto s = read_bool(o, "enabled", http.enabled); !s) return s;
-    if (auto s = read_path(o, "token_file", http.token_file); !s) return s;
-    if (auto s = read_path(o, "dashboard_dir", http.dashboard_dir); !s) return s;
-    if (!o.has("listen")) return Status::ok();
-    std::string listen;
-    if (auto s = read_string(o, "listen", listen, 64); !s) return s;
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-      return invalid(o.invalid("listen", "expected ADDRESS:PORT, e.g. 127.0.0.1:9470"));
-    }
-    std::string host = listen.substr(0, colon);
-    if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    unsigned long port = 0;
-    for (char c : listen.substr(colon + 1)) {
-      if (c < '0' || c > '9' || port > 65535) {
-        return invalid(o.invalid("listen", "the port must be a number from 0 to 65535"));
-      }
-      port = port * 10 + static_cast<unsigned long>(c - '0');
-    }
-    if (port > 65535) return invalid(o.invalid("listen", "the port must be at most 65535"));
-    boost::system::error_code bad_address;
-    boost::asio::ip::make_address(host, bad_address);
-    if (bad_address) return invalid(o.invalid("listen", "\"" + host + "\" is not an IP address"));
-    http.host = host;
-    http.port = static_cast<std::uint16_t>(port);
-    return Status::ok();
+// "listen": "ADDRESS:PORT" with an IPv4 literal or a bracketed IPv6 one ("[::1]:9470").
+Status read_http(const JsonObject& o, HttpConfig& http) {
+  if (auto s = o.only_fields({"enabled", "listen", "token_file", "dashboard_dir"}); !s) {
+    return invalid(s.error());
   }
+  if (auto s = read_bool(o, "enabled", http.enabled); !s) return s;
+  if (auto s = read_path(o, "token_file", http.token_file); !s) return s;
+  if (auto s = read_path(o, "dashboard_dir", http.dashboard_dir); !s) return s;
+  if (!o.has("listen")) return Status::ok();
+  std::string listen;
+  if (auto s = read_string(o, "listen", listen, 64); !s) return s;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return invalid(o.invalid("listen", "expected ADDRESS:PORT, e.g. 127.0.0.1:9470"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  for (char c : listen.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return invalid(o.invalid("listen", "the port must be a number from 0 to 65535"));
+    }
+    port = port * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (port > 65535) return invalid(o.invalid("listen", "the port must be at most 65535"));
+  boost::system::error_code bad_address;
+  boost::asio::ip::make_address(host, bad_address);
+  if (bad_address) return invalid(o.invalid("listen", "\"" + host + "\" is not an IP address"));
+  http.host = host;
+  http.port = static_cast<std::uint16_t>(port);
+  return Status::ok();
+}
 
 }  // namespace
 

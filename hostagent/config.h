@@ -81,48 +81,49 @@ struct HostConfig {
   std::chrono::seconds container_rescan{60};  // between container scans (also on SIGHUP)
 
   bool operator==(const HostConfig&) const = default;
+};
 
 #ifndef HOTSPLICE_DASHBOARD_DIR
 #define HOTSPLICE_DASHBOARD_DIR "/usr/share/hotsplice/dashboard"
 #endif
 
-  // The HTTP API, /metrics and the dashboard (docs/api.md).
-  struct HttpConfig {
-    bool enabled = true;
-    std::string host = "127.0.0.1";  // an IP address literal; loopback unless told otherwise
-    std::uint16_t port = 9470;
-    // Holds the bearer token POST actions require; must not be group/world readable.
-    std::filesystem::path token_file = "/etc/hotsplice/api-token";
-    std::filesystem::path dashboard_dir = HOTSPLICE_DASHBOARD_DIR;
+// The HTTP API, /metrics and the dashboard (docs/api.md).
+struct HttpConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";  // an IP address literal; loopback unless told otherwise
+  std::uint16_t port = 9470;
+  // Holds the bearer token POST actions require; must not be group/world readable.
+  std::filesystem::path token_file = "/etc/hotsplice/api-token";
+  std::filesystem::path dashboard_dir = HOTSPLICE_DASHBOARD_DIR;
 
-    bool operator==(const HttpConfig&) const = default;
-  };
+  bool operator==(const HttpConfig&) const = default;
+};
 
-  struct HostdConfig {
-    std::string libvirt_uri = "qemu:///system";
-    std::string channel_name = "org.hotsplice.agent.0";
-    bool hotplug_channel = false;
-    std::chrono::seconds reconnect_interval{5};
-    RepositoryConfig repository;
-    std::filesystem::path state_dir = "/var/lib/hotsplice";
-    std::filesystem::path database = "/var/lib/hotsplice/hostd.db";
-    std::filesystem::path keys_dir = "/etc/hotsplice/keys.d";
-    std::filesystem::path control_socket = "/run/hotsplice/hostd.sock";
-    HostConfig host;
-    RolloutConfig rollout;
-    TimeoutConfig timeouts;
-    HttpConfig http;
-    LogLevel log_level = LogLevel::info;
+struct HostdConfig {
+  std::string libvirt_uri = "qemu:///system";
+  std::string channel_name = "org.hotsplice.agent.0";
+  bool hotplug_channel = false;
+  std::chrono::seconds reconnect_interval{5};
+  RepositoryConfig repository;
+  std::filesystem::path state_dir = "/var/lib/hotsplice";
+  std::filesystem::path database = "/var/lib/hotsplice/hostd.db";
+  std::filesystem::path keys_dir = "/etc/hotsplice/keys.d";
+  std::filesystem::path control_socket = "/run/hotsplice/hostd.sock";
+  HostConfig host;
+  RolloutConfig rollout;
+  TimeoutConfig timeouts;
+  HttpConfig http;
+  LogLevel log_level = LogLevel::info;
 
-    bool operator==(const HostdConfig&) const = default;
-  };
+  bool operator==(const HostdConfig&) const = default;
+};
 
-  // Parses a config document; "config_invalid" naming the key on any problem.
-  Expected<HostdConfig> parse_config(std::string_view text);
-  // Reads and parses path; "config_unreadable" when it cannot be read.
-  Expected<HostdConfig> load_config(const std::filesystem::path& path);
+// Parses a config document; "config_invalid" naming the key on any problem.
+Expected<HostdConfig> parse_config(std::string_view text);
+// Reads and parses path; "config_unreadable" when it cannot be read.
+Expected<HostdConfig> load_config(const std::filesystem::path& path);
 
-  const char* policy_name(RolloutPolicy policy);
-  const char* host_patching_name(HostPatching patching);
+const char* policy_name(RolloutPolicy policy);
+const char* host_patching_name(HostPatching patching);
 
 }  // namespace hotsplice::hostd

@@ -226,301 +226,302 @@ Json Daemon::host_json() const {
             {"count", container_list_.size()},
             {"last_scan", containers_scanned_ ? Json(format_utc(*containers_scanned_)) : Json()},
             {"warnings", container_warnings_}}}};
-  void Daemon::start_http() {
-    if (!config_.http.enabled) {
-      http_problem_ = "disabled by the config (http.enabled)";
-      return;
-    }
-    std::optional<std::string> token;
-    auto loaded = load_api_token(config_.http.token_file);
-    if (loaded) {
-      token = *loaded;
-    } else if (loaded.error().code() == errc::kTokenFileUnsafe) {
-      http_problem_ = loaded.error().message();
-      log_.error("HTTP API not started",
+}
+
+void Daemon::start_http() {
+  if (!config_.http.enabled) {
+    http_problem_ = "disabled by the config (http.enabled)";
+    return;
+  }
+  std::optional<std::string> token;
+  auto loaded = load_api_token(config_.http.token_file);
+  if (loaded) {
+    token = *loaded;
+  } else if (loaded.error().code() == errc::kTokenFileUnsafe) {
+    http_problem_ = loaded.error().message();
+    log_.error("HTTP API not started",
+               {{"code", loaded.error().code()}, {"error", loaded.error().message()}});
+    return;
+  } else {
+    http_problem_ = "POST actions disabled: " + loaded.error().message();
+    log_.warning("HTTP API without POST actions",
                  {{"code", loaded.error().code()}, {"error", loaded.error().message()}});
-      return;
-    } else {
-      http_problem_ = "POST actions disabled: " + loaded.error().message();
-      log_.warning("HTTP API without POST actions",
-                   {{"code", loaded.error().code()}, {"error", loaded.error().message()}});
-    }
-    router_ = std::make_unique<ApiRouter>(*this, token, config_.http.dashboard_dir);
-    http_ = std::make_unique<HttpServer>(
-        io_, log_, [this](const HttpRequest& request) { return router_->handle(request); });
-    if (auto s = http_->listen(config_.http.host, config_.http.port); !s) {
-      http_problem_ = s.error().message();
-      log_.error("HTTP API not started",
-                 {{"code", s.error().code()}, {"error", s.error().message()}});
-      http_.reset();
-      return;
-    }
-    log_.info("HTTP API listening", {{"address", config_.http.host},
-                                     {"port", http_->port()},
-                                     {"dashboard", config_.http.dashboard_dir.string()}});
   }
-
-  void Daemon::wait_signals() {
-    signals_.async_wait(
-        [this](const boost::system::error_code& ec, int signal) { on_signal(ec, signal); });
+  router_ = std::make_unique<ApiRouter>(*this, token, config_.http.dashboard_dir);
+  http_ = std::make_unique<HttpServer>(
+      io_, log_, [this](const HttpRequest& request) { return router_->handle(request); });
+  if (auto s = http_->listen(config_.http.host, config_.http.port); !s) {
+    http_problem_ = s.error().message();
+    log_.error("HTTP API not started",
+               {{"code", s.error().code()}, {"error", s.error().message()}});
+    http_.reset();
+    return;
   }
+  log_.info("HTTP API listening", {{"address", config_.http.host},
+                                   {"port", http_->port()},
+                                   {"dashboard", config_.http.dashboard_dir.string()}});
+}
 
-  void Daemon::on_signal(const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    if (signal == SIGHUP) {
-      reload();
-      wait_signals();
-      return;
-    }
-    log_.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    stop();
+void Daemon::wait_signals() {
+  signals_.async_wait(
+      [this](const boost::system::error_code& ec, int signal) { on_signal(ec, signal); });
+}
+
+void Daemon::on_signal(const boost::system::error_code& ec, int signal) {
+  if (ec) return;
+  if (signal == SIGHUP) {
+    reload();
+    wait_signals();
+    return;
   }
+  log_.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  stop();
+}
 
-  void Daemon::reload() {
-    notifier_.reloading();
-    auto fresh = load_config(config_path_);
-    if (!fresh) {
-      log_.error("config reload refused; keeping the running config",
-                 {{"config", config_path_.string()},
-                  {"code", fresh.error().code()},
-                  {"error", fresh.error().message()}});
-      notifier_.ready(last_status_);
-      return;
-    }
-    // What cannot change under a running daemon is named, so nobody expects it did.
-    std::vector<std::string> need_restart;
-    if (fresh->database != config_.database) need_restart.push_back("database");
-    if (fresh->state_dir != config_.state_dir) need_restart.push_back("state_dir");
-    if (fresh->control_socket != config_.control_socket) need_restart.push_back("control_socket");
-    if (fresh->libvirt_uri != config_.libvirt_uri) need_restart.push_back("libvirt.uri");
-    if (fresh->channel_name != config_.channel_name) need_restart.push_back("libvirt.channel_name");
-    if (!(fresh->repository == config_.repository)) need_restart.push_back("repository");
-    if (fresh->keys_dir != config_.keys_dir) need_restart.push_back("keys_dir");
-    if (!(fresh->http == config_.http)) need_restart.push_back("http");
-    for (const auto& key : need_restart) {
-      log_.warning("config key changed; takes effect at the next restart", {{"key", key}});
-    }
-    HostdConfig applied = *fresh;
-    applied.database = config_.database;
-    applied.state_dir = config_.state_dir;
-    applied.control_socket = config_.control_socket;
-    applied.libvirt_uri = config_.libvirt_uri;
-    applied.channel_name = config_.channel_name;
-    applied.repository = config_.repository;
-    applied.keys_dir = config_.keys_dir;
-    {
-      auto interval = applied.host.container_rescan;
-      applied.host = config_.host;
-      applied.host.container_rescan = interval;
-    }
-    applied.http = config_.http;
-    const bool hotplug_enabled = applied.hotplug_channel && !config_.hotplug_channel;
-    config_ = applied;
-    log_.set_level(config_.log_level);
-    // Guests already reported no_channel get their channel now rather than at their next
-    // lifecycle event (which may never come for a guest that just runs).
-    if (hotplug_enabled) {
-      for (const auto& [uuid, guest] : known_guests_) consider_hotplug(guest);
-    }
-    engine_->reconfigure(config_.rollout, config_.timeouts);
-    if (fresh->host.patch_kernel != config_.host.patch_kernel ||
-        fresh->host.state_dir != config_.host.state_dir || fresh->host.root != config_.host.root ||
-        fresh->host.containers != config_.host.containers) {
-      log_.warning("config key changed; takes effect at the next restart", {{"key", "host"}});
-    }
-    if (containers_) {
-      containers_->set_interval(applied.host.container_rescan);
-      containers_->rescan();  // a reload is also the operator's "look again"
-    }
-    log_.info("config reloaded", {{"config", config_path_.string()},
-                                  {"policy", policy_name(config_.rollout.policy)},
-                                  {"log_level", log_level_name(config_.log_level)}});
-    publish_status();
+void Daemon::reload() {
+  notifier_.reloading();
+  auto fresh = load_config(config_path_);
+  if (!fresh) {
+    log_.error("config reload refused; keeping the running config",
+               {{"config", config_path_.string()},
+                {"code", fresh.error().code()},
+                {"error", fresh.error().message()}});
     notifier_.ready(last_status_);
+    return;
   }
-
-  void Daemon::stop() {
-    if (stopping_) return;
-    stopping_ = true;
-    notifier_.stopping();
-    boost::system::error_code ignored;
-    signals_.cancel(ignored);
-    tick_timer_.cancel();
-    watchdog_timer_.cancel();
-    if (control_) control_->stop();
-    if (http_) http_->stop();
-    if (directory_) directory_->stop();
-    containers_.reset();
-    // Sessions close with the engine's targets; pending completions are then ignored.
-    io_.stop();
+  // What cannot change under a running daemon is named, so nobody expects it did.
+  std::vector<std::string> need_restart;
+  if (fresh->database != config_.database) need_restart.push_back("database");
+  if (fresh->state_dir != config_.state_dir) need_restart.push_back("state_dir");
+  if (fresh->control_socket != config_.control_socket) need_restart.push_back("control_socket");
+  if (fresh->libvirt_uri != config_.libvirt_uri) need_restart.push_back("libvirt.uri");
+  if (fresh->channel_name != config_.channel_name) need_restart.push_back("libvirt.channel_name");
+  if (!(fresh->repository == config_.repository)) need_restart.push_back("repository");
+  if (fresh->keys_dir != config_.keys_dir) need_restart.push_back("keys_dir");
+  if (!(fresh->http == config_.http)) need_restart.push_back("http");
+  for (const auto& key : need_restart) {
+    log_.warning("config key changed; takes effect at the next restart", {{"key", key}});
   }
-
-  void Daemon::schedule_tick() {
-    tick_timer_.expires_after(std::chrono::seconds(1));
-    tick_timer_.async_wait([this](boost::system::error_code ec) {
-      if (ec || stopping_) return;
-      engine_->tick();
-      publish_status();
-      schedule_tick();
-    });
+  HostdConfig applied = *fresh;
+  applied.database = config_.database;
+  applied.state_dir = config_.state_dir;
+  applied.control_socket = config_.control_socket;
+  applied.libvirt_uri = config_.libvirt_uri;
+  applied.channel_name = config_.channel_name;
+  applied.repository = config_.repository;
+  applied.keys_dir = config_.keys_dir;
+  {
+    auto interval = applied.host.container_rescan;
+    applied.host = config_.host;
+    applied.host.container_rescan = interval;
   }
-
-  void Daemon::schedule_watchdog(std::chrono::microseconds interval) {
-    notifier_.watchdog();
-    watchdog_timer_.expires_after(interval);
-    watchdog_timer_.async_wait([this, interval](boost::system::error_code ec) {
-      if (!ec && !stopping_) schedule_watchdog(interval);
-    });
+  applied.http = config_.http;
+  const bool hotplug_enabled = applied.hotplug_channel && !config_.hotplug_channel;
+  config_ = applied;
+  log_.set_level(config_.log_level);
+  // Guests already reported no_channel get their channel now rather than at their next
+  // lifecycle event (which may never come for a guest that just runs).
+  if (hotplug_enabled) {
+    for (const auto& [uuid, guest] : known_guests_) consider_hotplug(guest);
   }
-
-  void Daemon::on_guest_seen(const GuestInfo& info) {
-    known_guests_[info.uuid] = info;
-    engine_->guest_seen(info);
-    consider_hotplug(info);
+  engine_->reconfigure(config_.rollout, config_.timeouts);
+  if (fresh->host.patch_kernel != config_.host.patch_kernel ||
+      fresh->host.state_dir != config_.host.state_dir || fresh->host.root != config_.host.root ||
+      fresh->host.containers != config_.host.containers) {
+    log_.warning("config key changed; takes effect at the next restart", {{"key", "host"}});
   }
-
-  void Daemon::consider_hotplug(const GuestInfo& info) {
-    if (info.channel_path || !info.running || !config_.hotplug_channel || !directory_) return;
-    if (!hotplug_tried_.insert(info.uuid).second) return;  // once per guest per run
-    log_.info("hot-plugging the hotsplice channel", {{"guest", info.name}});
-    directory_->attach_channel(info.uuid, [this, name = info.name](Status status) {
-      if (!status) {
-        log_.error("channel hot-plug failed", {{"guest", name},
-                                               {"code", status.error().code()},
-                                               {"error", status.error().message()}});
-      }
-    });
+  if (containers_) {
+    containers_->set_interval(applied.host.container_rescan);
+    containers_->rescan();  // a reload is also the operator's "look again"
   }
+  log_.info("config reloaded", {{"config", config_path_.string()},
+                                {"policy", policy_name(config_.rollout.policy)},
+                                {"log_level", log_level_name(config_.log_level)}});
+  publish_status();
+  notifier_.ready(last_status_);
+}
 
-  void Daemon::publish_status() {
-    std::string text;
-    for (const auto& [status, count] : summarize(coverage()).by_status) {
-      if (count == 0) continue;
-      text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + status_name(status);
+void Daemon::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.stopping();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  tick_timer_.cancel();
+  watchdog_timer_.cancel();
+  if (control_) control_->stop();
+  if (http_) http_->stop();
+  if (directory_) directory_->stop();
+  containers_.reset();
+  // Sessions close with the engine's targets; pending completions are then ignored.
+  io_.stop();
+}
+
+void Daemon::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    engine_->tick();
+    publish_status();
+    schedule_tick();
+  });
+}
+
+void Daemon::schedule_watchdog(std::chrono::microseconds interval) {
+  notifier_.watchdog();
+  watchdog_timer_.expires_after(interval);
+  watchdog_timer_.async_wait([this, interval](boost::system::error_code ec) {
+    if (!ec && !stopping_) schedule_watchdog(interval);
+  });
+}
+
+void Daemon::on_guest_seen(const GuestInfo& info) {
+  known_guests_[info.uuid] = info;
+  engine_->guest_seen(info);
+  consider_hotplug(info);
+}
+
+void Daemon::consider_hotplug(const GuestInfo& info) {
+  if (info.channel_path || !info.running || !config_.hotplug_channel || !directory_) return;
+  if (!hotplug_tried_.insert(info.uuid).second) return;  // once per guest per run
+  log_.info("hot-plugging the hotsplice channel", {{"guest", info.name}});
+  directory_->attach_channel(info.uuid, [this, name = info.name](Status status) {
+    if (!status) {
+      log_.error(
+          "channel hot-plug failed",
+          {{"guest", name}, {"code", status.error().code()}, {"error", status.error().message()}});
     }
-    if (text.empty()) text = "no guests";
-    if (!directory_up_) text += "; guest directory down: " + directory_why_;
-    if (text != last_status_) {
-      last_status_ = text;
-      notifier_.status(text);
+  });
+}
+
+void Daemon::publish_status() {
+  std::string text;
+  for (const auto& [status, count] : summarize(coverage()).by_status) {
+    if (count == 0) continue;
+    text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + status_name(status);
+  }
+  if (text.empty()) text = "no guests";
+  if (!directory_up_) text += "; guest directory down: " + directory_why_;
+  if (text != last_status_) {
+    last_status_ = text;
+    notifier_.status(text);
+  }
+}
+
+Json Daemon::status_json() const {
+  return {{"version", kVersion},
+          {"pid", static_cast<long>(::getpid())},
+          {"started", format_utc(started_)},
+          {"config", config_path_.string()},
+          {"guest_directory",
+           {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
+          {"guests", to_json(summarize(coverage()))},
+          {"http",
+           {{"listening", http_ != nullptr},
+            {"address", config_.http.host + ":" + std::to_string(http_port())},
+            {"problem", http_problem_}}},
+          {"host", host_json()},
+          {"rollout", engine_->rollout_status()},
+          {"repository", catalog_->status()},
+          {"catalog_generation", catalog_->generation()}};
+}
+
+std::string Daemon::handle(const ControlRequest& request) {
+  switch (request.command) {
+    case ControlCommand::status:
+      return encode_ok(status_json());
+    case ControlCommand::guests:
+      return encode_ok(guests_document(coverage(), Clock::now()));
+    case ControlCommand::host:
+      return encode_ok(host());
+    case ControlCommand::guest: {
+      auto records = coverage();
+      const CoverageRecord* record = find_record(records, request.guest);
+      if (!record)
+        return encode_error(Error(errc::kUnknownGuest, "no guest named " + request.guest));
+      auto events = history(record->id);
+      if (!events) return encode_error(events.error());
+      return encode_ok(guest_document(*record, *events));
     }
-  }
-
-  Json Daemon::status_json() const {
-    return {{"version", kVersion},
-            {"pid", static_cast<long>(::getpid())},
-            {"started", format_utc(started_)},
-            {"config", config_path_.string()},
-            {"guest_directory",
-             {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
-            {"guests", to_json(summarize(coverage()))},
-            {"http",
-             {{"listening", http_ != nullptr},
-              {"address", config_.http.host + ":" + std::to_string(http_port())},
-              {"problem", http_problem_}}},
-            {"host", host_json()},
-            {"rollout", engine_->rollout_status()},
-            {"repository", catalog_->status()},
-            {"catalog_generation", catalog_->generation()}};
-  }
-
-  std::string Daemon::handle(const ControlRequest& request) {
-    switch (request.command) {
-      case ControlCommand::status:
-        return encode_ok(status_json());
-      case ControlCommand::guests:
-        return encode_ok(guests_document(coverage(), Clock::now()));
-      case ControlCommand::host:
-        return encode_ok(host());
-      case ControlCommand::guest: {
-        auto records = coverage();
-        const CoverageRecord* record = find_record(records, request.guest);
-        if (!record)
-          return encode_error(Error(errc::kUnknownGuest, "no guest named " + request.guest));
-        auto events = history(record->id);
-        if (!events) return encode_error(events.error());
-        return encode_ok(guest_document(*record, *events));
-      }
-      case ControlCommand::apply: {
-        auto result = apply(request.guest, request.patch);
-        return result ? encode_ok(*result) : encode_error(result.error());
-      }
-      case ControlCommand::rollback: {
-        auto result = rollback(request.guest, request.patch);
-        return result ? encode_ok(*result) : encode_error(result.error());
-      }
-      case ControlCommand::rollout:
-        switch (request.action) {
-          case RolloutAction::pause:
-            return encode_ok(pause());
-          case RolloutAction::resume:
-            return encode_ok(resume());
-          case RolloutAction::status:
-            return encode_ok(rollout_status());
-        }
+    case ControlCommand::apply: {
+      auto result = apply(request.guest, request.patch);
+      return result ? encode_ok(*result) : encode_error(result.error());
     }
-    return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));
+    case ControlCommand::rollback: {
+      auto result = rollback(request.guest, request.patch);
+      return result ? encode_ok(*result) : encode_error(result.error());
+    }
+    case ControlCommand::rollout:
+      switch (request.action) {
+        case RolloutAction::pause:
+          return encode_ok(pause());
+        case RolloutAction::resume:
+          return encode_ok(resume());
+        case RolloutAction::status:
+          return encode_ok(rollout_status());
+      }
   }
+  return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));
+}
 
-  Json Daemon::host() const {
-    auto records = coverage();
-    Json out = host_facts_;
-    out["hostd_version"] = kVersion;
-    const CoverageRecord* own = find_record(records, "host");
-    std::string release =
-        out["kernel"].is_null() ? "" : out["kernel"]["release"].get<std::string>();
-    out["effective_kernel"] = own && own->kind == kind::kHost ? own->effective_kernel : release;
-    out["summary"] = to_json(summarize(records));
-    out["rollout"] = engine_->rollout_status();
-    Json repository = catalog_->status();
-    const Json& last = repository.value("last_sync", Json(nullptr));
-    repository["last_sync"] = last.is_object() && last.contains("at") ? last["at"] : Json(nullptr);
-    repository["error"] =
-        last.is_object() && last.contains("ok") && !last["ok"].get<bool>()
-            ? Json{{"code", last.value("code", "")}, {"message", last.value("error", "")}}
-            : Json(nullptr);
-    out["repository"] = repository;
-    out["guest_directory"] = {
-        {"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}};
-    return out;
-  }
+Json Daemon::host() const {
+  auto records = coverage();
+  Json out = host_facts_;
+  out["hostd_version"] = kVersion;
+  const CoverageRecord* own = find_record(records, "host");
+  std::string release = out["kernel"].is_null() ? "" : out["kernel"]["release"].get<std::string>();
+  out["effective_kernel"] = own && own->kind == kind::kHost ? own->effective_kernel : release;
+  out["summary"] = to_json(summarize(records));
+  out["rollout"] = engine_->rollout_status();
+  Json repository = catalog_->status();
+  const Json& last = repository.value("last_sync", Json(nullptr));
+  repository["last_sync"] = last.is_object() && last.contains("at") ? last["at"] : Json(nullptr);
+  repository["error"] =
+      last.is_object() && last.contains("ok") && !last["ok"].get<bool>()
+          ? Json{{"code", last.value("code", "")}, {"message", last.value("error", "")}}
+          : Json(nullptr);
+  out["repository"] = repository;
+  out["guest_directory"] = {
+      {"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}};
+  return out;
+}
 
-  Expected<std::vector<GuestBundleRow>> Daemon::history(const std::string& id) const {
-    return db_->history(id);
-  }
+Expected<std::vector<GuestBundleRow>> Daemon::history(const std::string& id) const {
+  return db_->history(id);
+}
 
-  Expected<std::vector<GuestBundleRow>> Daemon::events_after(std::int64_t cursor, std::size_t limit)
-      const {
-    return db_->events_after(cursor, limit);
-  }
+Expected<std::vector<GuestBundleRow>> Daemon::events_after(std::int64_t cursor,
+                                                           std::size_t limit) const {
+  return db_->events_after(cursor, limit);
+}
 
-  std::vector<CatalogBundle> Daemon::bundles() const {
-    return catalog_->all_bundles();
-  }
+std::vector<CatalogBundle> Daemon::bundles() const {
+  return catalog_->all_bundles();
+}
 
-  std::string Daemon::metrics() const {
-    return render_metrics(MetricsInput{coverage(), engine_->counters(), engine_->rollout_gauge(),
-                                       kVersion, Clock::now()});
-  }
+std::string Daemon::metrics() const {
+  return render_metrics(MetricsInput{coverage(), engine_->counters(), engine_->rollout_gauge(),
+                                     kVersion, Clock::now()});
+}
 
-  Expected<Json> Daemon::apply(const std::string& guest, const std::string& patch) {
-    return engine_->request_apply(guest, patch);
-  }
+Expected<Json> Daemon::apply(const std::string& guest, const std::string& patch) {
+  return engine_->request_apply(guest, patch);
+}
 
-  Expected<Json> Daemon::rollback(const std::string& guest, const std::string& patch) {
-    return engine_->request_rollback(guest, patch);
-  }
+Expected<Json> Daemon::rollback(const std::string& guest, const std::string& patch) {
+  return engine_->request_rollback(guest, patch);
+}
 
-  Json Daemon::pause() {
-    return engine_->pause();
-  }
+Json Daemon::pause() {
+  return engine_->pause();
+}
 
-  Json Daemon::resume() {
-    return engine_->resume();
-  }
+Json Daemon::resume() {
+  return engine_->resume();
+}
 
-  Json Daemon::rollout_status() const {
-    return engine_->rollout_status();
-  }
+Json Daemon::rollout_status() const {
+  return engine_->rollout_status();
+}
 
 }  // namespace hotsplice::hostd

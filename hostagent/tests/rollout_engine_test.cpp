@@ -23,7 +23,10 @@ TargetHello hello(const KernelIdentity& kernel, std::vector<std::string> live = 
 }
 
 GuestInfo guest(const std::string& name, bool channel = true) {
-  GuestInfo info{"uuid-" + name, name, true, {}, false};
+  GuestInfo info;
+  info.uuid = "uuid-" + name;
+  info.name = name;
+  info.running = true;
   if (channel) info.channel_path = "/run/libvirt/qemu/channel/" + name + ".sock";
   return info;
 }
@@ -41,7 +44,7 @@ struct Rig {
   TimeoutConfig timeouts;
 
   Rig() {
-    catalog.bundles = {{"hs-1", kNew, {"CVE-2024-1086"}, 1}};
+    catalog.bundles = {{"hs-1", kNew, {"CVE-2024-1086"}, 1, ""}};
     rollout.canary_count = 0;
   }
   void start() {
@@ -221,7 +224,7 @@ TEST_CASE("the concurrency limit bounds guests in flight") {
 
 TEST_CASE("pins hold a guest at a patch level") {
   Rig rig;
-  rig.catalog.bundles.push_back({"hs-2", kNew, {}, 2});
+  rig.catalog.bundles.push_back({"hs-2", kNew, {}, 2, ""});
   rig.rollout.pins = {{"held", ""}, {"uuid-one", "hs-1"}};
   rig.start();
   for (auto name : {"held", "one", "free"}) rig.engine->guest_seen(guest(name));
@@ -332,7 +335,7 @@ TEST_CASE("a new catalogue generation starts a new rollout with fresh canaries")
   rig.targets.answer_hello("uuid-a", hello(kNew));
   rig.complete("a");
   CHECK(rig.engine->rollout_status()["stage"] == "general");
-  rig.catalog.bundles.push_back({"hs-2", kNew, {}, 2});
+  rig.catalog.bundles.push_back({"hs-2", kNew, {}, 2, ""});
   rig.catalog.generation_name = "gen-2";
   rig.engine->catalog_changed();
   auto status = rig.engine->rollout_status();
