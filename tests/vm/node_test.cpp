@@ -85,7 +85,9 @@ class Node {
     auto result = shell().run(node_program_environment() + kNodeCli + " guests --json", 30s);
     if (!result || result->exit_code != 0) return Json::array();
     auto parsed = parse_json(result->out, "hotsplice guests --json");
-    return parsed ? *parsed : Json::array();
+    // The CLI prints the API's document: {"generated": ..., "guests": [records]}.
+    if (!parsed || !parsed->is_object() || !parsed->contains("guests")) return Json::array();
+    return (*parsed)["guests"];
   }
   static std::optional<Json> record(const Json& guests, const std::string& id) {
     for (const auto& r : guests) {
