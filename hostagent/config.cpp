@@ -197,6 +197,31 @@ Status read_timeouts(const JsonObject& o, TimeoutConfig& t) {
   return read_seconds(o, "recheck_seconds", t.recheck, 10, 7 * 86400);
 }
 
+Status read_host(const JsonObject& o, HostConfig& host) {
+  if (auto s = o.only_fields(
+          {"patch_kernel", "state_dir", "root", "containers", "container_rescan_seconds"});
+      !s) {
+    return invalid(s.error());
+  }
+  if (o.has("patch_kernel")) {
+    std::string value;
+    if (auto s = read_string(o, "patch_kernel", value); !s) return s;
+    if (value == "auto") {
+      host.patch_kernel = HostPatching::automatic;
+    } else if (value == "on") {
+      host.patch_kernel = HostPatching::on;
+    } else if (value == "off") {
+      host.patch_kernel = HostPatching::off;
+    } else {
+      return invalid(o.invalid("patch_kernel", "expected \"auto\", \"on\" or \"off\""));
+    }
+  }
+  if (auto s = read_path(o, "state_dir", host.state_dir); !s) return s;
+  if (auto s = read_path(o, "root", host.root); !s) return s;
+  if (auto s = read_bool(o, "containers", host.containers); !s) return s;
+  return read_seconds(o, "container_rescan_seconds", host.container_rescan, 1, 86400);
+}
+
 // "listen": "ADDRESS:PORT" with an IPv4 literal or a bracketed IPv6 one ("[::1]:9470").
 Status read_http(const JsonObject& o, HttpConfig& http) {
   if (auto s = o.only_fields({"enabled", "listen", "token_file", "dashboard_dir"}); !s) {
@@ -232,6 +257,18 @@ Status read_http(const JsonObject& o, HttpConfig& http) {
 
 }  // namespace
 
+const char* host_patching_name(HostPatching patching) {
+  switch (patching) {
+    case HostPatching::automatic:
+      return "auto";
+    case HostPatching::on:
+      return "on";
+    case HostPatching::off:
+      return "off";
+  }
+  return "auto";
+}
+
 const char* policy_name(RolloutPolicy policy) {
   return policy == RolloutPolicy::automatic ? "automatic" : "manual";
 }
@@ -242,8 +279,9 @@ Expected<HostdConfig> parse_config(std::string_view text) {
   auto top = JsonObject::from(*json, "config");
   if (!top) return invalid(top.error());
   const JsonObject& o = *top;
-  if (auto s = o.only_fields({"libvirt", "repository", "state_dir", "database", "keys_dir",
-                              "control_socket", "rollout", "timeouts", "http", "log_level"});
+  if (auto s =
+          o.only_fields({"libvirt", "repository", "state_dir", "database", "keys_dir",
+                         "control_socket", "host", "rollout", "timeouts", "http", "log_level"});
       !s) {
     return invalid(s.error());
   }
@@ -262,6 +300,12 @@ Expected<HostdConfig> parse_config(std::string_view text) {
   if (auto s = read_path(o, "state_dir", config.state_dir); !s) return s.error();
   config.database = config.state_dir / "hostd.db";
   if (auto s = read_path(o, "database", config.database); !s) return s.error();
+  config.host.state_dir = config.state_dir / "host";
+  if (auto s =
+          with_object(o, "host", [&](const JsonObject& x) { return read_host(x, config.host); });
+      !s) {
+    return s.error();
+  }
   if (auto s = read_path(o, "keys_dir", config.keys_dir); !s) return s.error();
   if (auto s = read_path(o, "control_socket", config.control_socket); !s) return s.error();
   if (auto s = with_object(o, "rollout",

@@ -62,6 +62,27 @@ struct TimeoutConfig {
   bool operator==(const TimeoutConfig&) const = default;
 };
 
+// Whether hostd patches the kernel it runs on (the node's: every container on it shares it).
+enum class HostPatching {
+  automatic,  // when core/platform finds a node, bare metal or a VM; not in a container/unknown
+  on,         // always; in a container or an unknown environment hostd refuses to start
+  off,        // never: only VMs (and containers are not reported)
+};
+
+struct HostConfig {
+  HostPatching patch_kernel = HostPatching::automatic;
+  // The apply component's state for the node's kernel: applied/<id>.hsb re-applied at
+  // start, staging/, work/. Default <state_dir>/host.
+  std::filesystem::path state_dir = "/var/lib/hotsplice/host";
+  // Stands for "/" when reading /proc, /sys and the container sources (recorded trees in
+  // tests); "/" in production.
+  std::filesystem::path root = "/";
+  bool containers = true;                     // enumerate containers and report them covered
+  std::chrono::seconds container_rescan{60};  // between container scans (also on SIGHUP)
+
+  bool operator==(const HostConfig&) const = default;
+};
+
 #ifndef HOTSPLICE_DASHBOARD_DIR
 #define HOTSPLICE_DASHBOARD_DIR "/usr/share/hotsplice/dashboard"
 #endif
@@ -88,6 +109,7 @@ struct HostdConfig {
   std::filesystem::path database = "/var/lib/hotsplice/hostd.db";
   std::filesystem::path keys_dir = "/etc/hotsplice/keys.d";
   std::filesystem::path control_socket = "/run/hotsplice/hostd.sock";
+  HostConfig host;
   RolloutConfig rollout;
   TimeoutConfig timeouts;
   HttpConfig http;
@@ -102,5 +124,6 @@ Expected<HostdConfig> parse_config(std::string_view text);
 Expected<HostdConfig> load_config(const std::filesystem::path& path);
 
 const char* policy_name(RolloutPolicy policy);
+const char* host_patching_name(HostPatching patching);
 
 }  // namespace hotsplice::hostd

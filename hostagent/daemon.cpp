@@ -9,6 +9,7 @@
 #include "core/platform/host_detection.h"
 #include "hostagent/api_token.h"
 #include "hostagent/api_views.h"
+#include "hostagent/container_coverage.h"
 #include "hostagent/error_codes.h"
 #include "hostagent/metrics.h"
 
@@ -19,14 +20,15 @@ namespace asio = boost::asio;
 namespace {
 
 // What /api/v1/host says about this machine that does not change while hostd runs.
-Json read_host_facts() {
+// root: host.root ("/" in production, a recorded tree in tests).
+Json read_host_facts(const std::filesystem::path& root) {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   Json facts = {{"hostname", std::string(name)}};
-  auto kernel = read_kernel_identity("/");
+  auto kernel = read_kernel_identity(root);
   facts["kernel"] = kernel ? to_json(*kernel) : Json(nullptr);
   facts["kernel_error"] = kernel ? Json(nullptr) : Json(kernel.error().message());
-  auto report = platform::detect_host("/");
+  auto report = platform::detect_host(root);
   Json evidence = Json::array();
   for (const auto& e : report.evidence) evidence.push_back(e.source + ": " + e.finding);
   Json environment = report.environment ? to_json(*report.environment) : Json::object();
@@ -57,6 +59,12 @@ Status Daemon::start() {
   started_ = Clock::now();
   log_.set_level(config_.log_level);
   wait_signals();
+  // Where hostd runs decides first: with host.patch_kernel "on", a container or an unknown
+  // environment is a reason not to start at all.
+  host_report_ = platform::detect_host(config_.host.root);
+  if (config_.host.patch_kernel == HostPatching::on) {
+    if (auto allowed = platform::check_may_patch_kernel(host_report_); !allowed) return allowed;
+  }
   auto db = StateDb::open(config_.database);
   if (!db) return db.error();
   db_.emplace(std::move(*db));
@@ -65,13 +73,20 @@ Status Daemon::start() {
   });
   if (!catalog) return catalog.error();
   catalog_ = std::move(*catalog);
-  engine_ = std::make_unique<RolloutEngine>(*db_, *catalog_, parts_.make_target_factory(config_),
-                                            log_, [] { return Clock::now(); });
+  // The host's own kernel is reached through core/apply, every guest through its channel.
+  TargetFactory remote = parts_.make_target_factory(config_);
+  TargetFactory targets = [this, remote](const GuestInfo& info) -> std::unique_ptr<PatchTarget> {
+    if (info.local_kernel && host_kernel_) return host_kernel_->make_target();
+    return remote(info);
+  };
+  engine_ = std::make_unique<RolloutEngine>(*db_, *catalog_, std::move(targets), log_,
+                                            [] { return Clock::now(); });
   if (auto s = engine_->start(config_.rollout, config_.timeouts); !s) return s;
+  if (auto s = start_host(); !s) return s;
   control_ = std::make_unique<ControlServer>(
       io_, log_, [this](const ControlRequest& request) { return handle(request); });
   if (auto s = control_->listen(config_.control_socket); !s) return s;
-  host_facts_ = read_host_facts();
+  host_facts_ = read_host_facts(config_.host.root);
   start_http();
   if (parts_.make_directory) directory_ = parts_.make_directory(config_);
   if (directory_) {
@@ -105,6 +120,112 @@ Status Daemon::start() {
   publish_status();
   notifier_.ready(last_status_);
   return Status::ok();
+}
+
+Status Daemon::start_host() {
+  const std::string evidence = platform::describe_evidence(host_report_.evidence);
+  if (config_.host.patch_kernel == HostPatching::off) {
+    host_why_ = "host.patch_kernel is off";
+    log_.info("not patching this host's kernel: host.patch_kernel is off");
+    return Status::ok();
+  }
+  Status allowed = platform::check_may_patch_kernel(host_report_);
+  if (allowed) {
+    auto kernel = HostKernel::open(io_, config_, *host_report_.environment, log_);
+    if (kernel) {
+      host_kernel_ = std::move(*kernel);
+    } else {
+      allowed = kernel.error();
+    }
+  }
+  if (!allowed) {
+    // "on" is the operator's explicit wish: not being able to honour it is fatal.
+    if (config_.host.patch_kernel == HostPatching::on) return allowed;
+    host_why_ = allowed.error().message();
+    log_.warning("not patching this host's kernel: " + host_why_,
+                 {{"code", allowed.error().code()}});
+    return Status::ok();
+  }
+  log_.info("patching this host's kernel",
+            {{"release", host_kernel_->kernel().release},
+             {"build_id", host_kernel_->kernel().build_id},
+             {"openvz_node", host_report_.openvz_node ? "yes" : "no"},
+             {"evidence", evidence}});
+  host_kernel_->apply_stored([this](std::size_t live) {
+    log_.info(std::to_string(live) + " stored bundle(s) live on the host kernel", {{"live", live}});
+  });
+  GuestInfo host = host_kernel_->guest_info();
+  for (const auto& item : host_report_.evidence) {
+    host.platform_evidence.push_back(item.source + ": " + item.finding);
+  }
+  engine_->guest_seen(host);
+  if (config_.host.containers && parts_.scan_containers) {
+    containers_ = std::make_unique<ContainerDirectory>(
+        io_, [scan = parts_.scan_containers, config = config_] { return scan(config); },
+        config_.host.container_rescan,
+        [this](Expected<openvz::ContainerList> list) { on_containers(std::move(list)); });
+  }
+  return Status::ok();
+}
+
+void Daemon::on_containers(Expected<openvz::ContainerList> list) {
+  if (stopping_) return;
+  containers_scanned_ = Clock::now();
+  if (!list) {
+    // Keep the last list: a failed scan does not make running containers vanish.
+    container_warnings_ = {list.error().message()};
+    log_.warning("container scan failed",
+                 {{"code", list.error().code()}, {"error", list.error().message()}});
+    return;
+  }
+  std::set<std::string> before;
+  for (const auto& c : container_list_) before.insert(c.id);
+  for (const auto& c : list->containers) {
+    if (!before.count(c.id)) {
+      log_.info("container found",
+                {{"id", c.id}, {"name", c.name}, {"source", c.source}, {"status", c.status}});
+    }
+  }
+  if (list->warnings != container_warnings_) {
+    for (const auto& warning : list->warnings) log_.warning("container scan: " + warning);
+  }
+  container_list_ = std::move(list->containers);
+  container_warnings_ = std::move(list->warnings);
+  publish_status();
+}
+
+std::vector<CoverageRecord> Daemon::coverage() const {
+  auto records = engine_->coverage();
+  const CoverageRecord* host = nullptr;
+  for (const auto& record : records) {
+    if (record.id == kHostId) host = &record;
+  }
+  if (!host_kernel_ || !host) return records;
+  auto containers = container_records(*host, container_list_);
+  records.insert(records.end(), std::make_move_iterator(containers.begin()),
+                 std::make_move_iterator(containers.end()));
+  return records;
+}
+
+Json Daemon::host_json() const {
+  Json evidence = Json::array();
+  for (const auto& item : host_report_.evidence) {
+    evidence.push_back({{"source", item.source}, {"finding", item.finding}});
+  }
+  Json environment = nullptr;
+  if (host_report_.environment) environment = protocol::to_json(*host_report_.environment);
+  return {{"patch_kernel", host_patching_name(config_.host.patch_kernel)},
+          {"patching", host_kernel_ != nullptr},
+          {"why_not", host_why_},
+          {"environment", environment},
+          {"openvz_node", host_report_.openvz_node},
+          {"hypervisor_host", host_report_.hypervisor_host},
+          {"evidence", evidence},
+          {"containers",
+           {{"scanning", containers_ != nullptr},
+            {"count", container_list_.size()},
+            {"last_scan", containers_scanned_ ? Json(format_utc(*containers_scanned_)) : Json()},
+            {"warnings", container_warnings_}}}};
 }
 
 void Daemon::start_http() {
@@ -189,6 +310,11 @@ void Daemon::reload() {
   applied.channel_name = config_.channel_name;
   applied.repository = config_.repository;
   applied.keys_dir = config_.keys_dir;
+  {
+    auto interval = applied.host.container_rescan;
+    applied.host = config_.host;
+    applied.host.container_rescan = interval;
+  }
   applied.http = config_.http;
   const bool hotplug_enabled = applied.hotplug_channel && !config_.hotplug_channel;
   config_ = applied;
@@ -199,6 +325,15 @@ void Daemon::reload() {
     for (const auto& [uuid, guest] : known_guests_) consider_hotplug(guest);
   }
   engine_->reconfigure(config_.rollout, config_.timeouts);
+  if (fresh->host.patch_kernel != config_.host.patch_kernel ||
+      fresh->host.state_dir != config_.host.state_dir || fresh->host.root != config_.host.root ||
+      fresh->host.containers != config_.host.containers) {
+    log_.warning("config key changed; takes effect at the next restart", {{"key", "host"}});
+  }
+  if (containers_) {
+    containers_->set_interval(applied.host.container_rescan);
+    containers_->rescan();  // a reload is also the operator's "look again"
+  }
   log_.info("config reloaded", {{"config", config_path_.string()},
                                 {"policy", policy_name(config_.rollout.policy)},
                                 {"log_level", log_level_name(config_.log_level)}});
@@ -217,6 +352,7 @@ void Daemon::stop() {
   if (control_) control_->stop();
   if (http_) http_->stop();
   if (directory_) directory_->stop();
+  containers_.reset();
   // Sessions close with the engine's targets; pending completions are then ignored.
   io_.stop();
 }
@@ -284,6 +420,7 @@ Json Daemon::status_json() const {
            {{"listening", http_ != nullptr},
             {"address", config_.http.host + ":" + std::to_string(http_port())},
             {"problem", http_problem_}}},
+          {"host", host_json()},
           {"rollout", engine_->rollout_status()},
           {"repository", catalog_->status()},
           {"catalog_generation", catalog_->generation()},
@@ -334,10 +471,6 @@ std::string Daemon::handle(const ControlRequest& request) {
       }
   }
   return encode_error(Error(errc::kControlUnknownCommand, "unknown command"));
-}
-
-std::vector<CoverageRecord> Daemon::coverage() const {
-  return engine_->coverage();
 }
 
 Json Daemon::host() const {

@@ -15,17 +15,21 @@
 #include <set>
 
 #include "core/base/log.h"
+#include "core/platform/host_detection.h"
 #include "hostagent/api_model.h"
 #include "hostagent/api_router.h"
 #include "hostagent/bundle_catalog.h"
 #include "hostagent/config.h"
+#include "hostagent/container_directory.h"
 #include "hostagent/control_server.h"
 #include "hostagent/guest_directory.h"
+#include "hostagent/host_kernel.h"
 #include "hostagent/http_server.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"
 #include "hostagent/systemd_notifier.h"
+#include "integrations/openvz/container.h"
 
 namespace hotsplice::hostd {
 
@@ -38,6 +42,8 @@ struct DaemonParts {
                                                          std::function<void()> on_changed)>
       make_catalog;
   std::function<TargetFactory(const HostdConfig&)> make_target_factory;
+  // The containers on the host's kernel (integrations/openvz); absent: none are listed.
+  std::function<Expected<openvz::ContainerList>(const HostdConfig&)> scan_containers;
 };
 
 class Daemon : public ApiModel {
@@ -89,6 +95,13 @@ class Daemon : public ApiModel {
   // Hot-plugs the channel into a running guest without one, when the config allows (once
   // per guest per run).
   void consider_hotplug(const GuestInfo& info);
+  // Detects where hostd runs (core/platform) and, when host.patch_kernel and the
+  // environment allow, adds the host's own kernel and the container directory. In a
+  // container or an unknown environment the host kernel is not patched (with "on" that is
+  // a reason not to start).
+  Status start_host();
+  void on_containers(Expected<openvz::ContainerList> list);
+  Json host_json() const;
 
   boost::asio::io_context& io_;
   std::filesystem::path config_path_;
@@ -104,6 +117,13 @@ class Daemon : public ApiModel {
   std::unique_ptr<RolloutEngine> engine_;
   std::unique_ptr<GuestDirectory> directory_;
   std::unique_ptr<ControlServer> control_;
+  platform::HostReport host_report_;
+  std::string host_why_;  // why the host kernel is not patched; empty when it is
+  std::unique_ptr<HostKernel> host_kernel_;
+  std::unique_ptr<ContainerDirectory> containers_;
+  std::vector<openvz::Container> container_list_;
+  std::vector<std::string> container_warnings_;
+  std::optional<Clock::time_point> containers_scanned_;
   std::unique_ptr<ApiRouter> router_;
   std::unique_ptr<HttpServer> http_;
   std::string http_problem_;  // why the API is off or its POST actions are disabled

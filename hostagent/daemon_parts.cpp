@@ -9,6 +9,7 @@
 #include "hostagent/libvirt_guest_directory.h"
 #include "hostagent/remote_guest_target.h"
 #include "hostagent/repository_catalog.h"
+#include "integrations/openvz/container_inventory.h"
 
 namespace hotsplice::hostd {
 
@@ -26,6 +27,11 @@ DaemonParts standard_parts(boost::asio::io_context& io, Logger& log) {
   };
   parts.make_target_factory = [&io, &log](const HostdConfig& config) {
     return remote_guest_targets(io, config.timeouts, log);
+  };
+  parts.scan_containers = [](const HostdConfig& config) {
+    openvz::InventoryOptions options;
+    options.root = config.host.root;
+    return openvz::enumerate_containers(options);
   };
   return parts;
 }

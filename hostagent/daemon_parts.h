@@ -13,7 +13,8 @@
 
 namespace hotsplice::hostd {
 
-// The shipped parts: libvirt's domains, the repository cache, guests over their channel.
+// The shipped parts: libvirt's domains, the repository cache, guests over their channel,
+// the containers on this host's kernel.
 DaemonParts standard_parts(boost::asio::io_context& io, Logger& log);
 
 using PartsMaker = std::function<DaemonParts(boost::asio::io_context& io, Logger& log)>;

@@ -23,6 +23,11 @@ struct GuestInfo {
   bool channel_connected = false;  // libvirt's own view of the guest side, when it has one
   std::string kind = "kvm";        // a coverage.h kind::* ("kvm", "xen")
   std::vector<std::string> platform_evidence;  // why kind is believed (for the coverage record)
+  // The kernel hostd itself runs on (the "host" record): reached through core/apply, not a
+  // channel, so it never is `no_channel`.
+  bool local_kernel = false;
+
+  bool reachable() const { return local_kernel || channel_path.has_value(); }
 
   bool operator==(const GuestInfo&) const = default;
 };

@@ -158,7 +158,7 @@ void RolloutEngine::guest_seen(const GuestInfo& info) {
   bool channel_changed = guest.info.channel_path != info.channel_path ||
                          guest.info.running != info.running || !guest.target;
   guest.info = info;
-  if (!info.running || !info.channel_path) {
+  if (!info.running || !info.reachable()) {
     if (guest.target) guest.target->close();
     guest.target.reset();
     guest.epoch = next_epoch_++;
@@ -588,7 +588,7 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest) const {
   facts.kind = guest.info.kind;
   facts.platform_evidence = guest.info.platform_evidence;
   facts.running = guest.info.running;
-  facts.has_channel = guest.info.channel_path.has_value();
+  facts.has_channel = guest.info.reachable();
   facts.silent = guest.phase == Guest::Phase::silent;
   facts.problem = guest.problem;
   facts.last_contact = guest.last_contact;

@@ -92,7 +92,7 @@ Expected<std::unique_ptr<SimulatedGuest>> make_guest(const fs::path& dir, std::s
   if (!store) return store.error();
   guest->store = std::make_unique<apply::StateStore>(std::move(*store));
   guest->kernel = std::make_unique<bench::RecordingKernel>(root);
-  protocol::Environment environment{protocol::Environment::Kind::vm, "kvm"};
+  platform::Environment environment{platform::Environment::Kind::vm, "kvm"};
   guest->patches = std::make_unique<apply::PatchManager>(root, kernel, environment, keys,
                                                          *guest->store, *guest->kernel, log);
   guest->patches->apply_stored();  // as guestd does at every start

@@ -14,6 +14,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "core/base/file_io.h"
@@ -71,7 +73,8 @@ class NotifySocket {
 };
 
 // A config whose every path is under dir; libvirt at a socket where no libvirtd listens.
-std::string config_text(const TempDir& dir, const std::string& policy) {
+// host: the "host" section (absent: all defaults, i.e. auto-detect on this machine's /).
+std::string config_text(const TempDir& dir, const std::string& policy, Json host = nullptr) {
   std::filesystem::create_directories(dir / "repo");
   std::filesystem::create_directories(dir / "keys");
   Json config = {
@@ -86,6 +89,7 @@ std::string config_text(const TempDir& dir, const std::string& policy) {
       {"rollout", {{"policy", policy}}},
       {"http", {{"listen", "127.0.0.1:0"}, {"token_file", (dir / "api-token").string()}}},
       {"log_level", "debug"}};
+  if (!host.is_null()) config["host"] = std::move(host);
   return config.dump();
 }
 
@@ -217,4 +221,118 @@ TEST_CASE("hotsplice status says plainly that hostd is not running") {
   CHECK_FALSE(result->succeeded());
   CHECK_THAT(result->output, Catch::Contains("hotsplice-hostd is not running"));
   CHECK_THAT(result->output, Catch::Contains("[hostd_not_running]"));
+}
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(HOTSPLICE_FIXTURES) + "/" + name;
+}
+
+// Polls status until ready(status) holds (10 s at most); the last answer either way.
+Json wait_status(const TempDir& dir, const std::function<bool(const Json&)>& ready) {
+  Json last;
+  for (int i = 0; i < 200; ++i) {
+    if (auto status = ask(dir, ControlCommand::status)) {
+      last = *status;
+      if (ready(last)) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return last;
+}
+
+}  // namespace
+
+TEST_CASE("hostd inside an OpenVZ container refuses to patch the kernel: the node must run it") {
+  TempDir dir;
+  const Json in_container = {{"root", fixture("openvz/container-vz7")}};
+  SECTION("host.patch_kernel on: it does not start, and says why") {
+    Json host = in_container;
+    host["patch_kernel"] = "on";
+    auto config = dir.write("hostd.json", config_text(dir, "automatic", host));
+    HostdProcess hostd(config, dir / "hostd.log", {});
+    int exit_status = hostd.wait_exit();
+    REQUIRE(WIFEXITED(exit_status));
+    CHECK(WEXITSTATUS(exit_status) == 1);
+    std::string log = file_tail(dir / "hostd.log");
+    INFO(log);
+    CHECK_THAT(log, Catch::Contains("shared_kernel_container"));
+    CHECK_THAT(log, Catch::Contains("the host's kernel is patched by the host, not from inside a "
+                                    "container; run hotsplice-hostd on the node"));
+    CHECK_THAT(log, Catch::Contains("/proc/vz present without /proc/bc"));
+    // Refused before anything else: no state database was created.
+    CHECK_FALSE(std::filesystem::exists(dir / "state" / "hostd.db"));
+  }
+  SECTION("auto (the default): VMs only; no host record, no containers, status says why") {
+    auto config = dir.write("hostd.json", config_text(dir, "automatic", in_container));
+    HostdProcess hostd(config, dir / "hostd.log", {});
+    Json status = wait_status(dir, [](const Json&) { return true; });
+    INFO(file_tail(dir / "hostd.log"));
+    REQUIRE(status.contains("host"));
+    CHECK(status["host"]["patching"] == false);
+    CHECK_THAT(status["host"]["why_not"].get<std::string>(),
+               Catch::Contains("run hotsplice-hostd on the node"));
+    CHECK(status["host"]["environment"]["kind"] == "container");
+    auto guests = ask(dir, ControlCommand::guests);
+    REQUIRE(guests);
+    CHECK((*guests)["guests"].empty());
+    CHECK_THAT(file_tail(dir / "hostd.log"), Catch::Contains("not patching this host's kernel") &&
+                                                 Catch::Contains("code=shared_kernel_container"));
+  }
+}
+
+TEST_CASE("hostd never takes an unknown environment for one it may patch") {
+  TempDir dir;
+  dir.write("empty-root/.keep", "");
+  Json host = {{"root", (dir / "empty-root").string()}, {"patch_kernel", "on"}};
+  auto config = dir.write("hostd.json", config_text(dir, "automatic", host));
+  HostdProcess hostd(config, dir / "hostd.log", {});
+  int exit_status = hostd.wait_exit();
+  REQUIRE(WIFEXITED(exit_status));
+  CHECK(WEXITSTATUS(exit_status) == 1);
+  CHECK_THAT(file_tail(dir / "hostd.log"),
+             Catch::Contains("environment_unknown") && Catch::Contains("refusing to patch"));
+}
+
+TEST_CASE(
+    "hostd on a recorded OpenVZ node: the host kernel is a record, every container follows it") {
+  TempDir dir;
+  Json host = {{"root", fixture("openvz/node-vz7")},
+               {"state_dir", (dir / "host-state").string()},
+               {"container_rescan_seconds", 1}};
+  auto config = dir.write("hostd.json", config_text(dir, "automatic", host));
+  HostdProcess hostd(config, dir / "hostd.log", {});
+  auto listed = [](const Json& guests, const std::string& id) -> std::optional<Json> {
+    for (const auto& record : guests["guests"]) {
+      if (record.value("id", "") == id) return record;
+    }
+    return std::nullopt;
+  };
+  Json guests;
+  for (int i = 0; i < 200; ++i) {
+    if (auto answer = ask(dir, ControlCommand::guests)) {
+      guests = *answer;
+      auto host_record = listed(guests, "host");
+      if (host_record && (*host_record)["status"] != "unknown" && guests["guests"].size() > 1)
+        break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(guests.dump(1) << "\n" << file_tail(dir / "hostd.log"));
+  auto host_record = listed(guests, "host");
+  REQUIRE(host_record);
+  // No bundle targets the recorded node's kernel (an empty repository): never "up to date".
+  CHECK((*host_record)["status"] == "unsupported_kernel");
+  CHECK((*host_record)["kernel"]["release"] == "6.18.44-fc-v595");
+  // Running containers from /etc/vz/conf + /proc/vz/veinfo: the host's kernel and status.
+  auto ct101 = listed(guests, "ct:101");
+  REQUIRE(ct101);
+  CHECK((*ct101)["status"] == "unsupported_kernel");
+  CHECK((*ct101)["kernel"] == (*host_record)["kernel"]);
+  CHECK_THAT((*ct101)["reason"].get<std::string>(), Catch::Contains("runs on the host kernel"));
+  CHECK(std::filesystem::is_directory(dir / "host-state" / "applied"));
+  Json status = wait_status(dir, [](const Json& s) { return s["host"]["patching"] == true; });
+  CHECK(status["host"]["openvz_node"] == true);
+  CHECK(status["host"]["containers"]["count"].get<int>() >= 3);
 }

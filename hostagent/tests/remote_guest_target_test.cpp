@@ -95,7 +95,13 @@ TEST_CASE("a RemoteGuestTarget handshakes with, transfers to and is refused by a
                 dir / "guestd.log");
   Logger log("hostd-test");
   TimeoutConfig timeouts;
-  GuestInfo info{"uuid-1", "guest1", true, (dir / "channel.sock").string(), true, "kvm", {}};
+  GuestInfo info;
+  info.uuid = "uuid-1";
+  info.name = "guest1";
+  info.running = true;
+  info.channel_path = (dir / "channel.sock").string();
+  info.channel_connected = true;
+  info.kind = "kvm";
   auto target = remote_guest_targets(io, timeouts, log)(info);
 
   std::optional<Expected<TargetHello>> hello;

@@ -23,7 +23,11 @@ TargetHello hello(const KernelIdentity& kernel, std::vector<std::string> live = 
 }
 
 GuestInfo guest(const std::string& name, bool channel = true) {
-  GuestInfo info{"uuid-" + name, name, true, {}, false, "kvm", {}};
+  GuestInfo info;
+  info.uuid = "uuid-" + name;
+  info.name = name;
+  info.running = true;
+  info.kind = "kvm";
   if (channel) info.channel_path = "/run/libvirt/qemu/channel/" + name + ".sock";
   return info;
 }

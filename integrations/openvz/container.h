@@ -22,6 +22,7 @@ inline constexpr char kSourceVzConf[] = "vz_conf";              // /etc/vz/conf/
 inline constexpr char kSourceLxc[] = "lxc";                     // /var/lib/lxc/<name>/config
 inline constexpr char kSourceDocker[] = "docker";               // Docker API /containers/json
 inline constexpr char kSourcePodman[] = "podman";               // Podman's Docker-compatible API
+inline constexpr char kSourceMachined[] = "machined";           // /run/systemd/machines/<name>
 inline constexpr char kSourcePidNamespace[] = "pid_namespace";  // /proc/<pid>/ns/pid
 
 inline constexpr char kStatusRunning[] = "running";

@@ -11,6 +11,7 @@
 #include "core/platform/tree_reading.h"
 #include "integrations/openvz/container_api.h"
 #include "integrations/openvz/lxc_config.h"
+#include "integrations/openvz/machined.h"
 #include "integrations/openvz/pid_namespaces.h"
 #include "integrations/openvz/vz_proc_files.h"
 #include "integrations/openvz/vz_tool_output.h"
@@ -67,6 +68,39 @@ ContainerList openvz_containers(const InventoryOptions& options) {
   return read_openvz_files(options.root);
 }
 
+// lxc-ls knows the runtime state of every container in its lxcpath; the configs under
+// /var/lib/lxc add hostnames (and are the whole list when lxc-ls is absent or fails).
+ContainerList lxc_containers(const InventoryOptions& options) {
+  ContainerList from_configs = read_lxc_containers(options.root);
+  if (!options.run_tools || !on_path("lxc-ls")) return from_configs;
+  SubprocessSpec spec(
+      std::vector<std::string>(std::begin(kLxcLsArguments), std::end(kLxcLsArguments)));
+  spec.max_captured_bytes = kMaxListBytes;
+  auto result = run_checked(spec);
+  auto listed = result ? parse_lxc_ls(result->output) : Expected<ContainerList>(result.error());
+  if (!listed) {
+    from_configs.warnings.insert(from_configs.warnings.begin(),
+                                 "lxc-ls: " + listed.error().message() + " [" +
+                                     listed.error().code() + "]; listed from /var/lib/lxc");
+    return from_configs;
+  }
+  for (auto& container : listed->containers) {
+    for (const auto& configured : from_configs.containers) {
+      if (configured.id == container.id) container.hostname = configured.hostname;
+    }
+  }
+  for (auto& configured : from_configs.containers) {
+    bool listed_already = false;
+    for (const auto& container : listed->containers) {
+      listed_already = listed_already || container.id == configured.id;
+    }
+    if (!listed_already) listed->containers.push_back(std::move(configured));
+  }
+  listed->warnings.insert(listed->warnings.end(), from_configs.warnings.begin(),
+                          from_configs.warnings.end());
+  return std::move(*listed);
+}
+
 ContainerList api_containers(const InventoryOptions& options) {
   ContainerList list;
   if (!options.query_apis) return list;
@@ -94,7 +128,8 @@ Expected<ContainerList> enumerate_containers(const InventoryOptions& options) {
   auto kernel = read_kernel_identity(options.root);
   if (!kernel) return kernel.error().with_context("the host kernel, which every container runs on");
   ContainerList list = openvz_containers(options);
-  list.append(read_lxc_containers(options.root));
+  list.append(lxc_containers(options));
+  list.append(read_machined_containers(options.root));
   list.append(api_containers(options));
   auto others = find_pid_namespace_containers(options.root, list.containers);
   if (others) {

@@ -5,6 +5,7 @@
 
 #include "core/base/file_io.h"
 #include "core/platform/tree_reading.h"
+#include "integrations/openvz/error_codes.h"
 
 namespace hotsplice::openvz {
 namespace {
@@ -66,6 +67,58 @@ ContainerList read_lxc_containers(const std::filesystem::path& root) {
     }
     list.containers.push_back(std::move(container));
   }
+  return list;
+}
+
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view line) {
+  std::vector<std::string_view> words;
+  while (!line.empty()) {
+    std::size_t start = line.find_first_not_of(" \t\r");
+    if (start == std::string_view::npos) break;
+    line.remove_prefix(start);
+    std::size_t end = line.find_first_of(" \t\r");
+    words.push_back(line.substr(0, end));
+    line.remove_prefix(end == std::string_view::npos ? line.size() : end);
+  }
+  return words;
+}
+
+}  // namespace
+
+Expected<ContainerList> parse_lxc_ls(std::string_view text) {
+  if (text.size() > kMaxListBytes) {
+    return Error(errc::kContainerListMalformed, "lxc-ls output larger than 16 MiB");
+  }
+  ContainerList list;
+  bool header_seen = false;
+  std::size_t number = 0;
+  while (!text.empty()) {
+    ++number;
+    std::size_t end = text.find('\n');
+    auto words = words_of(text.substr(0, end));
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    if (words.empty()) continue;
+    if (!header_seen) {
+      if (words.size() < 2 || lower_case(words[0]) != "name" || lower_case(words[1]) != "state") {
+        return Error(
+            errc::kContainerListMalformed,
+            "lxc-ls output: line " + std::to_string(number) + " is not the header \"NAME STATE\"");
+      }
+      header_seen = true;
+      continue;
+    }
+    std::string where = "lxc-ls line " + std::to_string(number);
+    if (words.size() < 2) {
+      list.warnings.push_back(where + ": not \"<name> <state>\", skipped");
+      continue;
+    }
+    std::string name = accept_text(words[0], kMaxNameLength, where + " name", list.warnings);
+    if (name.empty()) continue;
+    list.containers.push_back({name, name, "", lower_case(words[1]), kSourceLxc, KernelIdentity{}});
+  }
+  if (!header_seen) return Error(errc::kContainerListMalformed, "lxc-ls printed nothing");
   return list;
 }
 

@@ -29,7 +29,7 @@ bool cgroup_names(const std::string& cgroup, const Container& container) {
   const std::string& id = container.id;
   if (id.size() >= 32) return cgroup.find(id) != std::string::npos;
   for (const std::string& form : {"lxc.payload." + id, "/lxc/" + id + "/", "/lxc/" + id + "\n",
-                                  "/" + id + "/", "/" + id + "\n"}) {
+                                  "/" + id + "/", "/" + id + "\n", "machine-" + id + ".scope"}) {
     if (cgroup.find(form) != std::string::npos) return true;
   }
   return false;
