@@ -102,7 +102,10 @@ class RolloutEngine {
   // guests that have answered so far.
   std::size_t canary_target() const;
   std::size_t in_flight() const;
+  // The guest's record; its bundle states read from the database, or given (coverage()
+  // reads every guest's in one query).
   CoverageRecord record_of(const Guest& guest) const;
+  CoverageRecord record_of(const Guest& guest, std::vector<GuestBundleRow> recorded) const;
   void persist(Guest& guest);
   void record(const Guest& guest, const std::string& bundle_id, BundleEvent event,
               const std::string& code = "", const std::string& message = "");

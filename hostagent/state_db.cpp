@@ -318,6 +318,20 @@ Expected<std::vector<GuestBundleRow>> StateDb::guest_bundles(const std::string& 
                             guest_uuid);
 }
 
+Expected<std::map<std::string, std::vector<GuestBundleRow>>> StateDb::all_guest_bundles() const {
+  auto statement = SqliteStatement::prepare(
+      db_,
+      "SELECT guest_uuid, bundle_id, state, at, code, message, 0 FROM guest_bundles "
+      "ORDER BY guest_uuid, bundle_id",
+      errc::kStateDbRead);
+  if (!statement) return statement.error();
+  auto rows = read_bundle_rows(*statement);
+  if (!rows) return rows.error();
+  std::map<std::string, std::vector<GuestBundleRow>> by_guest;
+  for (auto& row : *rows) by_guest[row.guest_uuid].push_back(std::move(row));
+  return by_guest;
+}
+
 Expected<std::vector<GuestBundleRow>> StateDb::history(const std::string& guest_uuid) const {
   return select_bundle_rows(db_,
                             "SELECT guest_uuid, bundle_id, event, at, code, message, seq FROM "

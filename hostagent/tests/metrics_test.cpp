@@ -126,7 +126,7 @@ TEST_CASE("the http config keys, and refusals naming the key") {
   }
 }
 
-TEST_CASE("static file names map to content types; percent-decoding refuses encoded slashes") {
+TEST_CASE("static file names map to content types, and percent-decoding refuses encoded slashes") {
   CHECK(std::string(content_type_for("index.html")) == "text/html; charset=utf-8");
   CHECK(std::string(content_type_for("app.js")) == "text/javascript; charset=utf-8");
   CHECK(std::string(content_type_for("x.png")) == "image/png");

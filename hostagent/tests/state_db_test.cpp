@@ -62,6 +62,35 @@ TEST_CASE("bundle events keep the history and the latest state") {
   CHECK(history->at(2).at == 3);
 }
 
+TEST_CASE("every guest's latest bundle states in one query equal the per-guest answers") {
+  TempDir dir;
+  auto db = StateDb::open(dir / "hostd.db");
+  REQUIRE(db);
+  REQUIRE(db->record_bundle_event("u-2", "hs-2", BundleEvent::offered, 1));
+  REQUIRE(db->record_bundle_event("u-1", "hs-1", BundleEvent::offered, 2));
+  REQUIRE(db->record_bundle_event("u-1", "hs-1", BundleEvent::applied, 3));
+  REQUIRE(db->record_bundle_event("u-2", "hs-1", BundleEvent::failed, 4, "wrong_kernel", "no"));
+  auto all = db->all_guest_bundles();
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  for (const char* guest : {"u-1", "u-2"}) {
+    auto one = db->guest_bundles(guest);
+    REQUIRE(one);
+    const auto& rows = all->at(guest);
+    REQUIRE(rows.size() == one->size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      CHECK(rows[i].guest_uuid == guest);
+      CHECK(rows[i].bundle_id == one->at(i).bundle_id);
+      CHECK(rows[i].state == one->at(i).state);
+      CHECK(rows[i].at == one->at(i).at);
+      CHECK(rows[i].code == one->at(i).code);
+    }
+  }
+  CHECK(all->at("u-2").front().bundle_id == "hs-1");  // ordered by bundle id, as guest_bundles
+  CHECK(all->at("u-2").front().state == BundleEvent::failed);
+  CHECK(all->at("u-1").front().state == BundleEvent::applied);
+}
+
 TEST_CASE("rollout, canaries and pins round-trip") {
   TempDir dir;
   auto db = StateDb::open(dir / "hostd.db");
