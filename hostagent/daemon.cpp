@@ -7,6 +7,7 @@
 #include "core/base/version.h"
 #include "core/kernel/kernel_identity_reader.h"
 #include "core/platform/host_detection.h"
+#include "core/protocol/message_parts.h"
 #include "hostagent/api_token.h"
 #include "hostagent/api_views.h"
 #include "hostagent/container_coverage.h"
@@ -31,7 +32,8 @@ Json read_host_facts(const std::filesystem::path& root) {
   auto report = platform::detect_host(root);
   Json evidence = Json::array();
   for (const auto& e : report.evidence) evidence.push_back(e.source + ": " + e.finding);
-  Json environment = report.environment ? to_json(*report.environment) : Json::object();
+  Json environment =
+      report.environment ? protocol::to_json(*report.environment) : Json::object();
   environment["kind"] = environment.contains("kind") ? environment["kind"] : Json("unknown");
   environment["evidence"] = evidence;
   environment["openvz_node"] = report.openvz_node;
