@@ -377,7 +377,7 @@ TEST_CASE("a channel lost mid-apply is an interruption: asked again, retried, no
 }
 
 TEST_CASE(
-    "a guest whose crash guard blocks a bundle is failed, never auto-applied; "
+    "a guest whose crash guard blocks a bundle is failed, never auto-applied, "
     "an operator's apply clears and applies") {
   Rig rig;
   rig.start();

@@ -26,8 +26,7 @@ const PatchTimeouts kNoSettle{200ms, 100ms, 0ms};
 // What a panic leaves: the kernel's state gone, a new boot id, the state directory as the
 // last fsync left it. The agent starts again with a new PatchManager.
 PatchManager boot_again(PatchManagerFixture& f, PatchTimeouts timeouts = kNoSettle) {
-  std::filesystem::remove_all(f.dir / "sys/kernel/livepatch");
-  f.kernel.loaded = false;
+  f.kernel.lose_power();
   f.kernel.reboot();
   return PatchManager(f.dir.path(), kRunning, {Environment::Kind::vm, "kvm"}, f.keys, f.store,
                       f.kernel, f.log, timeouts);

@@ -59,6 +59,13 @@ class FakeKernel final : public ModuleSyscalls {
         root_ / "proc/sys/kernel/random/boot_id",
         "6f1e2d3c-0000-4000-8000-" + std::to_string(100000000000 + ++boots) + "\n");
   }
+  // What a panic leaves of the running kernel: no livepatch in sysfs, nothing loaded. Under
+  // the worker's lock, so its transition writes cannot race the removal.
+  void lose_power() {
+    std::lock_guard lock(mutex_);
+    std::filesystem::remove_all(root_ / "sys/kernel/livepatch");
+    loaded = false;
+  }
   void set_taint(unsigned long mask) {
     (void)write_file_atomically(root_ / "proc/sys/kernel/tainted", std::to_string(mask) + "\n");
   }

@@ -73,7 +73,7 @@ TEST_CASE("the environment and role use their documented wire forms") {
                                             {"transition", false}});
 }
 
-TEST_CASE("crash records: optional in hello, each must say why; apply's clear_crash") {
+TEST_CASE("crash records: optional in hello, each must say why, apply's clear_crash") {
   Json hello = valid_hello();
   hello.erase("crash_records");  // a peer from before issue 11
   auto parsed = parse_json_message(hello);

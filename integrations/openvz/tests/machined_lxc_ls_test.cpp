@@ -32,7 +32,7 @@ TEST_CASE("recorded machined state: nspawn containers listed, VMs and broken fil
   CHECK(has_warning(list, "/run/systemd/machines/broken: no usable NAME, skipped"));
 }
 
-TEST_CASE("machined: a missing directory lists nothing; hostile names are dropped") {
+TEST_CASE("machined: a missing directory lists nothing, hostile names are dropped") {
   CHECK(read_machined_containers(kFixtures / "containers/host-mixed").containers.empty());
   auto list = parse_machined_state("NAME=evil\x1b[2J\nCLASS=container\n", "m");
   CHECK(list.containers.empty());
