@@ -320,6 +320,9 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
     const Hello& hello = agent.hello();
     REQUIRE(hello.applied_patches.size() == 1);
     CHECK(hello.applied_patches[0].id == id);
+    // The re-application at boot is an attempt of its own: a power cut before it settled
+    // would be taken for a crash (crashed_last_time), so wait for it as above.
+    wait_in_guest(guest.shell(), "grep -q 'bundle " + id + " settled' /tmp/hotsplice-guestd.log");
   }
   {
     // The same disk under the other kernel: the bundle is skipped with a log line, kept.
