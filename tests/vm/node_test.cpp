@@ -231,8 +231,9 @@ TEST_CASE("node: one patch on the shared kernel covers every container, and a la
   auto status = require_ok(
       node.shell().check_output(node_program_environment() + kNodeCli + " status --json", 30s));
   auto parsed = require_ok(parse_json(status, "status"));
-  CHECK(parsed["guest_directory"]["connected"] == false);
-  CHECK(parsed["host"]["patching"] == true);
+  // `status --json` is {"hostd": hostd's status, "host": the API's host document}.
+  CHECK(parsed["hostd"]["guest_directory"]["connected"] == false);
+  CHECK(parsed["hostd"]["host"]["patching"] == true);
   std::cout << "node test: wall time " << seconds_since(started) << " s\n";
 }
 
