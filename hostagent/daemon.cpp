@@ -32,8 +32,7 @@ Json read_host_facts(const std::filesystem::path& root) {
   auto report = platform::detect_host(root);
   Json evidence = Json::array();
   for (const auto& e : report.evidence) evidence.push_back(e.source + ": " + e.finding);
-  Json environment =
-      report.environment ? protocol::to_json(*report.environment) : Json::object();
+  Json environment = report.environment ? protocol::to_json(*report.environment) : Json::object();
   environment["kind"] = environment.contains("kind") ? environment["kind"] : Json("unknown");
   environment["evidence"] = evidence;
   environment["openvz_node"] = report.openvz_node;

@@ -153,9 +153,10 @@ TEST_CASE("the run-pre check refuses a patch built from other code, accepts iden
 // 6.12 rewrites `jmp __x86_return_thunk` (e9) to `ret` (c3) at boot on CPUs without retbleed
 // (.return_sites), and the check still compares those bytes against the object. When the
 // check learns boot-rewritten sites (issue 14), this test becomes "goes live".
-TEST_CASE("a 6.12 patch is built from its exact source, and the run-pre check refuses it where "
-          "boot rewrote return thunks",
-          "[vm][livepatch][kernel]") {
+TEST_CASE(
+    "a 6.12 patch is built from its exact source, and the run-pre check refuses it where "
+    "boot rewrote return thunks",
+    "[vm][livepatch][kernel]") {
   const std::string release = test_kernel_releases().at(2);
   REQUIRE(release.starts_with("6.12."));
   hotsplice::testing::TempDir dir;
@@ -173,8 +174,7 @@ TEST_CASE("a 6.12 patch is built from its exact source, and the run-pre check re
   const std::string log = require_ok(shell.check_output("dmesg"));
   INFO(log);
   CHECK(log.find("run-pre check failed: cmdline_proc_show differs") != std::string::npos);
-  CHECK(require_ok(shell.run("[ -e /sys/kernel/livepatch/hotsplice_cmdline_612 ]")).exit_code !=
-        0);
+  CHECK(require_ok(shell.run("[ -e /sys/kernel/livepatch/hotsplice_cmdline_612 ]")).exit_code != 0);
   CHECK(require_ok(shell.check_output("cat /proc/cmdline")) == cmdline);
 }
 
