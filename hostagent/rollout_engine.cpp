@@ -313,14 +313,10 @@ bool RolloutEngine::start_automatic(Guest& guest) {
   auto choice = choose_bundles(catalog_.bundles_for(guest.hello->kernel),
                                pin_for(config_.pins, guest.info.uuid, guest.info.name));
   auto next = next_automatic(choice, guest.live(), *recorded);
-  if (!next) {
-    guest.settled = true;
-    return false;
-  }
   // A bundle that crashed (or hurt) this guest's kernel is never applied automatically;
   // like a failed one, nothing newer goes on top of the gap. Its record changes only with a
   // new hello, which clears the settled memo.
-  if (guest.crash_record(next->id) != nullptr) {
+  if (!next || guest.crash_record(next->id) != nullptr) {
     guest.settled = true;
     return false;
   }
