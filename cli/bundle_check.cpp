@@ -5,6 +5,7 @@
 #include "cli/bundle_commands.h"
 #include "cli/bundle_report.h"
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/outside_text.h"
 #include "core/bundle/bundle_verifier.h"
@@ -30,7 +31,8 @@ Expected<LoadedBundle> load(const CommandContext& context, std::vector<OptionSpe
   options.push_back({"keys"});
   auto arguments = Arguments::parse(context.arguments, options, 1);
   if (!arguments) return arguments.error();
-  if (arguments->positionals().size() != 1) return Error("usage", "expected one bundle file");
+  if (arguments->positionals().size() != 1)
+    return Error(hotsplice::errc::kUsage, "expected one bundle file");
   arguments_out = *arguments;
   LoadedBundle loaded{arguments->positionals()[0], {}, {}};
   auto bytes = read_file(loaded.path, max_bundle_bytes());

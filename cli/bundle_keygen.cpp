@@ -1,7 +1,8 @@
 #include <filesystem>
 
-#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
+#include "cli/error_codes.h"
+#include "core/base/arguments.h"
 #include "core/base/file_io.h"
 #include "core/crypto/ed25519.h"
 
@@ -20,7 +21,7 @@ int run_bundle_keygen(CommandContext& context) {
     if (std::filesystem::exists(path)) {
       return report_error(
           context, "bundle keygen",
-          Error("file_exists", path.string() + " already exists; not replacing it"));
+          Error(errc::kFileExists, path.string() + " already exists; not replacing it"));
     }
   }
   auto key = Ed25519PrivateKey::generate();

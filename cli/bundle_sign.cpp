@@ -1,8 +1,10 @@
 #include <ctime>
 #include <filesystem>
 
-#include "core/base/arguments.h"
 #include "cli/bundle_commands.h"
+#include "cli/error_codes.h"
+#include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/kernel/kernel_identity_reader.h"
@@ -33,7 +35,8 @@ const std::vector<OptionSpec> kSignOptions = {
 Expected<ReplacedObject> parse_replaces_option(const std::string& text) {
   auto colon = text.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return Error("usage", "--replaces \"" + text + "\": expected OBJECT:FUNCTION[,FUNCTION...]");
+    return Error(hotsplice::errc::kUsage,
+                 "--replaces \"" + text + "\": expected OBJECT:FUNCTION[,FUNCTION...]");
   }
   ReplacedObject replaced{text.substr(0, colon), {}};
   std::string functions = text.substr(colon + 1);
@@ -58,7 +61,7 @@ Expected<KernelIdentity> target_from_arguments(const Arguments& arguments) {
         std::pair{"target-build-id", &target.build_id}}) {
     auto value = arguments.required(option);
     if (!value) {
-      return Error("usage",
+      return Error(hotsplice::errc::kUsage,
                    value.error().message() +
                        " (or use --target-image /boot/vmlinuz-<release>, or --target-running)");
     }
@@ -74,15 +77,16 @@ Status check_module(const ModuleInfo& info, const KernelIdentity& target, bool a
   if (!info.vermagic.empty()) {
     std::string built_for = info.vermagic.substr(0, info.vermagic.find(' '));
     if (built_for != target.release) {
-      return Error("module_mismatch", "module was built for kernel " + built_for +
-                                          " but the bundle targets " + target.release);
+      return Error(errc::kModuleMismatch, "module was built for kernel " + built_for +
+                                              " but the bundle targets " + target.release);
     }
   }
   if (!info.is_livepatch) {
     if (!allow_non_livepatch) {
-      return Error("not_livepatch", "module " + info.name +
-                                        " is not a livepatch module (no livepatch=Y in its "
-                                        ".modinfo); pass --allow-non-livepatch to sign it anyway");
+      return Error(errc::kNotLivepatch,
+                   "module " + info.name +
+                       " is not a livepatch module (no livepatch=Y in its "
+                       ".modinfo); pass --allow-non-livepatch to sign it anyway");
     }
     err << "hotsplice: warning: module " << info.name << " is not a livepatch module\n";
   }
@@ -100,7 +104,7 @@ Expected<Manifest> manifest_from_arguments(const Arguments& arguments, const Mod
   if (!target) return target.error();
   manifest.target = std::move(*target);
   auto replaces = arguments.values("replaces");
-  if (replaces.empty()) return Error("usage", "option --replaces is required");
+  if (replaces.empty()) return Error(hotsplice::errc::kUsage, "option --replaces is required");
   for (const auto& text : replaces) {
     auto replaced = parse_replaces_option(text);
     if (!replaced) return replaced.error();

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/base/outside_text.h"
 #include "hostagent/control_client.h"
 
@@ -49,7 +50,7 @@ Expected<Parsed> parse(CommandContext& context, std::size_t max_positionals) {
 }
 
 int usage(CommandContext& context, const std::string& what, const std::string& message) {
-  return report_error(context, what, Error("usage", message));
+  return report_error(context, what, Error(hotsplice::errc::kUsage, message));
 }
 
 // Sends the request; on failure prints hostd's (or the connection's) error. When hostd is

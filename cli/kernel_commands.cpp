@@ -1,6 +1,7 @@
 #include "cli/kernel_commands.h"
 
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/base/outside_text.h"
 #include "core/kernel/kernel_identity_reader.h"
 #include "core/kernel/kernel_image.h"
@@ -61,9 +62,9 @@ int run_kernel_identify(CommandContext& context) {
   auto arguments = Arguments::parse(context.arguments, {{"json", false}}, 1);
   if (!arguments) return report_error(context, "kernel identify", arguments.error());
   if (arguments->positionals().size() != 1) {
-    return report_error(
-        context, "kernel identify",
-        Error("usage", "expected one kernel image, e.g. /boot/vmlinuz-$(uname -r)"));
+    return report_error(context, "kernel identify",
+                        Error(hotsplice::errc::kUsage,
+                              "expected one kernel image, e.g. /boot/vmlinuz-$(uname -r)"));
   }
   auto identity = read_kernel_image_identity_file(arguments->positionals()[0]);
   if (!identity) return report_error(context, "kernel identify", identity.error());

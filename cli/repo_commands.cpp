@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/bundle/trusted_keys.h"
 #include "core/repository/repository_writer.h"
 
@@ -27,8 +28,9 @@ Expected<std::chrono::days> parse_days(const std::string& text) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), days);
   if (error != std::errc() || end != text.data() + text.size() || days < 1 ||
       days > kMaxExpiryDays) {
-    return Error("usage", "--expires-in \"" + text + "\": expected a number of days from 1 to " +
-                              std::to_string(kMaxExpiryDays));
+    return Error(hotsplice::errc::kUsage, "--expires-in \"" + text +
+                                              "\": expected a number of days from 1 to " +
+                                              std::to_string(kMaxExpiryDays));
   }
   return std::chrono::days(days);
 }
@@ -83,7 +85,8 @@ int run_repo_add(CommandContext& context) {
   auto publishing = parse_publishing(context.arguments, repository::kMaxIndexEntries);
   if (!publishing) return report_error(context, what, publishing.error());
   if (publishing->bundles.empty()) {
-    return report_error(context, what, Error("usage", "name at least one bundle file to add"));
+    return report_error(context, what,
+                        Error(hotsplice::errc::kUsage, "name at least one bundle file to add"));
   }
   std::vector<std::filesystem::path> bundles(publishing->bundles.begin(),
                                              publishing->bundles.end());

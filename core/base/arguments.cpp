@@ -1,4 +1,5 @@
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 
 #include <algorithm>
 
@@ -6,7 +7,7 @@ namespace hotsplice {
 namespace {
 
 Error usage(std::string message) {
-  return Error("usage", std::move(message));
+  return Error(errc::kUsage, std::move(message));
 }
 
 const OptionSpec* find_spec(const std::vector<OptionSpec>& specs, std::string_view name) {

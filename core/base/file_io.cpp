@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "core/base/error_codes.h"
 #include "core/base/unique_fd.h"
 
 namespace hotsplice {
@@ -47,7 +48,7 @@ std::string errno_text(int errnum) {
 }
 
 Error io_error(std::string_view what, int errnum) {
-  return Error("io_error", std::string(what) + ": " + errno_text(errnum));
+  return Error(errc::kIoError, std::string(what) + ": " + errno_text(errnum));
 }
 
 Expected<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
@@ -63,8 +64,8 @@ Expected<std::string> read_file(const std::filesystem::path& path, std::size_t m
     }
     if (got == 0) break;
     if (content.size() + static_cast<std::size_t>(got) > max_bytes) {
-      return Error("file_too_large", path.string() + " is larger than the limit of " +
-                                         std::to_string(max_bytes) + " bytes");
+      return Error(errc::kFileTooLarge, path.string() + " is larger than the limit of " +
+                                            std::to_string(max_bytes) + " bytes");
     }
     content.append(buffer, static_cast<std::size_t>(got));
   }
@@ -104,10 +105,10 @@ Status ensure_directory(const std::filesystem::path& path, mode_t mode) {
   std::error_code error;
   bool created = std::filesystem::create_directories(path, error);
   if (error) {
-    return Error("io_error", "create directory " + path.string() + ": " + error.message());
+    return Error(errc::kIoError, "create directory " + path.string() + ": " + error.message());
   }
   if (!std::filesystem::is_directory(path, error)) {
-    return Error("io_error", path.string() + " exists but is not a directory");
+    return Error(errc::kIoError, path.string() + " exists but is not a directory");
   }
   // Only a directory we made gets our mode; an administrator's choice on an existing one stays.
   if (created && ::chmod(path.c_str(), mode) != 0) return io_error("chmod " + path.string(), errno);

@@ -1,4 +1,5 @@
 #include "core/base/hex.h"
+#include "core/base/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -30,7 +31,7 @@ std::string to_hex(std::string_view bytes) {
 
 Expected<std::vector<std::uint8_t>> from_hex(std::string_view text) {
   if (text.size() % 2 != 0) {
-    return Error("invalid_hex",
+    return Error(errc::kInvalidHex,
                  "hex string has an odd length (" + std::to_string(text.size()) + ")");
   }
   std::vector<std::uint8_t> bytes;
@@ -39,7 +40,7 @@ Expected<std::vector<std::uint8_t>> from_hex(std::string_view text) {
     int high = digit_value(text[i]);
     int low = digit_value(text[i + 1]);
     if (high < 0 || low < 0) {
-      return Error("invalid_hex",
+      return Error(errc::kInvalidHex,
                    "not a hex digit at position " + std::to_string(high < 0 ? i : i + 1));
     }
     bytes.push_back(static_cast<std::uint8_t>(high << 4 | low));

@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "core/base/error_codes.h"
 #include "core/base/outside_text.h"
 
 namespace hotsplice {
@@ -46,8 +47,8 @@ const char* type_name(const Json& value) {
 
 Expected<Json> parse_json(std::string_view text, std::string_view what, int max_depth) {
   if (max_nesting(text) > max_depth) {
-    return Error("invalid_json", std::string(what) + ": nested deeper than " +
-                                     std::to_string(max_depth) + " levels");
+    return Error(errc::kInvalidJson, std::string(what) + ": nested deeper than " +
+                                         std::to_string(max_depth) + " levels");
   }
   // Object keys seen so far, one set per open object. A key given twice would otherwise
   // leave the last value: a signed document must mean one thing to every reader.
@@ -69,18 +70,18 @@ Expected<Json> parse_json(std::string_view text, std::string_view what, int max_
     value = Json::parse(text.begin(), text.end(), refuse_duplicates);
   } catch (const Json::exception& error) {
     // The parser quotes the bytes it stopped at, which may be anything.
-    return Error("invalid_json", std::string(what) + ": " + escape_invalid_utf8(error.what()));
+    return Error(errc::kInvalidJson, std::string(what) + ": " + escape_invalid_utf8(error.what()));
   }
   if (duplicate) {
-    return Error("invalid_json", std::string(what) + ": key \"" + escape_invalid_utf8(*duplicate) +
-                                     "\" given twice");
+    return Error(errc::kInvalidJson, std::string(what) + ": key \"" +
+                                         escape_invalid_utf8(*duplicate) + "\" given twice");
   }
   return value;
 }
 
 Expected<JsonObject> JsonObject::from(const Json& value, std::string path) {
   if (!value.is_object()) {
-    return Error("invalid_field", path + ": expected an object, found " + type_name(value));
+    return Error(errc::kInvalidField, path + ": expected an object, found " + type_name(value));
   }
   return JsonObject(value, std::move(path));
 }
@@ -94,21 +95,21 @@ std::string JsonObject::field_path(std::string_view key) const {
 }
 
 Error JsonObject::invalid(std::string_view key, std::string_view why) const {
-  return Error("invalid_field", field_path(key) + ": " + std::string(why));
+  return Error(errc::kInvalidField, field_path(key) + ": " + std::string(why));
 }
 
 Status JsonObject::only_fields(std::initializer_list<std::string_view> known) const {
   for (const auto& item : value_->items()) {
     bool is_known = false;
     for (auto name : known) is_known = is_known || item.key() == name;
-    if (!is_known) return Error("unknown_field", field_path(item.key()) + ": unknown field");
+    if (!is_known) return Error(errc::kUnknownField, field_path(item.key()) + ": unknown field");
   }
   return Status::ok();
 }
 
 Expected<const Json*> JsonObject::field(std::string_view key) const {
   auto found = value_->find(key);
-  if (found == value_->end()) return Error("missing_field", field_path(key) + ": missing");
+  if (found == value_->end()) return Error(errc::kMissingField, field_path(key) + ": missing");
   return &*found;
 }
 
@@ -191,12 +192,12 @@ Expected<std::vector<std::string>> JsonObject::string_array(std::string_view key
   std::vector<std::string> items;
   Status status = each_array_item(key, max_items, [&](const Json& item, const std::string& path) {
     if (!item.is_string()) {
-      return Status(Error("invalid_field",
+      return Status(Error(errc::kInvalidField,
                           path + ": expected a string, found " + std::string(type_name(item))));
     }
     if (item.get_ref<const std::string&>().size() > max_length) {
-      return Status(
-          Error("invalid_field", path + ": longer than " + std::to_string(max_length) + " bytes"));
+      return Status(Error(errc::kInvalidField,
+                          path + ": longer than " + std::to_string(max_length) + " bytes"));
     }
     items.push_back(item.get<std::string>());
     return Status::ok();

@@ -1,4 +1,5 @@
 #include "core/base/outside_text.h"
+#include "core/base/error_codes.h"
 
 #include <cstdio>
 
@@ -118,7 +119,7 @@ std::string terminal_text(std::string_view text, bool keep_line_breaks) {
 Status require_valid_utf8(const Json& value, const std::string& path) {
   if (value.is_string()) {
     if (is_valid_utf8(value.get_ref<const std::string&>())) return Status::ok();
-    return Error("invalid_field", path + ": not valid UTF-8 text");
+    return Error(errc::kInvalidField, path + ": not valid UTF-8 text");
   }
   if (value.is_array()) {
     for (std::size_t index = 0; index < value.size(); ++index) {
@@ -129,7 +130,7 @@ Status require_valid_utf8(const Json& value, const std::string& path) {
   if (value.is_object()) {
     for (const auto& item : value.items()) {
       if (!is_valid_utf8(item.key())) {
-        return Error("invalid_field", path + ": a key is not valid UTF-8 text");
+        return Error(errc::kInvalidField, path + ": a key is not valid UTF-8 text");
       }
       Status member = require_valid_utf8(item.value(), path + "." + item.key());
       if (!member) return member;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/unique_fd.h"
 
@@ -76,7 +77,7 @@ std::string file_tail(const std::filesystem::path& path, std::size_t max_bytes) 
 }
 
 Expected<SubprocessResult> run_subprocess(const SubprocessSpec& spec) {
-  if (spec.argv.empty()) return Error("io_error", "run: no program given");
+  if (spec.argv.empty()) return Error(errc::kIoError, "run: no program given");
   Pipe pipe;
   bool capture = spec.output_log.empty();
   if (capture) {
@@ -123,8 +124,9 @@ Expected<SubprocessResult> run_checked(const SubprocessSpec& spec) {
   std::string output =
       spec.output_log.empty() ? tail(result->output, 4096) : file_tail(spec.output_log);
   std::string where = spec.directory.empty() ? "" : " (in " + spec.directory.string() + ")";
-  return Error("command_failed", command_text(spec.argv) + where + " " + result->how_it_ended() +
-                                     "; its output ends with:\n" + output);
+  return Error(errc::kCommandFailed, command_text(spec.argv) + where + " " +
+                                         result->how_it_ended() + "; its output ends with:\n" +
+                                         output);
 }
 
 }  // namespace hotsplice

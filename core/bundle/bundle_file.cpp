@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/base/file_io.h"
+#include "core/bundle/error_codes.h"
 #include "core/bundle/manifest.h"
 
 namespace hotsplice {
@@ -27,8 +28,9 @@ Integer read_little_endian(std::string_view bytes, std::size_t offset) {
 }
 
 Error too_large(std::string_view part, std::uint64_t length, std::uint64_t limit) {
-  return Error("bundle_too_large", std::string(part) + " length " + std::to_string(length) +
-                                       " exceeds the limit of " + std::to_string(limit) + " bytes");
+  return Error(bundle::errc::kBundleTooLarge,
+               std::string(part) + " length " + std::to_string(length) + " exceeds the limit of " +
+                   std::to_string(limit) + " bytes");
 }
 
 }  // namespace
@@ -52,18 +54,19 @@ std::uint64_t max_bundle_bytes() {
 
 Expected<BundleParts> decode_bundle(std::string_view bytes) {
   if (bytes.size() < kBundleHeaderSize) {
-    return Error("bundle_truncated", "bundle is " + std::to_string(bytes.size()) +
-                                         " bytes, shorter than its " +
-                                         std::to_string(kBundleHeaderSize) + "-byte header");
+    return Error(bundle::errc::kBundleTruncated,
+                 "bundle is " + std::to_string(bytes.size()) + " bytes, shorter than its " +
+                     std::to_string(kBundleHeaderSize) + "-byte header");
   }
   if (bytes.substr(0, kMagic.size()) != kMagic) {
-    return Error("bad_magic", "not a hotsplice bundle (the file does not start with HSBUNDLE)");
+    return Error(bundle::errc::kBadMagic,
+                 "not a hotsplice bundle (the file does not start with HSBUNDLE)");
   }
   auto version = read_little_endian<std::uint32_t>(bytes, 8);
   if (version != kBundleFormatVersion) {
-    return Error("unsupported_format", "bundle container version " + std::to_string(version) +
-                                           " is not supported (expected " +
-                                           std::to_string(kBundleFormatVersion) + ")");
+    return Error(bundle::errc::kUnsupportedFormat,
+                 "bundle container version " + std::to_string(version) +
+                     " is not supported (expected " + std::to_string(kBundleFormatVersion) + ")");
   }
   auto manifest_length = read_little_endian<std::uint32_t>(bytes, 12);
   auto signature_length = read_little_endian<std::uint32_t>(bytes, 16);
@@ -78,13 +81,14 @@ Expected<BundleParts> decode_bundle(std::string_view bytes) {
   // The three limits keep this sum far below 2^64.
   std::uint64_t expected = kBundleHeaderSize + manifest_length + signature_length + module_length;
   if (bytes.size() < expected) {
-    return Error("bundle_truncated", "bundle is " + std::to_string(bytes.size()) +
-                                         " bytes but its header announces " +
-                                         std::to_string(expected));
+    return Error(bundle::errc::kBundleTruncated, "bundle is " + std::to_string(bytes.size()) +
+                                                     " bytes but its header announces " +
+                                                     std::to_string(expected));
   }
   if (bytes.size() > expected) {
-    return Error("trailing_bytes", "bundle has " + std::to_string(bytes.size() - expected) +
-                                       " bytes after its module");
+    return Error(
+        bundle::errc::kTrailingBytes,
+        "bundle has " + std::to_string(bytes.size() - expected) + " bytes after its module");
   }
   BundleParts parts;
   std::size_t offset = kBundleHeaderSize;

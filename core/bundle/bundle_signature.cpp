@@ -4,12 +4,13 @@
 
 #include "core/base/hex.h"
 #include "core/base/json_reader.h"
+#include "core/bundle/error_codes.h"
 
 namespace hotsplice {
 namespace {
 
 Error malformed(const Error& cause) {
-  return Error("signature_malformed", cause.message());
+  return Error(bundle::errc::kSignatureMalformed, cause.message());
 }
 
 }  // namespace
@@ -24,7 +25,8 @@ Expected<std::string> sign_manifest(const Ed25519PrivateKey& key, std::string_vi
 }
 
 Expected<BundleSignature> parse_signature(std::string_view document) {
-  if (document.empty()) return Error("signature_missing", "bundle carries no signature");
+  if (document.empty())
+    return Error(bundle::errc::kSignatureMissing, "bundle carries no signature");
   auto json = parse_json(document, "signature", 2);
   if (!json) return malformed(json.error());
   auto root = JsonObject::from(*json, "signature");
@@ -35,7 +37,7 @@ Expected<BundleSignature> parse_signature(std::string_view document) {
   auto algorithm = root->string("algorithm", 16);
   if (!algorithm) return malformed(algorithm.error());
   if (*algorithm != "ed25519") {
-    return Error("signature_malformed",
+    return Error(bundle::errc::kSignatureMalformed,
                  "signature.algorithm: \"" + *algorithm + "\" is not supported (only ed25519)");
   }
   BundleSignature signature;

@@ -1,6 +1,7 @@
 #include "core/bundle/bundle_verifier.h"
 
 #include "core/bundle/bundle_signature.h"
+#include "core/bundle/error_codes.h"
 #include "core/crypto/sha256.h"
 
 namespace hotsplice {
@@ -10,26 +11,28 @@ Expected<VerifiedBundle> verify_bundle(BundleParts parts, const TrustedKeys& key
   if (!signature) return signature.error();
   const Ed25519PublicKey* key = keys.find(signature->key_id);
   if (key == nullptr) {
-    return Error("unknown_key", "bundle is signed by key " + signature->key_id +
-                                    ", which is not among the " + std::to_string(keys.size()) +
-                                    " trusted keys in " + keys.directory().string());
+    return Error(bundle::errc::kUnknownKey,
+                 "bundle is signed by key " + signature->key_id + ", which is not among the " +
+                     std::to_string(keys.size()) + " trusted keys in " + keys.directory().string());
   }
   if (!key->verify(parts.manifest, signature->signature)) {
-    return Error("bad_signature", "the signature by key " + signature->key_id +
-                                      " does not match the manifest: the bundle was altered "
-                                      "or signed by another key");
+    return Error(bundle::errc::kBadSignature,
+                 "the signature by key " + signature->key_id +
+                     " does not match the manifest: the bundle was altered "
+                     "or signed by another key");
   }
   auto manifest = parse_manifest(parts.manifest);
   if (!manifest) return manifest.error();
   if (parts.module.size() != manifest->module.size) {
-    return Error("module_size_mismatch", "module is " + std::to_string(parts.module.size()) +
-                                             " bytes but the manifest says " +
-                                             std::to_string(manifest->module.size));
+    return Error(bundle::errc::kModuleSizeMismatch,
+                 "module is " + std::to_string(parts.module.size()) +
+                     " bytes but the manifest says " + std::to_string(manifest->module.size));
   }
   std::string actual = sha256_hex(parts.module);
   if (actual != manifest->module.sha256) {
-    return Error("module_sha256_mismatch", "module sha256 is " + actual +
-                                               " but the manifest says " + manifest->module.sha256);
+    return Error(
+        bundle::errc::kModuleSha256Mismatch,
+        "module sha256 is " + actual + " but the manifest says " + manifest->module.sha256);
   }
   return VerifiedBundle{std::move(*manifest), std::move(parts.module), signature->key_id};
 }
@@ -51,7 +54,8 @@ Status check_bundle_target(const Manifest& manifest, const KernelIdentity& runni
   } else {
     difference = "version \"" + target.version + "\" vs running \"" + running.version + "\"";
   }
-  return Error("wrong_kernel", "bundle " + manifest.id + " is for another kernel: " + difference);
+  return Error(bundle::errc::kWrongKernel,
+               "bundle " + manifest.id + " is for another kernel: " + difference);
 }
 
 Expected<BundleParts> make_signed_bundle(Manifest manifest, std::string module,

@@ -2,9 +2,11 @@
 
 #include <set>
 
+#include "core/base/error_codes.h"
 #include "core/base/hex.h"
 #include "core/base/json_reader.h"
 #include "core/base/outside_text.h"
+#include "core/bundle/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -44,8 +46,8 @@ Status parse_replaces(const JsonObject& root, Manifest& manifest) {
         auto replaced = parse_replaced_object(item, path);
         if (!replaced) return Status(replaced.error());
         if (!objects.insert(replaced->object).second) {
-          return Status(Error("invalid_field", path + ": object \"" + replaced->object +
-                                                   "\" appears more than once"));
+          return Status(Error(errc::kInvalidField, path + ": object \"" + replaced->object +
+                                                       "\" appears more than once"));
         }
         manifest.replaces.push_back(std::move(*replaced));
         return Status::ok();
@@ -66,7 +68,7 @@ Expected<ModuleReference> parse_module(const JsonObject& root) {
     // A name that could leave the staging directory gets its own code: it is an attack,
     // not a typo.
     if (name->find('/') != std::string::npos || name->find("..") != std::string::npos) {
-      return Error("unsafe_name",
+      return Error(bundle::errc::kUnsafeName,
                    object->path() + ".name: \"" + *name + "\" could escape a directory");
     }
     return object->invalid("name", "expected a kernel module name ([A-Za-z0-9_]{1,55})");
@@ -89,9 +91,10 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   auto schema = root.unsigned_integer("schema");
   if (!schema) return schema.error();
   if (*schema != kManifestSchemaVersion) {
-    return Error("unsupported_schema", "manifest.schema: version " + std::to_string(*schema) +
-                                           " is not supported (this hotsplice reads version " +
-                                           std::to_string(kManifestSchemaVersion) + ")");
+    return Error(bundle::errc::kUnsupportedSchema,
+                 "manifest.schema: version " + std::to_string(*schema) +
+                     " is not supported (this hotsplice reads version " +
+                     std::to_string(kManifestSchemaVersion) + ")");
   }
   if (Status known = root.only_fields(
           {"schema", "id", "description", "cves", "target", "replaces", "module", "created"});
@@ -102,7 +105,8 @@ Status parse_fields(const JsonObject& root, Manifest& manifest) {
   if (!id) return id.error();
   if (!is_valid_bundle_id(*id)) {
     if (id->find('/') != std::string::npos || id->starts_with(".")) {
-      return Error("unsafe_name", "manifest.id: \"" + *id + "\" could escape a directory");
+      return Error(bundle::errc::kUnsafeName,
+                   "manifest.id: \"" + *id + "\" could escape a directory");
     }
     return root.invalid("id", "expected [A-Za-z0-9._-]{1,64}");
   }
@@ -156,7 +160,7 @@ Json to_json(const Manifest& manifest) {
 
 Expected<Manifest> parse_manifest(std::string_view bytes) {
   if (bytes.size() > kMaxManifestBytes) {
-    return Error("invalid_field",
+    return Error(errc::kInvalidField,
                  "manifest: larger than " + std::to_string(kMaxManifestBytes) + " bytes");
   }
   auto json = parse_json(bytes, "manifest");

@@ -1,6 +1,8 @@
 #include "core/bundle/trusted_keys.h"
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
+#include "core/bundle/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -17,14 +19,15 @@ Expected<TrustedKeys> TrustedKeys::load(const std::filesystem::path& directory) 
   if (!std::filesystem::exists(directory, error)) return keys;
   std::filesystem::directory_iterator entries(directory, error);
   if (error) {
-    return Error("io_error", "list trusted keys in " + directory.string() + ": " + error.message());
+    return Error(errc::kIoError,
+                 "list trusted keys in " + directory.string() + ": " + error.message());
   }
   std::size_t seen = 0;
   for (const auto& entry : entries) {
     if (entry.path().extension() != ".pub") continue;
     if (++seen > kMaxKeyFiles) {
-      return Error("too_many_keys", directory.string() + " holds more than " +
-                                        std::to_string(kMaxKeyFiles) + " keys");
+      return Error(bundle::errc::kTooManyKeys, directory.string() + " holds more than " +
+                                                   std::to_string(kMaxKeyFiles) + " keys");
     }
     auto pem = read_file(entry.path(), kMaxKeyFileBytes);
     if (!pem) return pem.error();

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "core/base/hex.h"
+#include "core/crypto/error_codes.h"
 #include "core/crypto/sha256.h"
 
 namespace hotsplice {
@@ -64,10 +65,10 @@ Expected<Ed25519PublicKey> Ed25519PublicKey::from_pem(std::string_view pem) {
   BioHandle bio = memory_bio(pem);
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (key == nullptr) {
-    return Error("key_invalid", "not a PEM public key: " + openssl_error_text());
+    return Error(crypto::errc::kKeyInvalid, "not a PEM public key: " + openssl_error_text());
   }
   PkeyHandle handle(key);
-  if (!is_ed25519(key)) return Error("key_invalid", "public key is not an Ed25519 key");
+  if (!is_ed25519(key)) return Error(crypto::errc::kKeyInvalid, "public key is not an Ed25519 key");
   return Ed25519PublicKey(std::move(handle));
 }
 
@@ -104,7 +105,8 @@ Ed25519PrivateKey::Ed25519PrivateKey(PkeyHandle key) : key_(std::move(key)) {}
 Expected<Ed25519PrivateKey> Ed25519PrivateKey::generate() {
   EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   if (key == nullptr)
-    return Error("crypto_error", "Ed25519 key generation failed: " + openssl_error_text());
+    return Error(crypto::errc::kCryptoError,
+                 "Ed25519 key generation failed: " + openssl_error_text());
   return Ed25519PrivateKey(PkeyHandle(key));
 }
 
@@ -112,10 +114,11 @@ Expected<Ed25519PrivateKey> Ed25519PrivateKey::from_pem(std::string_view pem) {
   BioHandle bio = memory_bio(pem);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (key == nullptr) {
-    return Error("key_invalid", "not a PEM private key: " + openssl_error_text());
+    return Error(crypto::errc::kKeyInvalid, "not a PEM private key: " + openssl_error_text());
   }
   PkeyHandle handle(key);
-  if (!is_ed25519(key)) return Error("key_invalid", "private key is not an Ed25519 key");
+  if (!is_ed25519(key))
+    return Error(crypto::errc::kKeyInvalid, "private key is not an Ed25519 key");
   return Ed25519PrivateKey(std::move(handle));
 }
 
@@ -141,7 +144,7 @@ Expected<Ed25519Signature> Ed25519PrivateKey::sign(std::string_view message) con
   if (!context || EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr, raw(key_)) != 1 ||
       EVP_DigestSign(context.get(), signature.data(), &length,
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
-    return Error("crypto_error", "Ed25519 signing failed: " + openssl_error_text());
+    return Error(crypto::errc::kCryptoError, "Ed25519 signing failed: " + openssl_error_text());
   }
   return signature;
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/base/hex.h"
+#include "core/kernel/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -33,8 +34,8 @@ Expected<std::vector<ElfNote>> parse_elf_notes(std::span<const std::uint8_t> byt
   while (offset < bytes.size()) {
     std::size_t left = bytes.size() - offset;
     if (left < kHeaderSize) {
-      return Error("notes_truncated", at(what, offset) + ": header truncated (" +
-                                          std::to_string(left) + " of 12 bytes)");
+      return Error(kernel::errc::kNotesTruncated, at(what, offset) + ": header truncated (" +
+                                                      std::to_string(left) + " of 12 bytes)");
     }
     std::uint32_t name_size = read_u32(bytes, offset);
     std::uint32_t desc_size = read_u32(bytes, offset + 4);
@@ -43,21 +44,22 @@ Expected<std::vector<ElfNote>> parse_elf_notes(std::span<const std::uint8_t> byt
     note.offset = offset;
     left -= kHeaderSize;
     if (padded_to_4(name_size) > left) {
-      return Error("notes_truncated", at(what, offset) + ": name size " +
-                                          std::to_string(name_size) + " runs past the end (" +
-                                          std::to_string(left) + " bytes left)");
+      return Error(kernel::errc::kNotesTruncated,
+                   at(what, offset) + ": name size " + std::to_string(name_size) +
+                       " runs past the end (" + std::to_string(left) + " bytes left)");
     }
     left -= padded_to_4(name_size);
     if (padded_to_4(desc_size) > left) {
-      return Error("notes_truncated", at(what, offset) + ": desc size " +
-                                          std::to_string(desc_size) + " runs past the end (" +
-                                          std::to_string(left) + " bytes left)");
+      return Error(kernel::errc::kNotesTruncated,
+                   at(what, offset) + ": desc size " + std::to_string(desc_size) +
+                       " runs past the end (" + std::to_string(left) + " bytes left)");
     }
     const std::uint8_t* name = bytes.data() + offset + kHeaderSize;
     if (name_size > 0) {
       // The ELF spec counts the NUL in namesz; a name without one is not a note we wrote.
       if (name[name_size - 1] != 0) {
-        return Error("notes_malformed", at(what, offset) + ": name is not NUL-terminated");
+        return Error(kernel::errc::kNotesMalformed,
+                     at(what, offset) + ": name is not NUL-terminated");
       }
       note.name.assign(reinterpret_cast<const char*>(name), name_size - 1);
     }
@@ -74,21 +76,22 @@ Expected<std::string> find_gnu_build_id(const std::vector<ElfNote>& notes, std::
   for (const ElfNote& note : notes) {
     if (note.name != "GNU" || note.type != kNoteTypeGnuBuildId) continue;
     if (note.desc.empty() || note.desc.size() > kMaxBuildIdBytes) {
-      return Error("build_id_invalid",
+      return Error(kernel::errc::kBuildIdInvalid,
                    at(what, note.offset) + ": GNU build-id of " + std::to_string(note.desc.size()) +
                        " bytes (expected 1 to " + std::to_string(kMaxBuildIdBytes) + ")");
     }
     // Two different build-ids would make the identity ambiguous: refuse rather than pick.
     if (found != nullptr && found->desc != note.desc) {
-      return Error("build_id_invalid", at(what, note.offset) +
-                                           ": a second GNU build-id differs from the one at " +
-                                           std::to_string(found->offset));
+      return Error(kernel::errc::kBuildIdInvalid,
+                   at(what, note.offset) + ": a second GNU build-id differs from the one at " +
+                       std::to_string(found->offset));
     }
     if (found == nullptr) found = &note;
   }
   if (found == nullptr) {
-    return Error("build_id_missing", std::string(what) + ": no GNU build-id note among " +
-                                         std::to_string(notes.size()) + " notes");
+    return Error(kernel::errc::kBuildIdMissing, std::string(what) +
+                                                    ": no GNU build-id note among " +
+                                                    std::to_string(notes.size()) + " notes");
   }
   return to_hex(std::span<const std::uint8_t>(found->desc));
 }

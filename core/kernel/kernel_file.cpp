@@ -7,7 +7,9 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
+#include "core/kernel/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -21,8 +23,8 @@ bool is_control(char c) {
 
 Error invalid_value(const std::filesystem::path& path, std::string_view content,
                     std::string_view expected) {
-  return Error("invalid_value", path.string() + ": expected " + std::string(expected) + ", found " +
-                                    quote_for_error(content));
+  return Error(kernel::errc::kInvalidValue, path.string() + ": expected " + std::string(expected) +
+                                                ", found " + quote_for_error(content));
 }
 
 }  // namespace
@@ -50,16 +52,16 @@ Expected<std::string> read_kernel_line(const std::filesystem::path& path, std::s
   auto content = read_file(path, max_length + 2);
   if (!content) {
     if (content.error().code() == "file_too_large") {
-      return Error("value_too_long",
+      return Error(kernel::errc::kValueTooLong,
                    path.string() + ": longer than " + std::to_string(max_length) + " bytes");
     }
     return content.error();
   }
   std::string value = std::move(*content);
   if (!value.empty() && value.back() == '\n') value.pop_back();
-  if (value.empty()) return Error("empty_value", path.string() + ": empty");
+  if (value.empty()) return Error(kernel::errc::kEmptyValue, path.string() + ": empty");
   if (value.size() > max_length) {
-    return Error("value_too_long",
+    return Error(kernel::errc::kValueTooLong,
                  path.string() + ": longer than " + std::to_string(max_length) + " bytes");
   }
   for (char c : value) {
@@ -74,7 +76,8 @@ Expected<std::int64_t> read_kernel_integer(const std::filesystem::path& path, st
   std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (!text) {
     if (text.error().code() == "io_error") return text.error();
-    return Error("invalid_value", text.error().message() + " (expected " + expected + ")");
+    return Error(kernel::errc::kInvalidValue,
+                 text.error().message() + " (expected " + expected + ")");
   }
   std::int64_t value = 0;
   const char* begin = text->data();
@@ -103,9 +106,9 @@ Status write_kernel_value(const std::filesystem::path& path, std::string_view va
   ::close(fd);
   if (written < 0) return io_error("write " + path.string(), write_errno);
   if (static_cast<std::size_t>(written) != value.size()) {
-    return Error("io_error", "write " + path.string() + ": short write of " +
-                                 std::to_string(written) + " of " + std::to_string(value.size()) +
-                                 " bytes");
+    return Error(errc::kIoError, "write " + path.string() + ": short write of " +
+                                     std::to_string(written) + " of " +
+                                     std::to_string(value.size()) + " bytes");
   }
   return Status::ok();
 }

@@ -2,6 +2,7 @@
 
 #include "core/base/file_io.h"
 #include "core/kernel/elf_notes.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/kernel_file.h"
 
 namespace hotsplice {
@@ -21,7 +22,7 @@ Expected<KernelIdentity> read_kernel_identity(const std::filesystem::path& root)
   if (!release) return release.error().with_context(kContext);
   // The release names directories (/lib/modules/<release>): a '/' in it is never genuine.
   if (release->find('/') != std::string::npos) {
-    return Error("invalid_value",
+    return Error(kernel::errc::kInvalidValue,
                  (root / "proc/sys/kernel/osrelease").string() + ": release contains '/'")
         .with_context(kContext);
   }

@@ -5,6 +5,7 @@
 
 #include "core/base/file_io.h"
 #include "core/kernel/elf_notes.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/payload_decompress.h"
 
 namespace hotsplice {
@@ -21,7 +22,7 @@ constexpr std::uint16_t kMinProtocolWithPayload = 0x0208;
 constexpr std::size_t kMaxVersionStringLength = 512;
 
 Error truncated(std::string_view what) {
-  return Error("image_truncated", std::string(what) + " lies outside the image");
+  return Error(kernel::errc::kImageTruncated, std::string(what) + " lies outside the image");
 }
 
 template <typename Integer>
@@ -40,15 +41,17 @@ Expected<KernelIdentity> parse_version_string(std::string_view text) {
   auto close = text.find(") ", open == std::string_view::npos ? 0 : open);
   if (open == std::string_view::npos || open == 0 || close == std::string_view::npos ||
       close + 2 >= text.size()) {
-    return Error("invalid_value", "kernel version string \"" + std::string(text.substr(0, 120)) +
-                                      "\" is not \"<release> (<builder>) <version>\"");
+    return Error(kernel::errc::kInvalidValue, "kernel version string \"" +
+                                                  std::string(text.substr(0, 120)) +
+                                                  "\" is not \"<release> (<builder>) <version>\"");
   }
   KernelIdentity identity;
   identity.release = std::string(text.substr(0, open));
   identity.version = std::string(text.substr(close + 2));
   if (identity.release.find(' ') != std::string::npos ||
       identity.release.size() > kMaxReleaseLength || identity.version.size() > kMaxVersionLength) {
-    return Error("invalid_value", "kernel version string has an implausible release or version");
+    return Error(kernel::errc::kInvalidValue,
+                 "kernel version string has an implausible release or version");
   }
   return identity;
 }
@@ -82,13 +85,14 @@ Expected<std::string> build_id_of_vmlinux(std::string& vmlinux) {
   Elf* elf = elf_memory(vmlinux.data(), vmlinux.size());
   if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
     if (elf != nullptr) elf_end(elf);
-    return Error("elf_invalid", "the decompressed payload is not an ELF vmlinux");
+    return Error(kernel::errc::kElfInvalid, "the decompressed payload is not an ELF vmlinux");
   }
   std::size_t segments = 0;
   std::vector<ElfNote> notes;
   Status status;
   if (elf_getphdrnum(elf, &segments) != 0) {
-    status = Error("elf_invalid", std::string("vmlinux program headers: ") + elf_errmsg(-1));
+    status =
+        Error(kernel::errc::kElfInvalid, std::string("vmlinux program headers: ") + elf_errmsg(-1));
   }
   for (std::size_t i = 0; status && i < segments; ++i) {
     GElf_Phdr header;
@@ -96,7 +100,7 @@ Expected<std::string> build_id_of_vmlinux(std::string& vmlinux) {
       continue;
     }
     if (header.p_offset > vmlinux.size() || header.p_filesz > vmlinux.size() - header.p_offset) {
-      status = Error("elf_invalid", "vmlinux note segment lies outside the file");
+      status = Error(kernel::errc::kElfInvalid, "vmlinux note segment lies outside the file");
       break;
     }
     auto parsed = parse_elf_notes(
@@ -115,12 +119,12 @@ Expected<std::string> build_id_of_vmlinux(std::string& vmlinux) {
 
 Expected<KernelIdentity> read_kernel_image_identity(std::string_view image) {
   if (image.size() < kHeaderMagicOffset + 4 || image.substr(kHeaderMagicOffset, 4) != "HdrS") {
-    return Error("not_bzimage", "not an x86 bzImage (no \"HdrS\" setup header)");
+    return Error(kernel::errc::kNotBzimage, "not an x86 bzImage (no \"HdrS\" setup header)");
   }
   auto protocol = read_field<std::uint16_t>(image, kProtocolVersionOffset, "protocol version");
   if (!protocol) return protocol.error();
   if (*protocol < kMinProtocolWithPayload) {
-    return Error("not_bzimage", "boot protocol is older than 2.08: no payload fields");
+    return Error(kernel::errc::kNotBzimage, "boot protocol is older than 2.08: no payload fields");
   }
   auto text = version_string(image);
   if (!text) return text.error();
@@ -136,7 +140,7 @@ Expected<KernelIdentity> read_kernel_image_identity(std::string_view image) {
 
 Expected<std::string> read_kernel_image_vmlinux(std::string_view image) {
   if (image.size() < kHeaderMagicOffset + 4 || image.substr(kHeaderMagicOffset, 4) != "HdrS") {
-    return Error("not_bzimage", "not an x86 bzImage (no \"HdrS\" setup header)");
+    return Error(kernel::errc::kNotBzimage, "not an x86 bzImage (no \"HdrS\" setup header)");
   }
   auto payload = compressed_payload(image);
   if (!payload) return payload.error();

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "core/base/file_io.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
 
@@ -9,8 +10,9 @@ namespace hotsplice {
 namespace {
 
 Error malformed(std::string_view what, std::size_t offset, std::string_view problem) {
-  return Error("modinfo_malformed", std::string(what) + ": .modinfo at offset " +
-                                        std::to_string(offset) + ": " + std::string(problem));
+  return Error(kernel::errc::kModinfoMalformed, std::string(what) + ": .modinfo at offset " +
+                                                    std::to_string(offset) + ": " +
+                                                    std::string(problem));
 }
 
 }  // namespace
@@ -24,15 +26,16 @@ std::optional<std::string> ModuleInfo::first_value(std::string_view key) const {
 
 Status check_module_name(std::string_view name) {
   if (!is_valid_module_name(name)) {
-    return Error("invalid_name", quote_for_error(name) + " is not a module name ([A-Za-z0-9_]{1," +
-                                     std::to_string(kMaxModuleNameLength) + "})");
+    return Error(kernel::errc::kInvalidName, quote_for_error(name) +
+                                                 " is not a module name ([A-Za-z0-9_]{1," +
+                                                 std::to_string(kMaxModuleNameLength) + "})");
   }
   return Status::ok();
 }
 
 Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::string_view what) {
   if (section.size() > kMaxModinfoBytes) {
-    return Error("modinfo_malformed",
+    return Error(kernel::errc::kModinfoMalformed,
                  std::string(what) + ": .modinfo of " + std::to_string(section.size()) +
                      " bytes exceeds the limit of " + std::to_string(kMaxModinfoBytes));
   }
@@ -59,10 +62,12 @@ Expected<ModuleInfo> parse_modinfo(std::span<const std::uint8_t> section, std::s
   }
   auto name = info.first_value("name");
   if (!name || name->empty()) {
-    return Error("module_name_missing", std::string(what) + ": .modinfo has no name= entry");
+    return Error(kernel::errc::kModuleNameMissing,
+                 std::string(what) + ": .modinfo has no name= entry");
   }
   if (auto valid = check_module_name(*name); !valid) {
-    return Error("modinfo_malformed", std::string(what) + ": " + valid.error().message());
+    return Error(kernel::errc::kModinfoMalformed,
+                 std::string(what) + ": " + valid.error().message());
   }
   info.name = std::move(*name);
   info.vermagic = info.first_value("vermagic").value_or("");

@@ -12,6 +12,7 @@
 
 #include "core/base/file_io.h"
 #include "core/base/unique_fd.h"
+#include "core/kernel/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -27,7 +28,8 @@ std::string libelf_message() {
 }
 
 Error elf_invalid(const std::filesystem::path& path, std::string_view step) {
-  return Error("elf_invalid", path.string() + ": " + std::string(step) + ": " + libelf_message());
+  return Error(kernel::errc::kElfInvalid,
+               path.string() + ": " + std::string(step) + ": " + libelf_message());
 }
 
 // libelf must be told which ELF version we speak before any other call; once per process.
@@ -72,12 +74,13 @@ Expected<Elf_Scn*> find_modinfo_section(Elf* elf, const std::filesystem::path& p
     if (std::string_view(name) != ".modinfo") continue;
     if (found != nullptr) {
       // The kernel would read only the first; two mean a crafted file.
-      return Error("elf_invalid", path.string() + ": more than one .modinfo section");
+      return Error(kernel::errc::kElfInvalid, path.string() + ": more than one .modinfo section");
     }
     found = section;
   }
   if (found == nullptr) {
-    return Error("modinfo_missing", path.string() + ": no .modinfo section (not a kernel module)");
+    return Error(kernel::errc::kModinfoMissing,
+                 path.string() + ": no .modinfo section (not a kernel module)");
   }
   return found;
 }
@@ -89,17 +92,18 @@ Expected<std::span<const std::uint8_t>> section_bytes(Elf_Scn* section, std::uin
   if (gelf_getshdr(section, &header) == nullptr)
     return elf_invalid(path, "reading .modinfo header");
   if (header.sh_type != SHT_PROGBITS) {
-    return Error("elf_invalid", path.string() + ": .modinfo is not SHT_PROGBITS (type " +
-                                    std::to_string(header.sh_type) + ")");
+    return Error(kernel::errc::kElfInvalid, path.string() +
+                                                ": .modinfo is not SHT_PROGBITS (type " +
+                                                std::to_string(header.sh_type) + ")");
   }
   if (header.sh_offset > file_size || header.sh_size > file_size - header.sh_offset) {
-    return Error("elf_invalid", path.string() + ": .modinfo (offset " +
-                                    std::to_string(header.sh_offset) + ", size " +
-                                    std::to_string(header.sh_size) + ") lies past the end of the " +
-                                    std::to_string(file_size) + "-byte file");
+    return Error(kernel::errc::kElfInvalid,
+                 path.string() + ": .modinfo (offset " + std::to_string(header.sh_offset) +
+                     ", size " + std::to_string(header.sh_size) + ") lies past the end of the " +
+                     std::to_string(file_size) + "-byte file");
   }
   if (header.sh_size > kMaxModinfoBytes) {
-    return Error("modinfo_malformed",
+    return Error(kernel::errc::kModinfoMalformed,
                  path.string() + ": .modinfo of " + std::to_string(header.sh_size) +
                      " bytes exceeds the limit of " + std::to_string(kMaxModinfoBytes));
   }
@@ -110,7 +114,8 @@ Expected<std::span<const std::uint8_t>> section_bytes(Elf_Scn* section, std::uin
     return elf_invalid(path, "reading .modinfo data");
   }
   if (data->d_size != header.sh_size || (data->d_size > 0 && data->d_buf == nullptr)) {
-    return Error("elf_invalid", path.string() + ": .modinfo data does not match its header");
+    return Error(kernel::errc::kElfInvalid,
+                 path.string() + ": .modinfo data does not match its header");
   }
   return std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data->d_buf), data->d_size);
 }
@@ -118,27 +123,27 @@ Expected<std::span<const std::uint8_t>> section_bytes(Elf_Scn* section, std::uin
 }  // namespace
 
 Expected<ModuleInfo> read_module_info(const std::filesystem::path& path) {
-  if (!libelf_ready()) return Error("elf_invalid", "libelf: " + libelf_message());
+  if (!libelf_ready()) return Error(kernel::errc::kElfInvalid, "libelf: " + libelf_message());
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return io_error("open " + path.string(), errno);
   struct stat file_status {};
   if (::fstat(fd.get(), &file_status) != 0) return io_error("stat " + path.string(), errno);
   if (!S_ISREG(file_status.st_mode)) {
-    return Error("not_elf", path.string() + ": not a regular file");
+    return Error(kernel::errc::kNotElf, path.string() + ": not a regular file");
   }
 
   // ELF_C_READ (not _MMAP): a file truncated under us yields a libelf error, not SIGBUS.
   ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
   if (!elf) return elf_invalid(path, "elf_begin");
   if (elf_kind(elf.get()) != ELF_K_ELF) {
-    return Error("not_elf", path.string() + ": not an ELF file");
+    return Error(kernel::errc::kNotElf, path.string() + ": not an ELF file");
   }
   GElf_Ehdr header;
   if (gelf_getehdr(elf.get(), &header) == nullptr) return elf_invalid(path, "reading ELF header");
   if (header.e_type != ET_REL) {
-    return Error("not_relocatable", path.string() + ": ELF type is " +
-                                        elf_type_name(header.e_type) +
-                                        ", a kernel module is ET_REL");
+    return Error(kernel::errc::kNotRelocatable, path.string() + ": ELF type is " +
+                                                    elf_type_name(header.e_type) +
+                                                    ", a kernel module is ET_REL");
   }
   auto section = find_modinfo_section(elf.get(), path);
   if (!section) return section.error();

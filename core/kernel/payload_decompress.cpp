@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/kernel/error_codes.h"
 #include "core/kernel/xz_decompress.h"
 
 namespace hotsplice {
@@ -14,14 +15,14 @@ namespace {
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
 Error too_large(std::string_view format, std::size_t max_output) {
-  return Error("decompressed_too_large", std::string(format) + " data expands beyond " +
-                                             std::to_string(max_output) + " bytes");
+  return Error(kernel::errc::kDecompressedTooLarge, std::string(format) + " data expands beyond " +
+                                                        std::to_string(max_output) + " bytes");
 }
 
 Expected<std::string> zstd_decompress(std::string_view input, std::size_t max_output) {
   std::unique_ptr<ZSTD_DStream, decltype(&ZSTD_freeDStream)> stream(ZSTD_createDStream(),
                                                                     &ZSTD_freeDStream);
-  if (!stream) return Error("decompress_failed", "cannot start the zstd decoder");
+  if (!stream) return Error(kernel::errc::kDecompressFailed, "cannot start the zstd decoder");
   ZSTD_inBuffer in{input.data(), input.size(), 0};
   std::string output;
   for (;;) {
@@ -33,11 +34,12 @@ Expected<std::string> zstd_decompress(std::string_view input, std::size_t max_ou
     const std::size_t result = ZSTD_decompressStream(stream.get(), &out, &in);
     output.resize(before + out.pos);
     if (ZSTD_isError(result)) {
-      return Error("decompress_failed", std::string("zstd: ") + ZSTD_getErrorName(result));
+      return Error(kernel::errc::kDecompressFailed,
+                   std::string("zstd: ") + ZSTD_getErrorName(result));
     }
     if (result == 0) return output;  // the frame is complete
     if (in.pos == in.size && out.pos < chunk) {
-      return Error("decompress_failed", "zstd data ends early");
+      return Error(kernel::errc::kDecompressFailed, "zstd data ends early");
     }
   }
 }
@@ -46,7 +48,7 @@ Expected<std::string> gzip_decompress(std::string_view input, std::size_t max_ou
   z_stream stream{};
   // 16 + MAX_WBITS: a gzip header, not a raw zlib one.
   if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
-    return Error("decompress_failed", "cannot start the gzip decoder");
+    return Error(kernel::errc::kDecompressFailed, "cannot start the gzip decoder");
   }
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
   stream.avail_in = static_cast<uInt>(std::min<std::size_t>(input.size(), UINT32_MAX));
@@ -84,7 +86,7 @@ Expected<std::string> decompress_kernel_payload(std::string_view payload, std::s
   }
   if (payload.starts_with("\x28\xb5\x2f\xfd")) return zstd_decompress(payload, max_output);
   if (payload.starts_with("\x1f\x8b")) return gzip_decompress(payload, max_output);
-  return Error("unsupported_compression",
+  return Error(kernel::errc::kUnsupportedCompression,
                "the kernel payload is neither XZ, zstd nor gzip (LZ4, LZO, bzip2 and LZMA "
                "payloads are not read)");
 }

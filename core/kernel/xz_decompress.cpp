@@ -1,4 +1,5 @@
 #include "core/kernel/xz_decompress.h"
+#include "core/kernel/error_codes.h"
 
 #include <lzma.h>
 
@@ -28,7 +29,7 @@ Expected<std::string> xz_decompress(std::string_view input, std::size_t max_outp
   lzma_stream stream = LZMA_STREAM_INIT;
   lzma_ret started = lzma_stream_decoder(&stream, UINT64_MAX, 0);
   if (started != LZMA_OK) {
-    return Error("decompress_failed",
+    return Error(kernel::errc::kDecompressFailed,
                  std::string("cannot start XZ decoder: ") + describe_lzma(started));
   }
   std::string output;
@@ -38,7 +39,7 @@ Expected<std::string> xz_decompress(std::string_view input, std::size_t max_outp
   while (result == LZMA_OK) {
     if (output.size() >= max_output) {
       lzma_end(&stream);
-      return Error("decompressed_too_large",
+      return Error(kernel::errc::kDecompressedTooLarge,
                    "XZ data expands beyond " + std::to_string(max_output) + " bytes");
     }
     std::size_t chunk = std::min<std::size_t>(1 << 20, max_output - output.size());
@@ -52,7 +53,7 @@ Expected<std::string> xz_decompress(std::string_view input, std::size_t max_outp
   }
   lzma_end(&stream);
   if (result != LZMA_STREAM_END) {
-    return Error("decompress_failed", std::string("XZ: ") + describe_lzma(result));
+    return Error(kernel::errc::kDecompressFailed, std::string("XZ: ") + describe_lzma(result));
   }
   return output;
 }

@@ -11,6 +11,7 @@
 #include "core/kernel/directory_listing.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
+#include "core/livepatch/error_codes.h"
 #include "core/livepatch/module_syscall_errors.h"
 
 namespace hotsplice {
@@ -61,9 +62,9 @@ Status LivepatchControl::wait(std::string_view patch_name, std::chrono::millisec
       if (path_exists(patch_dir(patch_name))) return in_transition.error();
       // Gone: a disabled patch is freed (with its sysfs directory) when it reaches unpatched.
       if (seen || if_absent_at_start == IfAbsent::kDone) return Status::ok();
-      return Error("livepatch_not_found", "waiting for the transition of " +
-                                              std::string(patch_name) + ": no " +
-                                              patch_dir(patch_name).string());
+      return Error(livepatch::errc::kLivepatchNotFound, "waiting for the transition of " +
+                                                            std::string(patch_name) + ": no " +
+                                                            patch_dir(patch_name).string());
     }
     seen = true;
     if (!*in_transition) return Status::ok();
@@ -96,7 +97,7 @@ Error LivepatchControl::stalled(std::string_view patch_name,
     }
     message += " (signal_blocking_tasks may move sleeping tasks along)";
   }
-  return Error("transition_stalled", message);
+  return Error(livepatch::errc::kTransitionStalled, message);
 }
 
 Status LivepatchControl::signal_blocking_tasks(std::string_view patch_name) {
@@ -139,8 +140,9 @@ Expected<bool> LivepatchControl::is_enabled(std::string_view patch_name) const {
   if (auto valid = check_livepatch_name(patch_name); !valid) return valid.error();
   std::filesystem::path enabled = patch_dir(patch_name) / "enabled";
   if (!path_exists(patch_dir(patch_name))) {
-    return Error("livepatch_not_found", "no livepatch " + std::string(patch_name) + " in " +
-                                            livepatch_sysfs_dir(root_).string());
+    return Error(
+        livepatch::errc::kLivepatchNotFound,
+        "no livepatch " + std::string(patch_name) + " in " + livepatch_sysfs_dir(root_).string());
   }
   return read_kernel_flag(enabled);
 }

@@ -4,8 +4,10 @@
 #include <charconv>
 
 #include "core/kernel/directory_listing.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/kernel_file.h"
 #include "core/kernel/module_info.h"
+#include "core/livepatch/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -30,8 +32,8 @@ Expected<LivepatchFunction> parse_function_directory(const std::filesystem::path
     auto [stop, error] = std::from_chars(begin, end, function.sympos);
     if (begin != end && error == std::errc() && stop == end) return function;
   }
-  return Error("invalid_value", (object_dir / directory).string() +
-                                    ": expected a directory named <function>,<sympos>");
+  return Error(kernel::errc::kInvalidValue, (object_dir / directory).string() +
+                                                ": expected a directory named <function>,<sympos>");
 }
 
 Expected<LivepatchObject> read_object(const std::filesystem::path& patch_dir,
@@ -73,7 +75,7 @@ Expected<LivepatchState> read_livepatch(const std::filesystem::path& root, std::
   if (auto valid = check_livepatch_name(name); !valid) return valid.error();
   std::filesystem::path patch_dir = livepatch_sysfs_dir(root) / name;
   if (!path_exists(patch_dir)) {
-    return Error("livepatch_not_found",
+    return Error(livepatch::errc::kLivepatchNotFound,
                  "no livepatch " + std::string(name) + " in " + livepatch_sysfs_dir(root).string());
   }
   LivepatchState state;
