@@ -177,30 +177,54 @@ void request_apply(const fs::path& control_socket, const std::string& uuid) {
   REQUIRE(answer);
 }
 
-void check_database(const SimFleet& fleet, const fs::path& database) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  auto text_of = [db](const std::string& sql) {
+namespace {
+
+// hostd's database opened read-only for the test's queries.
+class ReadOnlyDatabase {
+ public:
+  explicit ReadOnlyDatabase(const fs::path& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  }
+  ~ReadOnlyDatabase() { sqlite3_close(db_); }
+  ReadOnlyDatabase(const ReadOnlyDatabase&) = delete;
+  ReadOnlyDatabase& operator=(const ReadOnlyDatabase&) = delete;
+
+  // The first column of the first row as text ("" when there is none).
+  std::string text_of(const std::string& sql) const {
     sqlite3_stmt* statement = nullptr;
     std::string value;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0)) {
       value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
     }
     sqlite3_finalize(statement);
     return value;
-  };
-  CHECK(text_of("PRAGMA integrity_check") == "ok");
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+void check_database(const SimFleet& fleet, const fs::path& database) {
+  ReadOnlyDatabase db(database);
+  CHECK(db.text_of("PRAGMA integrity_check") == "ok");
   for (std::size_t i = 0; i < fleet.size(); ++i) {
     std::string state =
-        text_of("SELECT state FROM guest_bundles WHERE guest_uuid = '" + fleet.guest_uuid(i) +
-                "' AND bundle_id = '" + bench::kSimBundleId + "'");
+        db.text_of("SELECT state FROM guest_bundles WHERE guest_uuid = '" + fleet.guest_uuid(i) +
+                   "' AND bundle_id = '" + bench::kSimBundleId + "'");
     INFO("guest " << fleet.guest_uuid(i) << " recorded as '" << state << "'");
     // `applied` when hostd saw the apply succeed, `confirmed` when it learnt it from the
     // guest's hello (the answer was lost with the channel): both say "live".
     CHECK((state == "applied" || state == "confirmed") == fleet.truth(i).live);
   }
-  sqlite3_close(db);
+}
+
+std::int64_t recorded_events(const fs::path& database) {
+  std::string count = ReadOnlyDatabase(database).text_of("SELECT count(*) FROM bundle_events");
+  REQUIRE_FALSE(count.empty());
+  return std::stoll(count);
 }
 
 void check_all_patched(const SimFleet& fleet) {

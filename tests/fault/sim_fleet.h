@@ -81,6 +81,8 @@ void request_apply(const fs::path& control_socket, const std::string& uuid);
 // After hostd stopped: PRAGMA integrity_check is ok, and for every guest the database's last
 // state of the bundle is `applied` or `confirmed` exactly when the guest has it live (CHECKs).
 void check_database(const SimFleet& fleet, const fs::path& database);
+// How many bundle events hostd's database holds (its whole history; opened read-only).
+std::int64_t recorded_events(const fs::path& database);
 // Every guest: live, stored whole, nothing left in work/ (CHECKs).
 void check_all_patched(const SimFleet& fleet);
 
