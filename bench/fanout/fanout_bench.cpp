@@ -4,6 +4,7 @@
 //
 //   fanout_bench [--guests 10,100,1000] [--concurrency 32] [--bundle-kib 1024]
 //                [--sim-dir /dev/shm] [--hostd-dir /var/tmp] [--under "CMD ARGS"]
+//   fanout_bench --publish-only DIR    (the bundle's repository in DIR/repo, key in DIR/keys)
 //
 // --under runs both daemons under a command (its words split on spaces), e.g. valgrind for
 // scripts/memcheck; either daemon exiting non-zero after SIGTERM fails the run (valgrind's
@@ -114,13 +115,12 @@ RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::pat
   fs::remove_all(sim_dir);
   fs::remove_all(hostd_dir);
   need(ensure_directory(hostd_dir), "hostd dir");
-  auto sim =
-      need(ChildProcess::start(under(
-               prefix, {HOTSPLICE_GUESTD_SIM, "--guests", std::to_string(guests), "--dir",
-                        sim_dir.string(), "--keys-dir", repo.keys_dir.string(), "--release",
-                        kSimKernel.release, "--kernel-version", kSimKernel.version, "--build-id",
-                        kSimKernel.build_id})),
-           "starting the simulator");
+  auto sim = need(ChildProcess::start(under(
+                      prefix, {HOTSPLICE_GUESTD_SIM, "--guests", std::to_string(guests), "--dir",
+                               sim_dir.string(), "--keys-dir", repo.keys_dir.string(), "--release",
+                               kSimKernel.release, "--kernel-version", kSimKernel.version,
+                               "--build-id", kSimKernel.build_id})),
+                  "starting the simulator");
   auto ready = sim.read_line(Clock::now() + std::chrono::minutes(5));
   if (!ready || ready->rfind("ready", 0) != 0) {
     die("simulator not ready: " + ready.value_or("no output"));
@@ -138,11 +138,11 @@ RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::pat
   RunResult result;
   result.guests = guests;
   auto started = Clock::now();
-  auto hostd = need(
-      ChildProcess::start(under(prefix, {HOTSPLICE_HOSTD_SIM, "--config",
-                                         (hostd_dir / "hostd.json").string(), "--sockets",
-                                         sim_socket_dir(sim_dir).string()})),
-      "starting hostd");
+  auto hostd =
+      need(ChildProcess::start(
+               under(prefix, {HOTSPLICE_HOSTD_SIM, "--config", (hostd_dir / "hostd.json").string(),
+                              "--sockets", sim_socket_dir(sim_dir).string()})),
+           "starting hostd");
   std::map<std::string, Clock::time_point> offered;
   std::vector<double> latencies_ms;
   std::size_t problems_shown = 0;
@@ -201,10 +201,21 @@ std::vector<std::size_t> parse_counts(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto arguments = Arguments::parse(
-      std::vector<std::string>(argv + 1, argv + argc),
-      {{"guests"}, {"concurrency"}, {"bundle-kib"}, {"sim-dir"}, {"hostd-dir"}, {"under"}}, 0);
+  auto arguments = Arguments::parse(std::vector<std::string>(argv + 1, argv + argc),
+                                    {{"guests"},
+                                     {"concurrency"},
+                                     {"bundle-kib"},
+                                     {"sim-dir"},
+                                     {"hostd-dir"},
+                                     {"under"},
+                                     {"publish-only"}},
+                                    0);
   if (!arguments) die(arguments.error().message());
+  if (auto only = arguments->value("publish-only")) {
+    auto repo = need(bench::publish_sim_bundle(*only, 64 * 1024), "bundle");
+    std::printf("repository %s, keys %s\n", repo.repo_dir.c_str(), repo.keys_dir.c_str());
+    return 0;
+  }
   auto counts = parse_counts(arguments->value("guests").value_or("10,100,1000"));
   unsigned concurrency = std::stoul(arguments->value("concurrency").value_or("32"));
   std::size_t bundle_kib = std::stoul(arguments->value("bundle-kib").value_or("1024"));

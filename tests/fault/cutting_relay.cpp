@@ -131,8 +131,8 @@ void CuttingRelay::relay(int host_fd, int guest_fd, bool first) {
       Direction direction = side == 0 ? Direction::host_to_guest : Direction::guest_to_host;
       int stop_at = cutting && direction == direction_ ? cut_after_ : -1;
       std::size_t pass = frame_ends(buffer, size, in_frame[side], counts[side], stop_at);
-      const bool hold_now = holding && direction == direction_ &&
-                            held_side_bytes + pass >= hold_after_bytes_;
+      const bool hold_now =
+          holding && direction == direction_ && held_side_bytes + pass >= hold_after_bytes_;
       if (hold_now) pass = hold_after_bytes_ - held_side_bytes;
       if (holding && direction == direction_) held_side_bytes += pass;
       if (first) {

@@ -101,6 +101,8 @@ fs::path write_sim_hostd_config(const fs::path& hostd_dir, const bench::SimRepos
       {"control_socket", (hostd_dir / "hostd.sock").string()},
       {"rollout", {{"canary_count", 0}}},
       {"timeouts", {{"retry_seconds", 1}, {"handshake_seconds", 5}, {"io_seconds", 5}}},
+      // A port of the kernel's choice: never 9470, which a developer's hostd may hold.
+      {"http", {{"listen", "127.0.0.1:0"}}},
       {"log_level", "debug"}};
   config.merge_patch(extra);
   REQUIRE(ensure_directory(hostd_dir));
