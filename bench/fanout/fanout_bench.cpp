@@ -132,6 +132,8 @@ RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::pat
       {"keys_dir", repo.keys_dir.string()},
       {"control_socket", (hostd_dir / "hostd.sock").string()},
       {"rollout", {{"canary_count", 0}, {"concurrency", concurrency}}},
+      // A port of the kernel's choice: never 9470, which a developer's hostd may hold.
+      {"http", {{"listen", "127.0.0.1:0"}}},
       {"log_level", "info"}};
   need(write_file_atomically(hostd_dir / "hostd.json", config.dump(2)), "hostd config");
 
