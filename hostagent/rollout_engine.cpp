@@ -263,6 +263,11 @@ void RolloutEngine::tick() {
   pump();
 }
 
+void RolloutEngine::refresh(const std::string& uuid) {
+  auto it = guests_.find(uuid);
+  if (it != guests_.end()) it->second->next_check = clock_();
+}
+
 void RolloutEngine::set_stage(const std::string& stage, const std::string& reason) {
   unsettle_all();
   rollout_.stage = stage;
