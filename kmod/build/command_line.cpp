@@ -101,11 +101,12 @@ fs::path default_cache() {
 
 // --release without --source/--config: the exact source, config and symbols of the Debian
 // image package of that release (downloaded into the cache when needed).
-Status find_target_inputs(const std::string& release, kernel_tree::SessionRequest& request,
-                          ModuleDefaults& defaults, std::ostream& out) {
+Status find_target_inputs(const std::string& release, const fs::path& given_kallsyms,
+                          kernel_tree::SessionRequest& request, ModuleDefaults& defaults,
+                          std::ostream& out) {
   if (auto status = ensure_directory(request.output); !status) return status;
   auto inputs = target_kernel::prepare_kernel_inputs(release, target_kernel::default_cache_root(),
-                                                     request.output / "build.log");
+                                                     request.output / "build.log", given_kallsyms);
   if (!inputs) return inputs.error();
   request.tree.source = inputs->source;
   request.tree.config = inputs->config;
@@ -169,7 +170,8 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   }
   ModuleDefaults defaults;
   if (by_release) {
-    if (auto status = find_target_inputs(*parsed->value("release"), request, defaults, out);
+    if (auto status = find_target_inputs(*parsed->value("release"),
+                                         path_option(*parsed, "kallsyms"), request, defaults, out);
         !status) {
       return fail(status.error(), err);
     }

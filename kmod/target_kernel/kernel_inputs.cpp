@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -132,7 +133,7 @@ fs::path default_cache_root() {
 }
 
 Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const fs::path& cache_root,
-                                             const fs::path& log) {
+                                             const fs::path& log, const fs::path& given_kallsyms) {
   KernelInputs inputs;
   auto packages = find_kernel_packages(release);
   if (!packages) return packages.error();
@@ -153,11 +154,17 @@ Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const f
   inputs.vmlinux = kernel_dir / "vmlinux";
   inputs.kallsyms = kernel_dir / "kallsyms";
   const fs::path origin = kernel_dir / "kallsyms.origin";
+  auto use_given = [&] {
+    if (given_kallsyms.empty()) return;
+    inputs.kallsyms = given_kallsyms;
+    inputs.symbols_origin = "given with --kallsyms: " + given_kallsyms.string();
+  };
   if (fs::exists(inputs.vmlinux) && fs::exists(inputs.kallsyms) && fs::exists(origin)) {
     auto text = read_file(origin, 4096);
     if (!text) return text.error();
     inputs.symbols_origin = *text;
-    if (fs::file_size(inputs.kallsyms) == 0) inputs.kallsyms.clear();
+    if (fs::file_size(inputs.kallsyms) == 0) inputs.kallsyms.clear();  // older caches
+    use_given();
     return inputs;
   }
   auto image = read_file(inputs.image, kMaxKernelImageBytes);
@@ -166,26 +173,75 @@ Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const f
   if (!vmlinux) return vmlinux.error().with_context(inputs.image.string());
   auto config = read_file(inputs.config, kMaxConfigBytes);
   if (!config) return config.error();
+  if (auto status = write_file_atomically(inputs.vmlinux, *vmlinux); !status) return status.error();
   KallsymsLayout layout;
   layout.absolute_percpu = config_says_yes("\n" + *config, "CONFIG_KALLSYMS_ABSOLUTE_PERCPU");
   // Debian's image packages ship a placeholder System.map ("The real System.map is in
-  // the linux-image-<version>-dbg package"): the image's own tables are the source.
-  // Not fatal here: --kallsyms may give them, and a module-only patch does not need them.
+  // the linux-image-<version>-dbg package"): the image's own tables are the first source,
+  // the -dbg package's vmlinux the second (unless --kallsyms gives them: then neither).
+  // Not fatal: a module-only patch does not need them.
   auto decoded = read_kallsyms_tables(*vmlinux, layout);
-  const std::string symbols = decoded ? kallsyms_text(*decoded) : std::string();
-  inputs.symbols_origin = decoded ? "kallsyms tables decoded from " + inputs.image.string() + " (" +
-                                        std::to_string(decoded->size()) + " symbols)"
-                                  : "none: " + decoded.error().message() +
-                                        "; pass a guest's /proc/kallsyms with --kallsyms";
-  if (auto status = write_file_atomically(inputs.vmlinux, *vmlinux); !status) return status.error();
-  if (auto status = write_file_atomically(inputs.kallsyms, symbols); !status) {
-    return status.error();
+  if (decoded) {
+    inputs.symbols_origin = "kallsyms tables decoded from " + inputs.image.string() + " (" +
+                            std::to_string(decoded->size()) + " symbols)";
+    if (auto status = write_file_atomically(inputs.kallsyms, kallsyms_text(*decoded)); !status) {
+      return status.error();
+    }
+  } else if (!given_kallsyms.empty()) {
+    use_given();
+    return inputs;  // nothing cached: a later run without --kallsyms tries again
+  } else if (auto from_dbg =
+                 symbols_from_dbg_package(*packages, inputs.kallsyms, log, inputs.downloads)) {
+    inputs.symbols_origin =
+        *from_dbg + " (the image's kallsyms tables: " + decoded.error().message() + ")";
+  } else {
+    inputs.symbols_origin = "none: " + decoded.error().message() + "; " +
+                            from_dbg.error().message() +
+                            "; pass a guest's /proc/kallsyms with --kallsyms";
+    inputs.kallsyms.clear();
+    return inputs;  // nothing cached: the download may work next time
   }
   if (auto status = write_file_atomically(origin, inputs.symbols_origin); !status) {
     return status.error();
   }
-  if (!decoded) inputs.kallsyms.clear();
+  use_given();
   return inputs;
+}
+
+Expected<std::string> symbols_from_dbg_package(const KernelPackages& packages,
+                                               const fs::path& kallsyms, const fs::path& log,
+                                               std::vector<std::string>& downloads) {
+  const std::string package = packages.image_package + "-dbg";
+  auto staging = staging_for(kallsyms);
+  if (!staging) return staging.error();
+  std::error_code error;
+  auto cleanup = [&] { fs::remove_all(*staging, error); };
+  auto deb = download_package(package, packages.version, *staging, log, downloads);
+  if (!deb) {
+    cleanup();
+    return deb.error();
+  }
+  const std::string member = "./usr/lib/debug/boot/vmlinux-" + packages.release;
+  if (auto status = extract_members(*deb, member, *staging, log); !status) {
+    cleanup();
+    return status.error();
+  }
+  const fs::path listed = *staging / "kallsyms";
+  if (auto status = kernel_tree::run_logged({"sh", "-c", "nm -n --defined-only \"$1\" > \"$2\"",
+                                             "sh", (*staging / member).string(), listed.string()},
+                                            *staging, log);
+      !status) {
+    cleanup();
+    return status.error().with_context("reading the symbols of " + package);
+  }
+  auto text = read_file(listed, std::size_t{256} << 20);
+  cleanup();
+  if (!text) return text.error();
+  const auto lines = std::count(text->begin(), text->end(), '\n');
+  if (lines == 0) return Error(errc::kKallsymsNotFound, package + "'s vmlinux has no symbols");
+  if (auto status = write_file_atomically(kallsyms, *text); !status) return status.error();
+  return "symbol table of " + package + " " + packages.version + "'s vmlinux (" +
+         std::to_string(lines) + " symbols)";
 }
 
 }  // namespace hotsplice::target_kernel
