@@ -84,7 +84,7 @@ TEST_CASE("the -dbg package's vmlinux gives the symbol positions the image's tab
       ++other_positions;
     }
   }
-  CHECK(expected.size() > 50000);
+  CHECK(expected.size() > 40000);  // distinct text names: 48,874 in 6.1.0-56
   CHECK(missing == 0);
   CHECK(other_positions == 0);
 }
