@@ -51,10 +51,13 @@ std::size_t rel32_branch_length(const Section& text, std::uint64_t at) {
 
 // The site a table entry names, from the entry's bytes. nullopt: not a code site
 // (__bug_table, __ex_table: their sites are compared like any code).
-std::optional<Site> table_site(std::string_view table, const std::uint8_t* entry,
+std::optional<Site> table_site(const elfdiff::SpecialTable& layout, const std::uint8_t* entry,
                                std::uint64_t at) {
-  if (table == ".altinstructions") return Site{at, SiteKind::rewritten, entry[10]};  // instrlen
-  if (table == ".parainstructions") return Site{at, SiteKind::rewritten, entry[9]};  // len
+  const std::string_view table = layout.name;
+  // alt_instr.instrlen, paravirt_patch_site.len: where the target kernel's layout has them.
+  if (layout.site_length_offset && *layout.site_length_offset < layout.entry_size) {
+    return Site{at, SiteKind::rewritten, entry[*layout.site_length_offset]};
+  }
   if (table == "__jump_table" || table == ".call_sites") {
     return Site{at, SiteKind::rewritten, kRel32BranchLength};
   }
@@ -185,7 +188,7 @@ Expected<RunPreImage> run_pre_image(const elfdiff::ObjectIndex& before,
           relocation.addend +
           (site.type == STT_SECTION ? 0 : static_cast<std::int64_t>(site.value));
       if (point < 0) continue;
-      if (auto found = table_site(table.name, &table.bytes[relocation.offset],
+      if (auto found = table_site(*layout, &table.bytes[relocation.offset],
                                   static_cast<std::uint64_t>(point))) {
         image.add(*found);
       }
