@@ -1,6 +1,7 @@
 #include "core/protocol/frame_codec.h"
 
 #include <cstdio>
+#include <cstring>
 
 #include "core/protocol/crc32.h"
 
@@ -31,6 +32,15 @@ std::string hex32(std::uint32_t value) {
 
 Expected<std::string> encode_frame(const Json& message, std::string_view body,
                                    std::size_t max_frame_bytes) {
+  std::string wire;
+  if (Status appended = append_frame(message, body, wire, max_frame_bytes); !appended) {
+    return appended.error();
+  }
+  return wire;
+}
+
+Status append_frame(const Json& message, std::string_view body, std::string& out,
+                    std::size_t max_frame_bytes) {
   // Strings from the local system (uname output, file names) may hold invalid UTF-8; the
   // replacement character keeps such a message sendable instead of throwing.
   std::string json = message.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -48,28 +58,35 @@ Expected<std::string> encode_frame(const Json& message, std::string_view body,
   content += body;
   append_u32_le(content, crc32(content));
 
-  std::string wire;
-  wire.reserve(content_size + content_size / 254 + 4);
-  wire.push_back(kFrameDelimiter);
-  wire += cobs_encode(content);
-  wire.push_back(kFrameDelimiter);
-  return wire;
+  out.reserve(out.size() + content_size + content_size / 254 + 3);
+  out.push_back(kFrameDelimiter);
+  cobs_encode_into(content, out);
+  out.push_back(kFrameDelimiter);
+  return Status::ok();
 }
 
 std::optional<Expected<Frame>> FrameDecoder::decode(std::string_view& input) {
   while (!input.empty()) {
-    const auto byte = static_cast<std::uint8_t>(input.front());
-    input.remove_prefix(1);
-    if (byte == static_cast<std::uint8_t>(kFrameDelimiter)) {
+    if (input.front() == kFrameDelimiter) {
+      input.remove_prefix(1);
       if (auto decoded = end_of_run()) return decoded;
       continue;
     }
-    ++run_bytes_;
+    // The encoded bytes up to the next delimiter (or all of input) belong to this frame.
+    const void* delimiter = std::memchr(input.data(), kFrameDelimiter, input.size());
+    const std::size_t run =
+        delimiter != nullptr
+            ? static_cast<std::size_t>(static_cast<const char*>(delimiter) - input.data())
+            : input.size();
     if (skipping_oversized_) {
-      ++discarded_bytes_;
+      run_bytes_ += run;
+      discarded_bytes_ += run;
+      input.remove_prefix(run);
       continue;
     }
-    cobs_.push(byte, content_);
+    const std::size_t used = cobs_.decode(input.substr(0, run), content_, max_frame_bytes_);
+    run_bytes_ += used;
+    input.remove_prefix(used);
     if (content_.size() > max_frame_bytes_) {
       // Report now rather than at the delimiter: a peer that never sends one must not be
       // able to make us wait, or buffer, without end.
