@@ -90,11 +90,18 @@ GuestImage delivery_image(const TestKernel& kernel, const fs::path& public_key) 
 // bundle is `bytes` long.
 std::string padded_bundle(const GuestdTestKit& kit, const TestKernel& kernel, const std::string& id,
                           std::size_t bytes) {
-  std::size_t overhead =
-      kit.bundle(id, kernel.module, kernel.identity).size() - kernel.module.size();
   std::string module = kernel.module;
-  if (bytes > overhead + module.size()) module.resize(bytes - overhead, '\0');
-  return kit.bundle(id, module, kernel.identity);
+  std::string bundle = kit.bundle(id, module, kernel.identity);
+  // The manifest names the module's size, so its digits move the total by a byte or two:
+  // adjust until the bundle is exactly `bytes` (a few rounds at most).
+  for (int round = 0; round < 4 && bundle.size() != bytes; ++round) {
+    auto target = static_cast<long long>(module.size()) + static_cast<long long>(bytes) -
+                  static_cast<long long>(bundle.size());
+    if (target < static_cast<long long>(kernel.module.size())) break;  // smaller than the module
+    module.resize(static_cast<std::size_t>(target), '\0');
+    bundle = kit.bundle(id, module, kernel.identity);
+  }
+  return bundle;
 }
 
 // hostd's log as it is written: each line stamped with the time this process read it.
