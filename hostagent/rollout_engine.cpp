@@ -380,6 +380,11 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
   }
   counters_.transfer_bytes += guest.current->bytes;
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
+  // The guest has the whole bundle staged and its digest checked: the step between
+  // "offering" and "applied" an operator (and bench/qga_delivery) times the channel by.
+  log_.info("transferred", {{"guest", guest.info.name},
+                            {"bundle", guest.current->bundle_id},
+                            {"bytes", guest.current->bytes}});
   auto applied = [this, uuid, epoch](Status result) {
     on_finished(uuid, epoch, std::move(result));
   };
