@@ -222,8 +222,7 @@ int run_guests(CommandContext& context) {
         << short_kind(guest["kind"].get<std::string>())
         << status_cell(*parsed, guest["status"].get<std::string>(), 19) << std::setw(5)
         << (guest["cves_open"].is_array() ? std::to_string(guest["cves_open"].size()) : "-")
-        << cell(effective.empty() ? "-" : text_of(effective), 34)
-        << "\n";
+        << cell(effective.empty() ? "-" : text_of(effective), 34) << "\n";
   }
   return kExitOk;
 }

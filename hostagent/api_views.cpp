@@ -38,8 +38,7 @@ std::string unknown_guest_message(const std::string& id, const Json& directory) 
   if (directory.is_object() && !directory.value("connected", true)) {
     message += "; the guest directory " + directory.value("uri", std::string()) +
                " is disconnected since " + directory.value("since", std::string()) + " (" +
-               directory.value("why", std::string()) +
-               "): guests are unknown until it reconnects";
+               directory.value("why", std::string()) + "): guests are unknown until it reconnects";
   }
   return message;
 }

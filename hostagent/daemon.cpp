@@ -422,8 +422,8 @@ Json Daemon::status_json() const {
            {{"listening", http_ != nullptr},
             // The bound address while listening (a configured port 0 is resolved), the
             // configured one when it is off, so the problem names what failed.
-            {"address", config_.http.host + ":" +
-                            std::to_string(http_ ? http_port() : config_.http.port)},
+            {"address",
+             config_.http.host + ":" + std::to_string(http_ ? http_port() : config_.http.port)},
             {"problem", http_problem_}}},
           {"host", host_json()},
           {"rollout", engine_->rollout_status()},

@@ -237,9 +237,8 @@ TEST_CASE("/metrics is Prometheus text with escaped guest names") {
   CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"no_channel\"} 1\n"));
   CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"patched\"} 0\n"));
   // The hostile name: its quote and backslash escaped, nothing else touched.
-  CHECK_THAT(
-      text,
-      Catch::Contains("hotsplice_guest_info{guest=\"<img src=x onerror=alert(1)>\\\"\\\\\","));
+  CHECK_THAT(text, Catch::Contains(
+                       "hotsplice_guest_info{guest=\"<img src=x onerror=alert(1)>\\\"\\\\\","));
   // No kernel here has a bundle: open CVEs unknown, so no series (never a 0).
   CHECK_THAT(text, !Catch::Contains("\nhotsplice_guest_open_cves{"));
   CHECK_THAT(text, Catch::Contains("\nhotsplice_guest_directory_up 1\n"));

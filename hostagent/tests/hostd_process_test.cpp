@@ -16,8 +16,8 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
-#include <regex>
 #include <optional>
+#include <regex>
 #include <thread>
 
 #include "core/base/file_io.h"
@@ -331,6 +331,11 @@ TEST_CASE("with its guest directory unreachable, hostd says so in status, CLI an
   auto human = cli({"status"});
   REQUIRE(human.succeeded());
   CHECK_THAT(human.output, Catch::Contains("NOT connected since"));
+  // Why hostd leaves this machine's kernel alone, as --json has it (hostd.host.why_not).
+  if (status["host"]["patching"] == false) {
+    CHECK_THAT(human.output, Catch::Contains("host kernel: left alone by hostd: " +
+                                             status["host"]["why_not"].get<std::string>()));
+  }
   auto json = cli({"guests", "--json"});
   REQUIRE(json.succeeded());
   CHECK(Json::parse(json.output)["guest_directory"]["connected"] == false);
@@ -367,7 +372,6 @@ TEST_CASE("when the API cannot listen, status names the configured address and t
   REQUIRE(human);
   CHECK_THAT(human->output, Catch::Contains("dashboard: off (127.0.0.1:" + std::to_string(port)));
 }
-
 
 TEST_CASE("hostd inside an OpenVZ container refuses to patch the kernel: the node must run it") {
   TempDir dir;

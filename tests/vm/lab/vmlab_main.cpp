@@ -142,10 +142,10 @@ int run(const LabOptions& options) {
       if (!image) return fail(image.error());
       images.emplace(request.release, *image);
     }
-    auto guest = (*libvirt)->start_guest(request.name, images.at(request.release), "",
-                                         request.agent_channel
-                                             ? PrivateLibvirt::AgentChannel::present
-                                             : PrivateLibvirt::AgentChannel::absent);
+    auto guest =
+        (*libvirt)->start_guest(request.name, images.at(request.release), "",
+                                request.agent_channel ? PrivateLibvirt::AgentChannel::present
+                                                      : PrivateLibvirt::AgentChannel::absent);
     if (!guest) return fail(guest.error());
     guests.push_back(std::move(guest).value());
     std::cerr << "hotsplice-vmlab: started " << request.name << " (" << request.release
