@@ -90,8 +90,24 @@ std::string status_cell(const Parsed& parsed, const std::string& status, std::si
   return parsed.colour ? colour_of(status) + padded + "\033[0m" : padded;
 }
 
+// "1 kernel", "2 kernels", "0 kernels".
+std::string plural(std::size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string short_kind(const std::string& kind) {
   return kind == "container" ? "ct" : kind;
+}
+
+// "guest directory: URI connected since T", or NOT connected since T and why: while it is
+// down the guests are unknown, which an empty table must not hide.
+void print_directory(std::ostream& out, const Json& directory) {
+  if (!directory.is_object()) return;
+  bool up = directory.value("connected", false);
+  out << "guest directory: " << text_of(directory["uri"])
+      << (up ? " connected since " : " NOT connected since ") << text_of(directory["since"]);
+  if (!up) out << ": " << text_of(directory["why"]) << "; guests unknown while disconnected";
+  out << "\n";
 }
 
 void print_json(CommandContext& context, const Json& value) {
@@ -103,7 +119,11 @@ void print_rollout(std::ostream& out, const Json& rollout) {
       << (rollout["paused"].get<bool>() ? " (paused)" : "") << ", policy "
       << text_of(rollout["policy"]) << ", " << rollout["in_flight"] << " in flight (limit "
       << rollout["concurrency"] << ")\n";
-  if (!rollout["canaries"].empty()) out << "canaries: " << text_of(rollout["canaries"]) << "\n";
+  if (!rollout["canaries"].empty()) {
+    out << "canaries:";
+    for (const auto& name : rollout["canaries"]) out << " " << text_of(name);
+    out << "\n";
+  }
   if (rollout.contains("wait_until"))
     out << "canary wait ends " << text_of(rollout["wait_until"]) << "\n";
   if (!rollout["reason"].get<std::string>().empty())
@@ -137,23 +157,28 @@ int run_status(CommandContext& context) {
     out << "kernel: " << text_of(h["kernel"]["release"]) << ", effective "
         << text_of(h["effective_kernel"]) << "\n";
   }
-  const Json& directory = s["guest_directory"];
-  out << "guest directory: " << text_of(directory["uri"]) << " "
-      << (directory["connected"].get<bool>() ? "connected"
-                                             : "NOT connected: " + text_of(directory["why"]))
-      << "\n";
+  const Json& own = s["host"];
+  if (own.is_object() && !own.value("patching", false)) {
+    out << "host kernel: left alone by hostd: " << text_of(own["why_not"]) << "\n";
+  }
+  print_directory(out, s["guest_directory"]);
   const Json& summary = h["summary"];
-  out << "coverage: " << summary["total"] << " kernels";
+  out << "coverage: " << plural(summary["total"].get<std::size_t>(), "kernel");
   for (const auto& [name, count] : summary["by_status"].items()) {
     if (count.get<int>() > 0) {
       out << ", " << count << " " << status_cell(*parsed, name, 0);
     }
   }
-  out << "; " << summary["open_cves"] << " CVEs open\n";
+  out << "; " << plural(summary["open_cves"].get<std::size_t>(), "CVE") << " open";
+  if (summary.value("cves_unknown", 0) > 0) {
+    out << " (unknown on " << plural(summary["cves_unknown"].get<std::size_t>(), "kernel")
+        << ": no bundle targets them)";
+  }
+  out << "\n";
   const Json& repo = h["repository"];
   if (repo.contains("source")) {
     out << "repository: " << text_of(repo["source"]) << ", index " << repo["index_version"] << ", "
-        << repo["bundles"] << " verified bundles";
+        << plural(repo["bundles"].get<std::size_t>(), "verified bundle");
     if (!repo["error"].is_null()) {
       out << "; last sync FAILED " << text_of(repo["last_sync"]) << ": "
           << text_of(repo["error"]["message"]) << " [" << text_of(repo["error"]["code"]) << "]";
@@ -166,7 +191,8 @@ int run_status(CommandContext& context) {
   if (http["listening"].get<bool>()) {
     out << "dashboard: http://" << text_of(http["address"]) << "/\n";
   } else {
-    out << "dashboard: off (" << text_of(http["problem"]) << ")\n";
+    out << "dashboard: off (" << text_of(http["address"]) << ": " << text_of(http["problem"])
+        << ")\n";
   }
   print_rollout(out, h["rollout"]);
   return kExitOk;
@@ -183,6 +209,10 @@ int run_guests(CommandContext& context) {
   }
   // NAME 16, KIND 4, STATUS 18, CVES 4 (open), EFFECTIVE KERNEL: 80 columns with the gaps.
   auto& out = context.out;
+  const Json& directory = (*result)["guest_directory"];
+  if (directory.is_object() && !directory.value("connected", false)) {
+    print_directory(out, directory);
+  }
   out << std::left << std::setw(17) << "NAME" << std::setw(5) << "KIND" << std::setw(19) << "STATUS"
       << std::setw(5) << "CVES"
       << "EFFECTIVE KERNEL\n";
@@ -191,8 +221,8 @@ int run_guests(CommandContext& context) {
     out << std::setw(17) << cell(text_of(guest["name"]), 16) << std::setw(5)
         << short_kind(guest["kind"].get<std::string>())
         << status_cell(*parsed, guest["status"].get<std::string>(), 19) << std::setw(5)
-        << guest["cves_open"].size() << cell(effective.empty() ? "-" : text_of(effective), 34)
-        << "\n";
+        << (guest["cves_open"].is_array() ? std::to_string(guest["cves_open"].size()) : "-")
+        << cell(effective.empty() ? "-" : text_of(effective), 34) << "\n";
   }
   return kExitOk;
 }
@@ -228,9 +258,14 @@ int run_guest(CommandContext& context) {
       << "agent:            " << text_of(g["agent_version"]) << ", last contact "
       << text_of(g["last_contact"]) << "\n";
   if (!g["pin"].is_null()) out << "pin:              " << text_of(g["pin"]) << "\n";
-  out << "CVEs fixed:       " << g["cves_fixed"].size() << ", open: " << g["cves_open"].size();
-  for (const auto& cve : g["cves_open"]) out << " " << text_of(cve);
-  out << "\n";
+  if (g["cves_open"].is_array()) {
+    out << "CVEs fixed:       " << g["cves_fixed"].size() << ", open: " << g["cves_open"].size();
+    for (const auto& cve : g["cves_open"]) out << " " << text_of(cve);
+    out << "\n";
+  } else {
+    out << "CVEs:             unknown (no verified bundle targets this kernel, so no manifest "
+           "lists its CVEs)\n";
+  }
   for (const auto& patch : g["applied"]) {
     out << "  live     " << text_of(patch["bundle_id"]) << "\n";
   }

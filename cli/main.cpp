@@ -1,5 +1,6 @@
 // hotsplice: the operator's command-line tool.
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,10 +74,29 @@ void print_usage(std::ostream& out) {
          "Exit status: 0 success, 1 refused or failed, 64 usage error.\n";
 }
 
+// Global options may come before the command (`hotsplice --socket X status`): they move
+// behind it, where every command reads its options. Only these take a value.
+std::vector<std::string> options_after_command(std::vector<std::string> words) {
+  static const std::set<std::string> kWithValue = {"--socket", "--keys"};
+  std::vector<std::string> leading;
+  std::size_t i = 0;
+  while (i < words.size() && words[i].starts_with("--") && words[i] != "--help" &&
+         words[i] != "--version") {
+    leading.push_back(words[i]);
+    if (kWithValue.count(words[i]) && i + 1 < words.size()) leading.push_back(words[++i]);
+    ++i;
+  }
+  if (leading.empty() || i == words.size()) return words;
+  std::vector<std::string> out(words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
+  // After the command word(s): a group command's name is the next word, so options go last.
+  out.insert(out.end(), leading.begin(), leading.end());
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> words(argv + 1, argv + argc);
+  std::vector<std::string> words = options_after_command({argv + 1, argv + argc});
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     print_usage(words.empty() ? std::cerr : std::cout);
     return words.empty() ? hotsplice::cli::kExitUsage : hotsplice::cli::kExitOk;

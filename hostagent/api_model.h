@@ -23,6 +23,9 @@ class ApiModel {
   virtual std::vector<CoverageRecord> coverage() const = 0;
   // /api/v1/host: hostname, versions, host kernel, environment, summary, rollout, repository.
   virtual Json host() const = 0;
+  // {uri, connected, since, why}: whether hostd reaches the hypervisor that lists its guests,
+  // since when (ISO-8601 UTC; hostd's start until the first change) and why not.
+  virtual Json guest_directory() const = 0;
   // One record's events, oldest first (unknown ids have none).
   virtual Expected<std::vector<GuestBundleRow>> history(const std::string& id) const = 0;
   virtual Expected<std::vector<GuestBundleRow>> events_after(std::int64_t cursor,

@@ -155,7 +155,8 @@ HttpResponse ApiRouter::get(const HttpRequest& request, const std::string& path,
   }
   if (path == "/api/v1/host") return json_response(request, model_.host());
   if (path == "/api/v1/guests") {
-    return json_response(request, guests_document(model_.coverage(), Clock::now()));
+    return json_response(
+        request, guests_document(model_.coverage(), Clock::now(), model_.guest_directory()));
   }
   if (path == "/api/v1/patches") {
     return json_response(request, patches_document(model_.bundles(), model_.coverage()));
@@ -186,7 +187,8 @@ HttpResponse ApiRouter::get(const HttpRequest& request, const std::string& path,
   auto records = model_.coverage();
   const CoverageRecord* record = find_record(records, *id);
   if (!record) {
-    return from_error(request, Error(errc::kUnknownGuest, "no guest with id or name " + *id));
+    return from_error(
+        request, Error(errc::kUnknownGuest, unknown_guest_message(*id, model_.guest_directory())));
   }
   auto history = model_.history(record->id);
   if (!history) return from_error(request, history.error());

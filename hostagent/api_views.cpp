@@ -24,10 +24,23 @@ const char* action_of(BundleEvent event) {
 
 }  // namespace
 
-Json guests_document(const std::vector<CoverageRecord>& records, Clock::time_point now) {
+Json guests_document(const std::vector<CoverageRecord>& records, Clock::time_point now,
+                     const Json& directory) {
   Json guests = Json::array();
   for (const auto& record : records) guests.push_back(to_json(record));
-  return {{"generated", format_utc(now)}, {"guests", std::move(guests)}};
+  return {{"generated", format_utc(now)},
+          {"guest_directory", directory},
+          {"guests", std::move(guests)}};
+}
+
+std::string unknown_guest_message(const std::string& id, const Json& directory) {
+  std::string message = "no guest with id or name " + id;
+  if (directory.is_object() && !directory.value("connected", true)) {
+    message += "; the guest directory " + directory.value("uri", std::string()) +
+               " is disconnected since " + directory.value("since", std::string()) + " (" +
+               directory.value("why", std::string()) + "): guests are unknown until it reconnects";
+  }
+  return message;
 }
 
 Json guest_document(const CoverageRecord& record, const std::vector<GuestBundleRow>& history) {

@@ -18,8 +18,15 @@ namespace hotsplice::hostd {
 inline constexpr std::size_t kMaxEventsPerPage = 1000;
 inline constexpr std::size_t kDefaultEventsPerPage = 100;
 
-// {"generated": now, "guests": [record...]}
-Json guests_document(const std::vector<CoverageRecord>& records, Clock::time_point now);
+// {"generated": now, "guest_directory": directory, "guests": [record...]}. directory is
+// ApiModel::guest_directory(): while it is disconnected the guests are unknown, and the
+// document says so rather than looking like an empty host.
+Json guests_document(const std::vector<CoverageRecord>& records, Clock::time_point now,
+                     const Json& directory);
+
+// unknown_guest's message for id: while the guest directory is disconnected it says that
+// guests are unknown until it reconnects (rather than that the guest does not exist).
+std::string unknown_guest_message(const std::string& id, const Json& directory);
 
 // The record and its "history": [{time, bundle_id, action, result, code, message}], oldest
 // first. action is apply|rollback|report; result is the event (offered, applied, failed, ...).

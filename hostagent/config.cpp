@@ -337,6 +337,15 @@ Expected<HostdConfig> parse_config(std::string_view text) {
   return config;
 }
 
+Status check_startable(const HostdConfig& config) {
+  if (!config.repository.directory && !config.repository.url) {
+    return Error(errc::kConfigInvalid,
+                 "config.repository: give a directory or a url (hostd has nothing to offer "
+                 "without one)");
+  }
+  return Status::ok();
+}
+
 Expected<HostdConfig> load_config(const std::filesystem::path& path) {
   auto text = read_file(path, kMaxConfigBytes);
   if (!text) {

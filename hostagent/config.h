@@ -123,6 +123,11 @@ Expected<HostdConfig> parse_config(std::string_view text);
 // Reads and parses path; "config_unreadable" when it cannot be read.
 Expected<HostdConfig> load_config(const std::filesystem::path& path);
 
+// What a start refuses in a parsed config before it opens anything: today a repository with
+// neither a directory nor a url (hostd would have nothing to offer). `--check-config` and the
+// repository catalogue both call it, so a config that checks OK is one a start accepts.
+Status check_startable(const HostdConfig& config);
+
 const char* policy_name(RolloutPolicy policy);
 const char* host_patching_name(HostPatching patching);
 

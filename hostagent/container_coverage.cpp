@@ -36,6 +36,7 @@ std::vector<CoverageRecord> container_records(const CoverageRecord& host,
     record.available = host.available;
     record.cves_fixed = host.cves_fixed;
     record.cves_open = host.cves_open;
+    record.cves_known = host.cves_known;
     record.last_contact = host.last_contact;
     records.push_back(std::move(record));
   }

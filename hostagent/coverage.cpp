@@ -169,6 +169,7 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
     }
   }
   out.cves_open = sorted_unique(std::move(open));
+  out.cves_known = true;
   for (const auto& patch : out.available) {
     if (patch.why_not == why_not::kPinned) continue;
     if (!first_missing) first_missing = &patch;
@@ -197,7 +198,11 @@ CoverageSummary summarize(const std::vector<CoverageRecord>& records) {
   for (const auto& record : records) {
     ++out.total;
     ++out.by_status[record.status];
-    open.insert(record.cves_open.begin(), record.cves_open.end());
+    if (record.cves_known) {
+      open.insert(record.cves_open.begin(), record.cves_open.end());
+    } else {
+      ++out.cves_unknown;
+    }
   }
   out.open_cves = open.size();
   return out;
@@ -247,9 +252,9 @@ Json to_json(const CoverageRecord& record) {
       {"reason", record.reason},
       {"applied", applied},
       {"available", available},
-      {"cves_fixed", record.cves_fixed},
-      {"cves_open", record.cves_open},
-      {"agent_version", record.agent_version},
+      {"cves_fixed", record.cves_known ? Json(record.cves_fixed) : Json(nullptr)},
+      {"cves_open", record.cves_known ? Json(record.cves_open) : Json(nullptr)},
+      {"agent_version", record.agent_version.empty() ? Json(nullptr) : Json(record.agent_version)},
       {"last_contact",
        optional_json(record.last_contact, [](Clock::time_point t) { return Json(format_utc(t)); })},
       {"pin", optional_json(record.pin, text)},
@@ -259,7 +264,10 @@ Json to_json(const CoverageRecord& record) {
 Json to_json(const CoverageSummary& summary) {
   Json by_status = Json::object();
   for (const auto& [status, count] : summary.by_status) by_status[status_name(status)] = count;
-  return {{"total", summary.total}, {"by_status", by_status}, {"open_cves", summary.open_cves}};
+  return {{"total", summary.total},
+          {"by_status", by_status},
+          {"open_cves", summary.open_cves},
+          {"cves_unknown", summary.cves_unknown}};
 }
 
 }  // namespace hotsplice::hostd

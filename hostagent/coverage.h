@@ -104,6 +104,10 @@ struct CoverageRecord {
   std::vector<AvailablePatch> available;  // target the kernel, not live
   std::vector<std::string> cves_fixed;    // sorted, unique: CVEs of applied bundles
   std::vector<std::string> cves_open;     // sorted, unique: CVEs of available ones not fixed
+  // True when a verified bundle targets the kernel, so manifests list its CVEs. False (kernel
+  // not reported, or unsupported_kernel): the CVEs are unknown, never "0 open" (JSON null,
+  // CLI "-", no /metrics series).
+  bool cves_known = false;
   std::string agent_version;
   std::optional<Clock::time_point> last_contact;
   std::optional<std::string> pin;         // the configured pin, if any ("" holds at none)
@@ -162,6 +166,7 @@ struct CoverageSummary {
   std::size_t total = 0;
   std::map<GuestStatus, std::size_t> by_status;  // every status present, zeros included
   std::size_t open_cves = 0;                     // distinct CVE ids open on any record
+  std::size_t cves_unknown = 0;                  // records whose CVEs are unknown (!cves_known)
 };
 CoverageSummary summarize(const std::vector<CoverageRecord>& records);
 

@@ -58,6 +58,7 @@ Daemon::~Daemon() = default;
 
 Status Daemon::start() {
   started_ = Clock::now();
+  directory_since_ = started_;
   log_.set_level(config_.log_level);
   wait_signals();
   // Where hostd runs decides first: with host.patch_kernel "on", a container or an unknown
@@ -98,6 +99,7 @@ Status Daemon::start() {
       engine_->guest_gone(uuid);
     };
     callbacks.connection_changed = [this](bool up, const std::string& why) {
+      if (up != directory_up_) directory_since_ = Clock::now();
       directory_up_ = up;
       directory_why_ = why;
       if (up) {
@@ -422,12 +424,14 @@ Json Daemon::status_json() const {
           {"pid", static_cast<long>(::getpid())},
           {"started", format_utc(started_)},
           {"config", config_path_.string()},
-          {"guest_directory",
-           {{"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}}},
+          {"guest_directory", guest_directory()},
           {"guests", to_json(summarize(coverage()))},
           {"http",
            {{"listening", http_ != nullptr},
-            {"address", config_.http.host + ":" + std::to_string(http_port())},
+            // The bound address while listening (a configured port 0 is resolved), the
+            // configured one when it is off, so the problem names what failed.
+            {"address",
+             config_.http.host + ":" + std::to_string(http_ ? http_port() : config_.http.port)},
             {"problem", http_problem_}}},
           {"host", host_json()},
           {"rollout", engine_->rollout_status()},
@@ -449,14 +453,15 @@ std::string Daemon::handle(const ControlRequest& request) {
     case ControlCommand::status:
       return encode_ok(status_json());
     case ControlCommand::guests:
-      return encode_ok(guests_document(coverage(), Clock::now()));
+      return encode_ok(guests_document(coverage(), Clock::now(), guest_directory()));
     case ControlCommand::host:
       return encode_ok(host());
     case ControlCommand::guest: {
       auto records = coverage();
       const CoverageRecord* record = find_record(records, request.guest);
       if (!record)
-        return encode_error(Error(errc::kUnknownGuest, "no guest named " + request.guest));
+        return encode_error(
+            Error(errc::kUnknownGuest, unknown_guest_message(request.guest, guest_directory())));
       auto events = history(record->id);
       if (!events) return encode_error(events.error());
       return encode_ok(guest_document(*record, *events));
@@ -499,9 +504,15 @@ Json Daemon::host() const {
           ? Json{{"code", last.value("code", "")}, {"message", last.value("error", "")}}
           : Json(nullptr);
   out["repository"] = repository;
-  out["guest_directory"] = {
-      {"uri", config_.libvirt_uri}, {"connected", directory_up_}, {"why", directory_why_}};
+  out["guest_directory"] = guest_directory();
   return out;
+}
+
+Json Daemon::guest_directory() const {
+  return {{"uri", config_.libvirt_uri},
+          {"connected", directory_up_},
+          {"since", format_utc(directory_since_)},
+          {"why", directory_up_ ? std::string() : directory_why_}};
 }
 
 Expected<std::vector<GuestBundleRow>> Daemon::history(const std::string& id) const {
@@ -519,7 +530,7 @@ std::vector<CatalogBundle> Daemon::bundles() const {
 
 std::string Daemon::metrics() const {
   return render_metrics(MetricsInput{coverage(), engine_->counters(), engine_->rollout_gauge(),
-                                     kVersion, Clock::now()});
+                                     kVersion, Clock::now(), directory_up_});
 }
 
 Expected<Json> Daemon::apply(const std::string& guest, const std::string& patch) {

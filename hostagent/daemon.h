@@ -67,6 +67,7 @@ class Daemon : public ApiModel {
   // ApiModel, for the HTTP API and the control socket.
   std::vector<CoverageRecord> coverage() const override;
   Json host() const override;
+  Json guest_directory() const override;
   Expected<std::vector<GuestBundleRow>> history(const std::string& id) const override;
   Expected<std::vector<GuestBundleRow>> events_after(std::int64_t cursor,
                                                      std::size_t limit) const override;
@@ -130,6 +131,7 @@ class Daemon : public ApiModel {
   Json host_facts_;           // hostname, kernel, environment: read once at start
   bool directory_up_ = false;
   std::string directory_why_ = "not connected yet";
+  Clock::time_point directory_since_;  // when directory_up_ last changed (hostd's start first)
   std::set<std::string> hotplug_tried_;
   std::map<std::string, GuestInfo> known_guests_;  // uuid -> as last seen
   std::string last_status_;

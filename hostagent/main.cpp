@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   std::filesystem::path config_path = arguments->value("config").value_or(kDefaultConfigPath);
   HostdConfig config;
   std::error_code ignored;
-  if (arguments->has("config") || std::filesystem::exists(config_path, ignored)) {
+  const bool present = arguments->has("config") || std::filesystem::exists(config_path, ignored);
+  if (present) {
     auto loaded = load_config(config_path);
     if (!loaded) {
       std::cerr << "hotsplice-hostd: " << loaded.error().message() << " [" << loaded.error().code()
@@ -54,8 +55,16 @@ int main(int argc, char** argv) {
     }
     config = *loaded;
   }
+  // --check-config runs the same checks a start runs on the config before opening anything.
+  const std::string described =
+      config_path.string() + (present ? "" : ": absent (every key at its default)");
+  if (auto startable = check_startable(config); !startable) {
+    std::cerr << "hotsplice-hostd: " << described << ": " << startable.error().message() << " ["
+              << startable.error().code() << "]\n";
+    return 1;
+  }
   if (arguments->has("check-config")) {
-    std::cout << config_path.string() << ": OK\n";
+    std::cout << described << ": OK\n";
     return 0;
   }
   return run_daemon(config_path, config, standard_parts);

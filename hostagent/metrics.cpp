@@ -100,6 +100,11 @@ std::string render_metrics(const MetricsInput& input) {
   x.family("hotsplice_build_info", "gauge", "hotsplice-hostd version (always 1).");
   x.sample({{"version", input.version}}, 1);
 
+  x.family("hotsplice_guest_directory_up", "gauge",
+           "1 while hostd reaches the hypervisor that lists its guests; 0 while it does not (its "
+           "guests are then unknown and absent from the other series).");
+  x.sample({}, input.directory_up ? 1 : 0);
+
   x.family("hotsplice_guests", "gauge",
            "Kernels hostd covers (host, containers, guests) by coverage status.");
   for (const auto& [status, count] : summary.by_status) {
@@ -120,8 +125,10 @@ std::string render_metrics(const MetricsInput& input) {
   }
 
   x.family("hotsplice_guest_open_cves", "gauge",
-           "CVEs open on a kernel: fixed by a verified bundle for it that is not live.");
+           "CVEs open on a kernel: fixed by a verified bundle for it that is not live (no "
+           "series when no bundle targets the kernel: unknown).");
   for (const auto& r : input.records) {
+    if (!r.cves_known) continue;
     x.sample(guest_labels(r), static_cast<double>(r.cves_open.size()));
   }
 
@@ -158,11 +165,12 @@ std::string render_metrics(const MetricsInput& input) {
   x.sample({{"stage", input.rollout.stage}}, 1);
   x.family("hotsplice_rollout_progress_ratio", "gauge",
            "Patched share of the kernels the catalogue has bundles for (patched / (patched + "
-           "pending + failed)); 1 when there are none.");
+           "pending + failed)); no series when there are none or the guest directory is down "
+           "(unknown, not done).");
   double done = static_cast<double>(summary.by_status[GuestStatus::patched]);
   double todo = static_cast<double>(summary.by_status[GuestStatus::pending] +
                                     summary.by_status[GuestStatus::failed]);
-  x.sample({}, done + todo == 0 ? 1.0 : done / (done + todo));
+  if (done + todo > 0 && input.directory_up) x.sample({}, done / (done + todo));
 
   x.family("hotsplice_patches_applied_total", "counter",
            "Bundles applied successfully since hostd started.");

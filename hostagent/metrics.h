@@ -35,6 +35,7 @@ struct MetricsInput {
   RolloutGauge rollout;
   std::string version;  // hostd's
   Clock::time_point now;
+  bool directory_up = true;  // hostd reaches the hypervisor that lists its guests
 };
 
 std::string render_metrics(const MetricsInput& input);

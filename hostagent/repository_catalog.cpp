@@ -16,18 +16,15 @@ Expected<std::unique_ptr<RepositoryCatalog>> RepositoryCatalog::open(
     asio::io_context& io, const HostdConfig& config, Logger& log,
     std::function<void()> on_changed) {
   const RepositoryConfig& repo = config.repository;
+  if (auto startable = check_startable(config); !startable) return startable.error();
   std::unique_ptr<repository::RepositorySource> source;
   if (repo.directory) {
     source = std::make_unique<repository::LocalDirectorySource>(*repo.directory);
-  } else if (repo.url) {
+  } else {
     repository::HttpOptions options;
     options.proxy = repo.proxy;
     if (repo.ca_file) options.ca_file = repo.ca_file->string();
     source = std::make_unique<repository::HttpSource>(*repo.url, options);
-  } else {
-    return Error(errc::kConfigInvalid,
-                 "config.repository: give a directory or a url (hostd has nothing to offer "
-                 "without one)");
   }
   auto keys = TrustedKeys::load(config.keys_dir);
   if (!keys) return keys.error().with_context("loading trusted keys");

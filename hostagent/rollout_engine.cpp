@@ -574,8 +574,16 @@ Json RolloutEngine::resume() {
 Json RolloutEngine::rollout_status() const {
   Json canaries = Json::array();
   for (const auto& uuid : canaries_) {
+    // A canary not seen since hostd started (or while the directory is down) keeps the name
+    // the database last recorded; its uuid only when the database has none.
     auto it = guests_.find(uuid);
-    canaries.push_back(it != guests_.end() ? it->second->info.name : uuid);
+    if (it != guests_.end()) {
+      canaries.push_back(it->second->info.name);
+    } else if (auto row = db_.guest(uuid); row && *row && !(*row)->name.empty()) {
+      canaries.push_back((*row)->name);
+    } else {
+      canaries.push_back(uuid);
+    }
   }
   Json out = {{"generation", rollout_.generation},
               {"stage", rollout_.stage},

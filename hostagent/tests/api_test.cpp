@@ -75,6 +75,11 @@ TEST_CASE("hostd's API answers every endpoint from the coverage model") {
   }
   CHECK(web["kernel"].is_null());
   CHECK(web["last_contact"].is_null());
+  // Not reported: its CVEs and agent version are unknown, null (never [] or "").
+  CHECK(web["cves_open"].is_null());
+  CHECK(web["cves_fixed"].is_null());
+  CHECK(web["agent_version"].is_null());
+  CHECK(doc["guest_directory"]["connected"] == true);
   CHECK(find_guest(doc["guests"], kHostileName)["status"] == "no_channel");
   CHECK(find_guest(doc["guests"], "off-1")["status"] == "unknown");
 
@@ -91,6 +96,7 @@ TEST_CASE("hostd's API answers every endpoint from the coverage model") {
   CHECK(h["summary"]["by_status"]["unknown"] == 1);
   CHECK(h["summary"]["by_status"]["patched"] == 0);
   CHECK(h["summary"]["open_cves"] == 0);
+  CHECK(h["summary"]["cves_unknown"] == 3);
   CHECK(h["rollout"]["paused"] == false);
   CHECK(h["repository"].contains("last_sync"));
   CHECK(h["repository"].contains("index_version"));
@@ -231,9 +237,12 @@ TEST_CASE("/metrics is Prometheus text with escaped guest names") {
   CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"no_channel\"} 1\n"));
   CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"patched\"} 0\n"));
   // The hostile name: its quote and backslash escaped, nothing else touched.
-  CHECK_THAT(
-      text,
-      Catch::Contains("hotsplice_guest_open_cves{guest=\"<img src=x onerror=alert(1)>\\\"\\\\\","));
+  CHECK_THAT(text, Catch::Contains(
+                       "hotsplice_guest_info{guest=\"<img src=x onerror=alert(1)>\\\"\\\\\","));
+  // No kernel here has a bundle: open CVEs unknown, so no series (never a 0).
+  CHECK_THAT(text, !Catch::Contains("\nhotsplice_guest_open_cves{"));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_guest_directory_up 1\n"));
+  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
   // web-1's failed handshakes are counted by code.
   CHECK_THAT(text, Catch::Contains("hotsplice_errors_total{code=\"channel_connect\"} "));
 }
@@ -264,13 +273,16 @@ TEST_CASE("the hotsplice CLI answers from the same model as the API") {
   CHECK(lines[0].find("CVES") == 41);
   CHECK(lines[0].find("EFFECTIVE KERNEL") == 46);
   // Rows sorted by name; no colour codes when not on a terminal.
-  CHECK(std::regex_match(lines[3], std::regex(R"(web-1 +kvm +agent_silent +0 +-)")));
+  // CVES: unknown ("-"), never 0, for a kernel no bundle targets.
+  CHECK(std::regex_match(lines[3], std::regex(R"(web-1 +kvm +agent_silent +- +-)")));
   CHECK(table.output.find('\033') == std::string::npos);
 
   auto guest = cli(hostd, {"guest", "web-1"});
   REQUIRE(guest.succeeded());
   CHECK_THAT(guest.output, Catch::Contains("status:           agent_silent"));
   CHECK_THAT(guest.output, Catch::Contains(kWebUuid));
+  CHECK_THAT(guest.output, Catch::Contains("CVEs:             unknown"));
+  CHECK_THAT(guest.output, !Catch::Contains("CVEs fixed"));
   auto guest_json = cli(hostd, {"guest", "web-1", "--json"});
   REQUIRE(guest_json.succeeded());
   CHECK(Json::parse(guest_json.output) ==
@@ -288,6 +300,9 @@ TEST_CASE("the hotsplice CLI answers from the same model as the API") {
   auto status = cli(hostd, {"status"});
   REQUIRE(status.succeeded());
   CHECK_THAT(status.output, Catch::Contains("coverage: 3 kernels"));
+  CHECK_THAT(status.output, Catch::Contains("0 CVEs open (unknown on 3 kernels"));
+  CHECK_THAT(status.output, Catch::Contains("guest directory: test://"));
+  CHECK_THAT(status.output, Catch::Contains(" connected since "));
   CHECK_THAT(status.output, Catch::Contains("1 agent_silent"));
   CHECK_THAT(status.output,
              Catch::Contains("dashboard: http://127.0.0.1:" + std::to_string(hostd.port()) + "/"));

@@ -46,6 +46,8 @@ TEST_CASE("a kernel that has not reported is never patched") {
   CHECK(record.reason == facts.problem);
   CHECK(record.cves_fixed.empty());
   CHECK(record.effective_kernel.empty());
+  CHECK_FALSE(record.cves_known);
+  CHECK(to_json(record)["agent_version"].is_null());  // no hello: absent, not ""
 }
 
 TEST_CASE("all bundles live: patched, CVEs fixed from the manifests, effective kernel") {
@@ -65,6 +67,18 @@ TEST_CASE("no bundle for the kernel: unsupported_kernel, the release as effectiv
   auto record = build_coverage(facts);
   CHECK(record.status == GuestStatus::unsupported_kernel);
   CHECK(record.effective_kernel == "6.1.0-56-amd64");
+  // No manifest lists its CVEs: unknown (null in JSON), never "0 open".
+  CHECK_FALSE(record.cves_known);
+  Json json = to_json(record);
+  CHECK(json["cves_open"].is_null());
+  CHECK(json["cves_fixed"].is_null());
+  CHECK(json["agent_version"] == "0.1.0");
+  auto patched = build_coverage(reported({"hs-1", "hs-2"}));
+  CHECK(patched.cves_known);
+  CHECK(to_json(patched)["cves_open"] == Json::array());
+  auto summary = summarize({record, patched});
+  CHECK(summary.cves_unknown == 1);
+  CHECK(to_json(summary)["cves_unknown"] == 1);
 }
 
 TEST_CASE("pending bundles say why not, and their CVEs are open") {

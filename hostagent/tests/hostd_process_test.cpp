@@ -15,7 +15,9 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <iostream>
 #include <optional>
+#include <regex>
 #include <thread>
 
 #include "core/base/file_io.h"
@@ -24,6 +26,7 @@
 #include "hostagent/control_client.h"
 #include "hostagent/error_codes.h"
 #include "hostagent/tests/hostd_process.h"
+#include "hostagent/tests/http_client.h"
 #include "tests/support/temp_dir.h"
 
 extern char** environ;
@@ -117,6 +120,27 @@ Expected<Json> ask(const TempDir& dir, ControlCommand command) {
   ControlRequest request;
   request.command = command;
   return call_hostd(dir / "run" / "hostd.sock", request, std::chrono::seconds(10));
+}
+
+}  // namespace
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(HOTSPLICE_FIXTURES) + "/" + name;
+}
+
+// Polls status until ready(status) holds (10 s at most); the last answer either way.
+Json wait_status(const TempDir& dir, const std::function<bool(const Json&)>& ready) {
+  Json last;
+  for (int i = 0; i < 200; ++i) {
+    if (auto status = ask(dir, ControlCommand::status)) {
+      last = *status;
+      if (ready(last)) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return last;
 }
 
 }  // namespace
@@ -233,28 +257,133 @@ TEST_CASE("hotsplice status says plainly that hostd is not running") {
   CHECK_FALSE(result->succeeded());
   CHECK_THAT(result->output, Catch::Contains("hotsplice-hostd is not running"));
   CHECK_THAT(result->output, Catch::Contains("[hostd_not_running]"));
+  // Global options may come before the command, too.
+  auto before = run_subprocess(
+      SubprocessSpec({HOTSPLICE_CLI_BINARY, "--socket", (dir / "absent.sock").string(), "status"}));
+  REQUIRE(before);
+  CHECK_FALSE(before->succeeded());
+  CHECK_THAT(before->output, Catch::Contains("[hostd_not_running]"));
+  CHECK_THAT(before->output, Catch::Contains((dir / "absent.sock").string()));
 }
 
-namespace {
-
-std::string fixture(const std::string& name) {
-  return std::string(HOTSPLICE_FIXTURES) + "/" + name;
-}
-
-// Polls status until ready(status) holds (10 s at most); the last answer either way.
-Json wait_status(const TempDir& dir, const std::function<bool(const Json&)>& ready) {
-  Json last;
-  for (int i = 0; i < 200; ++i) {
-    if (auto status = ask(dir, ControlCommand::status)) {
-      last = *status;
-      if (ready(last)) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+TEST_CASE("--check-config runs a start's checks and says when the file is absent") {
+  TempDir dir;
+  auto check = [](std::vector<std::string> words) {
+    words.insert(words.begin(), HOTSPLICE_HOSTD_BINARY);
+    auto result = run_subprocess(SubprocessSpec(words));
+    REQUIRE(result);
+    return *result;
+  };
+  SECTION("a good file: OK") {
+    auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+    auto result = check({"--config", config.string(), "--check-config"});
+    CHECK(result.succeeded());
+    CHECK(result.output == config.string() + ": OK\n");
   }
-  return last;
+  SECTION("a file without a repository: the refusal a start gives, exit 1") {
+    auto config = dir.write("hostd.json", "{}");
+    auto result = check({"--config", config.string(), "--check-config"});
+    CHECK_FALSE(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("config.repository: give a directory or a url"));
+    CHECK_THAT(result.output, Catch::Contains("[config_invalid]"));
+    CHECK_THAT(result.output, !Catch::Contains(": OK"));
+    // A start is refused with the same words.
+    auto start = check({"--config", config.string()});
+    CHECK_FALSE(start.succeeded());
+    CHECK_THAT(start.output, Catch::Contains("config.repository: give a directory or a url"));
+  }
+  SECTION("the default path absent: says absent, and that the defaults cannot start") {
+    // Only when the machine has no /etc/hotsplice/hostd.json of its own.
+    std::error_code ignored;
+    if (std::filesystem::exists("/etc/hotsplice/hostd.json", ignored)) {
+      std::cout << "SKIPPED: /etc/hotsplice/hostd.json exists on this machine\n";
+      return;
+    }
+    auto result = check({"--check-config"});
+    CHECK_FALSE(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("/etc/hotsplice/hostd.json: absent"));
+    CHECK_THAT(result.output, Catch::Contains("config.repository"));
+  }
 }
 
-}  // namespace
+TEST_CASE("with its guest directory unreachable, hostd says so in status, CLI and metrics") {
+  TempDir dir;
+  auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+  auto log = dir / "hostd.log";
+  HostdProcess hostd(config, log, {});
+  INFO("hostd log:\n" << file_tail(log));
+  Json status = wait_status(dir, [](const Json& s) {
+    return s["guest_directory"]["why"] != "not connected yet" && s["http"]["listening"] == true;
+  });
+  REQUIRE(status["guest_directory"]["connected"] == false);
+  CHECK(std::regex_match(status["guest_directory"]["since"].get<std::string>(),
+                         std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  // http.listen is 127.0.0.1:0: status gives the port really bound.
+  std::string address = status["http"]["address"].get<std::string>();
+  REQUIRE(address.starts_with("127.0.0.1:"));
+  auto port = static_cast<std::uint16_t>(std::stoi(address.substr(10)));
+  REQUIRE(port != 0);
+
+  auto cli = [&](std::vector<std::string> words) {
+    words.insert(words.begin(), HOTSPLICE_CLI_BINARY);
+    words.push_back("--socket");
+    words.push_back((dir / "run" / "hostd.sock").string());
+    auto result = run_subprocess(SubprocessSpec(words));
+    REQUIRE(result);
+    return *result;
+  };
+  auto guests = cli({"guests"});
+  REQUIRE(guests.succeeded());
+  CHECK_THAT(guests.output, Catch::Contains("NOT connected since"));
+  CHECK_THAT(guests.output, Catch::Contains("guests unknown while disconnected"));
+  auto one = cli({"guest", "web-1"});
+  CHECK_FALSE(one.succeeded());
+  CHECK_THAT(one.output, Catch::Contains("[unknown_guest]"));
+  CHECK_THAT(one.output, Catch::Contains("disconnected since"));
+  auto human = cli({"status"});
+  REQUIRE(human.succeeded());
+  CHECK_THAT(human.output, Catch::Contains("NOT connected since"));
+  // Why hostd leaves this machine's kernel alone, as --json has it (hostd.host.why_not).
+  if (status["host"]["patching"] == false) {
+    CHECK_THAT(human.output, Catch::Contains("host kernel: left alone by hostd: " +
+                                             status["host"]["why_not"].get<std::string>()));
+  }
+  auto json = cli({"guests", "--json"});
+  REQUIRE(json.succeeded());
+  CHECK(Json::parse(json.output)["guest_directory"]["connected"] == false);
+
+  auto metrics = hotsplice::testing::http_get(port, "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains("\nhotsplice_guest_directory_up 0\n"));
+  // No progress is claimed while the guests are unknown: the family, without a sample.
+  CHECK_THAT(metrics.body, Catch::Contains("# TYPE hotsplice_rollout_progress_ratio gauge\n"));
+  CHECK_THAT(metrics.body, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  auto api = hotsplice::testing::http_get(port, "/api/v1/guests");
+  REQUIRE(api.status == 200);
+  CHECK(api.json()["guest_directory"]["connected"] == false);
+}
+
+TEST_CASE("when the API cannot listen, status names the configured address and the error") {
+  TempDir dir;
+  // Hold a port so hostd's listen fails.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  std::uint16_t port = taken.local_endpoint().port();
+  Json config = Json::parse(config_text(dir, "automatic"));
+  config["http"]["listen"] = "127.0.0.1:" + std::to_string(port);
+  auto path = dir.write("hostd.json", config.dump());
+  HostdProcess hostd(path, dir / "hostd.log", {});
+  INFO("hostd log:\n" << file_tail(dir / "hostd.log"));
+  Json status = wait_status(dir, [](const Json& s) { return s.contains("http"); });
+  CHECK(status["http"]["listening"] == false);
+  CHECK(status["http"]["address"] == "127.0.0.1:" + std::to_string(port));
+  CHECK_FALSE(status["http"]["problem"].get<std::string>().empty());
+  auto human = run_subprocess(SubprocessSpec(
+      {HOTSPLICE_CLI_BINARY, "status", "--socket", (dir / "run" / "hostd.sock").string()}));
+  REQUIRE(human);
+  CHECK_THAT(human->output, Catch::Contains("dashboard: off (127.0.0.1:" + std::to_string(port)));
+}
 
 TEST_CASE("hostd inside an OpenVZ container refuses to patch the kernel: the node must run it") {
   TempDir dir;

@@ -71,6 +71,7 @@ TEST_CASE("metrics give guests by status, open CVEs, blocked bundles and last-se
   CHECK_THAT(text, Catch::Contains("hotsplice_transfer_bytes_total 4096\n"));
   CHECK_THAT(text, Catch::Contains("hotsplice_errors_total{code=\"channel_timeout\"} 2\n"));
   CHECK_THAT(text, Catch::Contains("hotsplice_build_info{version=\"9.9\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("hotsplice_guest_directory_up 1\n"));
   // Every sample line belongs to a family announced by HELP and TYPE before it.
   std::istringstream lines(text);
   std::string current;
@@ -80,6 +81,29 @@ TEST_CASE("metrics give guests by status, open CVEs, blocked bundles and last-se
     INFO(line);
     CHECK(line.rfind(current, 0) == 0);
   }
+}
+
+TEST_CASE("unknown values have no series: CVEs of unsupported kernels, progress of nothing") {
+  CoverageFacts facts;
+  facts.id = "u3";
+  facts.name = "legacy-1";
+  facts.reported = true;
+  facts.kernel = kKernel;  // no bundle for it: unsupported_kernel
+  MetricsInput input;
+  input.records = {build_coverage(facts)};
+  input.now = Clock::time_point(std::chrono::seconds(1030));
+  std::string text = render_metrics(input);
+  CHECK_THAT(text, Catch::Contains("# TYPE hotsplice_guest_open_cves gauge\n"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_open_cves{"));
+  // Nothing has bundles: no progress ratio (never 1 claimed for nothing).
+  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  // The guest directory down: 0, and no ratio even with a patched kernel.
+  input.records.push_back(record("u1", "web-1", {"hs-1", "hs-2"}));
+  CHECK_THAT(render_metrics(input), Catch::Contains("\nhotsplice_rollout_progress_ratio 1\n"));
+  input.directory_up = false;
+  text = render_metrics(input);
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_guest_directory_up 0\n"));
+  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
 }
 
 TEST_CASE("patches count guests that have them live, waiting, or failed") {

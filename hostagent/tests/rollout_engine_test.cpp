@@ -185,9 +185,12 @@ TEST_CASE("a failed canary stops the rollout, leaves the others untouched, and s
     CHECK(rig.status(name) == GuestStatus::pending);
     CHECK_THAT(rig.reason(name), Catch::Contains("rollout stopped"));
   }
-  // The stop survives a restart of hostd.
+  CHECK(rig.engine->rollout_status()["canaries"] == Json::array({"a"}));
+  // The stop survives a restart of hostd; the canary, not seen again yet, keeps its name
+  // from the database (never a bare uuid).
   rig.start();
   CHECK(rig.engine->rollout_status()["stage"] == "stopped");
+  CHECK(rig.engine->rollout_status()["canaries"] == Json::array({"a"}));
   // The operator decides to go on.
   rig.engine->resume();
   CHECK(rig.engine->rollout_status()["stage"] == "general");

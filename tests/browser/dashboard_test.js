@@ -66,8 +66,9 @@ function expectedRow(g) {
     id: g.id, name: g.name || g.id, kind: g.kind,
     kernel: g.kernel ? g.kernel.release : 'not reported', effective: g.effective_kernel,
     status: g.status, applied: g.applied.length,
-    // With no bundle for its kernel, no manifest lists its CVEs: shown as unknown, not 0.
-    open: g.applied.length || g.available.length ? String(g.cves_open.length) : '\u2013',
+    // With no bundle for its kernel, no manifest lists its CVEs: the API says null and the
+    // table shows unknown, not 0.
+    open: Array.isArray(g.cves_open) ? String(g.cves_open.length) : '\u2013',
   };
 }
 

@@ -2,14 +2,8 @@
 // private virtlogd + libvirtd (tests/vm/harness/private_libvirt.h: nothing of the machine's
 // libvirt is touched), boots the requested guests with hotsplice-guestd inside, runs one
 // program in the same mount namespace (so qemu:///system and the channel socket paths in
-// the live domain XML are valid for it), and tears everything down when it exits.
-//
-//   hotsplice-vmlab --work DIR --trust KEY.pub --guest NAME=RELEASE[,no-channel]...
-//                   [--kallsyms NAME=FILE] [--show 'SHELL COMMAND'] -- PROGRAM [ARGS...]
-//
-// --kallsyms writes the named guest's /proc/kallsyms to FILE before PROGRAM starts (what
-// hotsplice-build needs to place a patch's symbols); --show runs a command in every guest
-// after PROGRAM has exited and prints what each answered. Exit status: PROGRAM's, or 1.
+// the live domain XML are valid for it), and tears everything down when it exits. Usage:
+// kUsage below (`hotsplice-vmlab --help`).
 //
 // SIGINT, SIGTERM and SIGHUP never leave guests or daemons behind: while PROGRAM runs they
 // are passed on to it (the lab ends when it exits); before, the lab stops after the step
@@ -51,12 +45,30 @@ struct LabOptions {
   std::vector<std::string> program;
 };
 
+constexpr const char* kUsage = R"(Usage: hotsplice-vmlab --work DIR --trust KEY.pub
+         --guest NAME=RELEASE[,no-channel]... [--kallsyms NAME=FILE]
+         [--show 'SHELL COMMAND'] -- PROGRAM [ARGS...]
+A throwaway KVM host for the demo and for trying hostd by hand: starts a private virtlogd and
+libvirtd under DIR (the machine's own libvirt is never touched), boots each guest (kernel
+RELEASE, e.g. 6.1.0-56-amd64, with hotsplice-guestd trusting KEY.pub; no-channel: without
+the hotsplice channel), runs PROGRAM in the lab's private mount namespace, where
+qemu:///system is the private libvirtd (outside it, qemu:///system is the machine's own),
+and tears everything down when PROGRAM exits.
+
+  --work DIR             the lab's files (libvirt state, sockets, guest images)
+  --trust KEY.pub        the public key the guests' agents trust
+  --guest NAME=RELEASE   a guest to boot (repeat for more)
+  --kallsyms NAME=FILE   write that guest's /proc/kallsyms to FILE before PROGRAM starts
+  --show 'COMMAND'       after PROGRAM exits, run COMMAND in every guest and print answers
+  --help
+Exit status: PROGRAM's; 1 when the lab fails; 64 on a usage error.
+)";
+
 // The lab was asked to stop by a signal before its program ran.
 constexpr char kInterrupted[] = "interrupted";
 
 Error usage(const std::string& message) {
-  return Error(errc::kUsage,
-               message + " (see the comment at the top of tests/vm/lab/vmlab_main.cpp)");
+  return Error(errc::kUsage, message + " (hotsplice-vmlab --help)");
 }
 
 // "NAME=VALUE" split at the first '='.
@@ -181,7 +193,8 @@ int run(const LabOptions& options) {
       return fail(ready.error());
     if (auto stop = stop_requested()) return fail(*stop);
   }
-  std::cerr << "hotsplice-vmlab: " << guests.size() << " guests booted\n";
+  std::cerr << "hotsplice-vmlab: " << guests.size() << (guests.size() == 1 ? " guest" : " guests")
+            << " booted\n";
 
   if (options.kallsyms) {
     auto named = std::find_if(guests.begin(), guests.end(), [&](const LibvirtGuest& guest) {
@@ -216,6 +229,12 @@ int run(const LabOptions& options) {
 }  // namespace hotsplice::vm
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << hotsplice::vm::kUsage;
+      return 0;
+    }
+  }
   auto options = hotsplice::vm::parse(argc, argv);
   if (!options) {
     std::cerr << "hotsplice-vmlab: " << options.error().message() << " [" << options.error().code()
