@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/protocol/crc32.h"
+#include "core/protocol/error_codes.h"
 
 namespace hotsplice::protocol {
 namespace {
@@ -46,9 +47,9 @@ Status append_frame(const Json& message, std::string_view body, std::string& out
   std::string json = message.dump(-1, ' ', false, Json::error_handler_t::replace);
   std::size_t content_size = kFrameOverheadBytes + json.size() + body.size();
   if (content_size > max_frame_bytes) {
-    return Error("frame_too_large", "frame of " + std::to_string(content_size) +
-                                        " bytes exceeds the limit of " +
-                                        std::to_string(max_frame_bytes));
+    return Error(errc::kFrameTooLarge, "frame of " + std::to_string(content_size) +
+                                           " bytes exceeds the limit of " +
+                                           std::to_string(max_frame_bytes));
   }
   std::string content;
   content.reserve(content_size);
@@ -94,9 +95,9 @@ std::optional<Expected<Frame>> FrameDecoder::decode(std::string_view& input) {
       skipping_oversized_ = true;
       content_.clear();
       cobs_.reset();
-      return Error("frame_too_large", "frame exceeds the limit of " +
-                                          std::to_string(max_frame_bytes_) +
-                                          " bytes; skipping to the next delimiter");
+      return Error(errc::kFrameTooLarge, "frame exceeds the limit of " +
+                                             std::to_string(max_frame_bytes_) +
+                                             " bytes; skipping to the next delimiter");
     }
   }
   return std::nullopt;
@@ -108,10 +109,10 @@ std::optional<Expected<Frame>> FrameDecoder::end_of_run() {
     start_next_run();
     return std::nullopt;
   }
-  Expected<Frame> frame = cobs_.complete()
-                              ? parse_content()
-                              : Error("truncated_frame", "frame ends inside a COBS block after " +
-                                                             std::to_string(run_bytes_) + " bytes");
+  Expected<Frame> frame =
+      cobs_.complete() ? parse_content()
+                       : Error(errc::kTruncatedFrame, "frame ends inside a COBS block after " +
+                                                          std::to_string(run_bytes_) + " bytes");
   if (!frame) discarded_bytes_ += run_bytes_;
   start_next_run();
   return frame;
@@ -130,34 +131,34 @@ void FrameDecoder::start_next_run() {
 Expected<Frame> FrameDecoder::parse_content() const {
   std::string_view content = content_;
   if (content.size() < kFrameOverheadBytes) {
-    return Error("truncated_frame", "frame of " + std::to_string(content.size()) +
-                                        " bytes is shorter than its fixed fields (" +
-                                        std::to_string(kFrameOverheadBytes) + ")");
+    return Error(errc::kTruncatedFrame, "frame of " + std::to_string(content.size()) +
+                                            " bytes is shorter than its fixed fields (" +
+                                            std::to_string(kFrameOverheadBytes) + ")");
   }
   // The checksum comes first: for garbage it is the one check that says so reliably.
   std::string_view checked = content.substr(0, content.size() - 4);
   std::uint32_t expected_crc = read_u32_le(content.substr(content.size() - 4));
   std::uint32_t actual_crc = crc32(checked);
   if (expected_crc != actual_crc) {
-    return Error("bad_crc",
+    return Error(errc::kBadCrc,
                  "frame CRC-32 is " + hex32(actual_crc) + ", trailer says " + hex32(expected_crc));
   }
   auto version = static_cast<std::uint8_t>(checked[0]);
   if (version != kFrameVersion) {
-    return Error("bad_version", "frame version " + std::to_string(version) + ", this side speaks " +
-                                    std::to_string(kFrameVersion));
+    return Error(errc::kBadVersion, "frame version " + std::to_string(version) +
+                                        ", this side speaks " + std::to_string(kFrameVersion));
   }
   std::uint32_t json_length = read_u32_le(checked.substr(1, 4));
   std::string_view payload = checked.substr(5);
   if (json_length > payload.size()) {
-    return Error("bad_json_length", "json length " + std::to_string(json_length) +
-                                        " runs past the end of the frame (" +
-                                        std::to_string(payload.size()) + " bytes left)");
+    return Error(errc::kBadJsonLength, "json length " + std::to_string(json_length) +
+                                           " runs past the end of the frame (" +
+                                           std::to_string(payload.size()) + " bytes left)");
   }
   auto message = parse_json(payload.substr(0, json_length), "frame json", kMaxMessageDepth);
   if (!message) return message.error();
   if (!message->is_object()) {
-    return Error("invalid_json",
+    return Error(errc::kInvalidJson,
                  std::string("frame json: expected an object, found ") + message->type_name());
   }
   return Frame{std::move(*message), std::string(payload.substr(json_length))};
