@@ -529,3 +529,36 @@ TEST_CASE("the printk index records of the patched code travel with it and no ot
   CHECK(strings.output.find("bad value") != std::string::npos);
   CHECK(strings.output.find("ok %d") == std::string::npos);
 }
+
+TEST_CASE(
+    "a new function copied with the patch keeps a local function symbol (objtool needs one at "
+    "every call destination)",
+    "[patchobj]") {
+  hotsplice::testing::TempDir dir;
+  auto pair =
+      hotsplice::elfdiff::testing::compile_fixture_pair("new_static_function", dir.path(), true);
+  REQUIRE(pair);
+  RelocatableObject output;
+  std::set<std::string> klp_objects;
+  const auto symvers = dir.write("Module.symvers", "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions = SymbolPositions::from_kallsyms(
+      "ffffffff81000000 T report_value\nffffffff81000100 T printk_like\n", "vmlinux");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair->before, pair->after, "vmlinux",
+                             &*exports,    &*positions, &*positions};
+  auto patch = add_object_patch(request, 0, output, klp_objects);
+  INFO((patch ? std::string() : patch.error().message()));
+  REQUIRE(patch);
+  std::size_t found = 0;
+  for (const auto& symbol : output.symbols) {
+    if (symbol.name != "clamp_value") continue;
+    ++found;
+    CHECK(symbol.type == STT_FUNC);
+    CHECK(symbol.binding == STB_LOCAL);
+    CHECK(symbol.size > 0);
+    CHECK(symbol.section != 0);
+  }
+  CHECK(found == 1);
+}
