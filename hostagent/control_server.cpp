@@ -74,7 +74,7 @@ struct ControlConnection : std::enable_shared_from_this<ControlConnection> {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, Logger& log, Handler handler)
-    : io_(io), log_(log), handler_(std::move(handler)), acceptor_(io) {}
+    : log_(log), handler_(std::move(handler)), acceptor_(io) {}
 
 ControlServer::~ControlServer() {
   stop();
@@ -116,7 +116,12 @@ Status ControlServer::listen(const std::filesystem::path& path) {
 void ControlServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, stream::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<ControlConnection>(std::move(socket), handler_)->start();
+    if (!ec) {
+      std::make_shared<ControlConnection>(std::move(socket), handler_)->start();
+    } else {
+      // e.g. EMFILE: this connection is lost, the socket keeps listening for the next.
+      log_.warning("control socket accept failed", {{"error", ec.message()}});
+    }
     if (acceptor_.is_open()) accept();
   });
 }

@@ -34,7 +34,6 @@ class ControlServer {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
   Logger& log_;
   Handler handler_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
