@@ -24,7 +24,7 @@ TEST_CASE("dashboard: a disconnected guest directory is shown, never an empty ho
               << browser_tests.string() << " (scripts/setup installs both)\n";
     return;
   }
-  testing::TempDir dir;
+  hotsplice::testing::TempDir dir;
   fs::create_directories(dir / "repo");
   fs::create_directories(dir / "keys");
   Json config = {
@@ -42,7 +42,7 @@ TEST_CASE("dashboard: a disconnected guest directory is shown, never an empty ho
         {"token_file", (dir / "api-token").string()},
         {"dashboard_dir", HOTSPLICE_DASHBOARD_SOURCE}}}};
   auto path = dir.write("hostd.json", config.dump());
-  testing::HostdProcess hostd(path, dir / "hostd.log", {});
+  hostd::testing::HostdProcess hostd(path, dir / "hostd.log", {});
   INFO("hostd log:\n" << file_tail(dir / "hostd.log"));
   // The port hostd bound (listen :0), once the directory has failed at least once.
   std::string address;
