@@ -86,7 +86,11 @@ int run(const Options& options) {
   auto receiver = protocol::TransferReceiver::open(store->staging_dir(), protocol::kMaxBundleBytes);
   if (!receiver) return fail(log, "opening the staging directory", receiver.error());
   Session session(patches, *receiver, log);
-  return run_agent(options, session, *signals, log);
+  int exit_code = run_agent(options, session, *signals, log);
+  // Stopped (SIGTERM at a clean shutdown, a service stop): a patch still settling has its
+  // attempt ended, so a clean reboot is not reported as a crash at the next boot.
+  (void)patches.end_settling_at_stop();
+  return exit_code;
 }
 
 }  // namespace

@@ -154,6 +154,11 @@ Status Daemon::start_host() {
              {"build_id", host_kernel_->kernel().build_id},
              {"openvz_node", host_report_.openvz_node ? "yes" : "no"},
              {"evidence", evidence}});
+  // A patch that made the kernel show a bug while it settled was rolled back: the host's
+  // next hello says so (kernel_bug_detected), asked for now rather than at the next recheck.
+  host_kernel_->on_kernel_bug([this] {
+    if (engine_ && !stopping_) engine_->refresh(kHostId);
+  });
   host_kernel_->apply_stored([this](std::size_t live) {
     log_.info(std::to_string(live) + " stored bundle(s) live on the host kernel", {{"live", live}});
   });
@@ -356,6 +361,9 @@ void Daemon::stop() {
   if (http_) http_->stop();
   if (directory_) directory_->stop();
   containers_.reset();
+  // A patch still settling ends its attempt as a clean stop: if the machine is going down,
+  // the next boot re-applies it instead of reporting crashed_last_time.
+  if (host_kernel_) host_kernel_->end_settling_at_stop();
   // Sessions close with the engine's targets; pending completions are then ignored.
   io_.stop();
 }

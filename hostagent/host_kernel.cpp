@@ -47,7 +47,8 @@ HostKernel::HostKernel(asio::io_context& io, const HostdConfig& config, KernelId
       store_(std::move(store)),
       manager_(config.host.root, std::move(kernel), std::move(environment), keys_, store_,
                syscalls_, log),
-      worker_([&io](std::function<void()> f) { asio::post(io, std::move(f)); }) {}
+      worker_([&io](std::function<void()> f) { asio::post(io, std::move(f)); }),
+      settle_(io, manager_, worker_) {}
 
 HostKernel::~HostKernel() = default;
 
@@ -58,11 +59,14 @@ void HostKernel::apply_stored(std::function<void(std::size_t)> done) {
         *live = manager_.apply_stored();
         return apply::Outcome{true, "ok", "", {}};
       },
-      [live, done = std::move(done)](const apply::Outcome&) { done(*live); });
+      [this, live, done = std::move(done)](const apply::Outcome&) {
+        settle_.watch();  // the re-applied patches settle from now on
+        done(*live);
+      });
 }
 
 std::unique_ptr<PatchTarget> HostKernel::make_target() {
-  return std::make_unique<LocalKernelTarget>(io_, manager_, store_, worker_);
+  return std::make_unique<LocalKernelTarget>(io_, manager_, store_, worker_, settle_);
 }
 
 GuestInfo HostKernel::guest_info() const {

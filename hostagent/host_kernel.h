@@ -23,6 +23,7 @@
 #include "hostagent/config.h"
 #include "hostagent/guest_directory.h"
 #include "hostagent/patch_target.h"
+#include "hostagent/settle_watcher.h"
 
 namespace hotsplice::hostd {
 
@@ -47,6 +48,12 @@ class HostKernel {
   // worker's first job, so every hello is answered after it; done(live count) on the
   // io_context.
   void apply_stored(std::function<void(std::size_t live)> done);
+  // Called on the io_context when a patch's settle time ended in kernel_bug_detected (rolled
+  // back, blocked): hostd asks the host's hello again.
+  void on_kernel_bug(std::function<void()> callback) { settle_.on_kernel_bug(std::move(callback)); }
+  // hostd is stopping: patches still settling end their attempt as a clean stop
+  // (SettleWatcher::end_at_stop). Blocks until the worker did it.
+  void end_settling_at_stop() { settle_.end_at_stop(); }
   // A PatchTarget over this kernel (the engine makes one per connect).
   std::unique_ptr<PatchTarget> make_target();
   // How the host appears to the rollout engine: uuid "host", its hostname, always running.
@@ -64,7 +71,8 @@ class HostKernel {
   apply::StateStore store_;
   LinuxModuleSyscalls syscalls_;
   apply::PatchManager manager_;
-  apply::ApplyWorker worker_;  // last: destroyed first, waiting for a running transition
+  apply::ApplyWorker worker_;  // destroyed before the manager, waiting for a running job
+  SettleWatcher settle_;       // last: its timer goes first
 };
 
 }  // namespace hotsplice::hostd

@@ -32,18 +32,21 @@ apply::Outcome ok_outcome() {
 }  // namespace
 
 LocalKernelTarget::LocalKernelTarget(asio::io_context& io, apply::PatchManager& manager,
-                                     const apply::StateStore& store, apply::ApplyWorker& worker)
+                                     const apply::StateStore& store, apply::ApplyWorker& worker,
+                                     SettleWatcher& settle)
     : io_(io),
       manager_(manager),
       store_(store),
       worker_(worker),
+      settle_(settle),
       shared_(std::make_shared<Shared>()) {}
 
 LocalKernelTarget::~LocalKernelTarget() {
   close();
 }
 
-void LocalKernelTarget::submit(apply::ApplyWorker::Job job, Done done) {
+void LocalKernelTarget::submit(apply::ApplyWorker::Job job, Done done,
+                               std::function<void()> after) {
   if (shared_->closed) {
     asio::post(io_, [done = std::move(done)] {
       done(Error(errc::kTargetClosed, "the host kernel target was closed"));
@@ -51,12 +54,14 @@ void LocalKernelTarget::submit(apply::ApplyWorker::Job job, Done done) {
     return;
   }
   shared_->pending = std::move(done);
-  worker_.submit(std::move(job), [shared = shared_](apply::Outcome outcome) {
-    if (shared->closed || !shared->pending) return;  // close() already answered
-    Done finished = std::move(shared->pending);
-    shared->pending = nullptr;
-    finished(status_of(outcome));
-  });
+  worker_.submit(std::move(job),
+                 [shared = shared_, after = std::move(after)](apply::Outcome outcome) {
+                   if (after) after();
+                   if (shared->closed || !shared->pending) return;  // close() already answered
+                   Done finished = std::move(shared->pending);
+                   shared->pending = nullptr;
+                   finished(status_of(outcome));
+                 });
 }
 
 void LocalKernelTarget::handshake(HelloDone done) {
@@ -117,15 +122,14 @@ void LocalKernelTarget::apply_staged(const std::string& bundle_id, bool clear_cr
             return apply::Outcome::failure(cleared.error());
           }
         }
-        // On the worker thread the settle time may be waited for: the apply is reported done
-        // only once the kernel stayed healthy (or kernel_bug_detected, rolled back).
-        apply::Outcome outcome = manager.apply_and_settle(bundle_id, file);
+        apply::Outcome outcome = manager.apply_bundle_file(bundle_id, file);
         // Applied bundles are kept in applied/; a refused one is not kept either way.
         std::error_code ignored;
         std::filesystem::remove(file, ignored);
         return outcome;
       },
-      std::move(done));
+      // The settle time runs from here, checked between other jobs.
+      std::move(done), [&settle = settle_] { settle.watch(); });
 }
 
 void LocalKernelTarget::rollback(const std::string& bundle_id, Done done) {

@@ -2,7 +2,9 @@
 // ApplyWorker (PatchManager is blocking and not thread-safe), its result posted back to the
 // io_context. The bundle bytes go to the state directory's staging/ before the apply, as a
 // guest's transfer does; PatchManager verifies them again (signature, module sha256, exact
-// target kernel) before anything is loaded.
+// target kernel) before anything is loaded. An apply completes when its transition does, as
+// a guest's; the settle time that follows is the SettleWatcher's, off the worker (a bug in
+// it shows as a kernel_bug_detected crash record in the next hello).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +14,7 @@
 #include "core/apply/patch_manager.h"
 #include "core/apply/state_store.h"
 #include "hostagent/patch_target.h"
+#include "hostagent/settle_watcher.h"
 
 namespace hotsplice::hostd {
 
@@ -20,7 +23,8 @@ class LocalKernelTarget final : public PatchTarget {
   // Everything referenced must outlive the target's pending jobs: the HostKernel that owns
   // them destroys its worker first.
   LocalKernelTarget(boost::asio::io_context& io, apply::PatchManager& manager,
-                    const apply::StateStore& store, apply::ApplyWorker& worker);
+                    const apply::StateStore& store, apply::ApplyWorker& worker,
+                    SettleWatcher& settle);
   ~LocalKernelTarget() override;
 
   void handshake(HelloDone done) override;
@@ -35,7 +39,9 @@ class LocalKernelTarget final : public PatchTarget {
 
  private:
   struct Shared;
-  void submit(apply::ApplyWorker::Job job, Done done);
+  // after runs on the io_context once the job finished, even when the target was closed
+  // meanwhile (what the job did to the kernel needs its follow-up either way).
+  void submit(apply::ApplyWorker::Job job, Done done, std::function<void()> after = nullptr);
   // Applies the bundle send_bundle staged, clearing its crash record first when asked.
   void apply_staged(const std::string& bundle_id, bool clear_crash_record, Done done);
 
@@ -43,6 +49,7 @@ class LocalKernelTarget final : public PatchTarget {
   apply::PatchManager& manager_;
   const apply::StateStore& store_;
   apply::ApplyWorker& worker_;
+  SettleWatcher& settle_;
   std::shared_ptr<Shared> shared_;
 };
 

@@ -263,6 +263,11 @@ void RolloutEngine::tick() {
   pump();
 }
 
+void RolloutEngine::refresh(const std::string& uuid) {
+  auto it = guests_.find(uuid);
+  if (it != guests_.end()) it->second->next_check = clock_();
+}
+
 void RolloutEngine::set_stage(const std::string& stage, const std::string& reason) {
   unsettle_all();
   rollout_.stage = stage;
@@ -375,6 +380,11 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
   }
   counters_.transfer_bytes += guest.current->bytes;
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
+  // The guest has the whole bundle staged and its digest checked: the step between
+  // "offering" and "applied" an operator (and bench/qga_delivery) times the channel by.
+  log_.info("transferred", {{"guest", guest.info.name},
+                            {"bundle", guest.current->bundle_id},
+                            {"bytes", guest.current->bytes}});
   auto applied = [this, uuid, epoch](Status result) {
     on_finished(uuid, epoch, std::move(result));
   };

@@ -60,6 +60,8 @@ class RolloutEngine {
   void catalog_changed();
   // Retries silent agents, refreshes idle guests' hello, ends the canary wait.
   void tick();
+  // The guest's hello is stale (its kernel changed under it): asked again at the next tick.
+  void refresh(const std::string& uuid);
 
   // Operator actions (control socket). guest is a uuid or a name. apply with an empty
   // bundle_id queues every wanted bundle the guest lacks. Manual actions ignore pause and

@@ -3,7 +3,12 @@
 // real repository directory, and the bench prints how long it took and what it cost hostd.
 //
 //   fanout_bench [--guests 10,100,1000] [--concurrency 32] [--bundle-kib 1024]
-//                [--sim-dir /dev/shm] [--hostd-dir /var/tmp]
+//                [--sim-dir /dev/shm] [--hostd-dir /var/tmp] [--under "CMD ARGS"]
+//   fanout_bench --publish-only DIR    (the bundle's repository in DIR/repo, key in DIR/keys)
+//
+// --under runs both daemons under a command (its words split on spaces), e.g. valgrind for
+// scripts/memcheck; either daemon exiting non-zero after SIGTERM fails the run (valgrind's
+// --error-exitcode makes errors and leaks such an exit).
 //
 // Per N: wall time from hostd's start to the last guest applied; per guest, the time from
 // hostd's "offering" to its "applied" log line (lines are timestamped as the bench reads
@@ -11,6 +16,8 @@
 // guests' state lives under --sim-dir (tmpfs by default: on a real host each guest has its
 // own disk, here one disk would serialise N guests' fsyncs); hostd's state and SQLite
 // database under --hostd-dir (a real disk). Every guest's recorded load is checked at the end.
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -61,6 +68,7 @@ struct RunResult {
   double sim_cpu_seconds = 0;
   std::size_t failures = 0;
   std::size_t loads_recorded = 0;
+  bool clean_exits = false;  // both daemons exited with status 0 on SIGTERM
 };
 
 // The word after the priority prefix ("<6>applied guest=sim-000001 ...") and guest's value.
@@ -83,19 +91,36 @@ double percentile(std::vector<double> values, double fraction) {
   return values[std::min(index, values.size() - 1)];
 }
 
+// prefix + argv: a daemon's command line under the --under command.
+std::vector<std::string> under(const std::vector<std::string>& prefix,
+                               std::vector<std::string> argv) {
+  argv.insert(argv.begin(), prefix.begin(), prefix.end());
+  return argv;
+}
+
+// Stops a daemon with SIGTERM; false (and why, on stderr) unless it exited with status 0.
+bool stopped_cleanly(ChildProcess& daemon, const char* name) {
+  int status = daemon.stop(SIGTERM);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  std::fprintf(stderr, "fanout_bench: %s %s %d after SIGTERM\n", name,
+               WIFEXITED(status) ? "exited with status" : "died of signal",
+               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+  return false;
+}
+
 RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::path& hostd_root,
-              std::size_t guests, unsigned concurrency) {
+              std::size_t guests, unsigned concurrency, const std::vector<std::string>& prefix) {
   fs::path sim_dir = sim_root / ("sim-" + std::to_string(guests));
   fs::path hostd_dir = hostd_root / ("hostd-" + std::to_string(guests));
   fs::remove_all(sim_dir);
   fs::remove_all(hostd_dir);
   need(ensure_directory(hostd_dir), "hostd dir");
-  auto sim =
-      need(ChildProcess::start({HOTSPLICE_GUESTD_SIM, "--guests", std::to_string(guests), "--dir",
-                                sim_dir.string(), "--keys-dir", repo.keys_dir.string(), "--release",
-                                kSimKernel.release, "--kernel-version", kSimKernel.version,
-                                "--build-id", kSimKernel.build_id}),
-           "starting the simulator");
+  auto sim = need(ChildProcess::start(under(
+                      prefix, {HOTSPLICE_GUESTD_SIM, "--guests", std::to_string(guests), "--dir",
+                               sim_dir.string(), "--keys-dir", repo.keys_dir.string(), "--release",
+                               kSimKernel.release, "--kernel-version", kSimKernel.version,
+                               "--build-id", kSimKernel.build_id})),
+                  "starting the simulator");
   auto ready = sim.read_line(Clock::now() + std::chrono::minutes(5));
   if (!ready || ready->rfind("ready", 0) != 0) {
     die("simulator not ready: " + ready.value_or("no output"));
@@ -107,16 +132,19 @@ RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::pat
       {"keys_dir", repo.keys_dir.string()},
       {"control_socket", (hostd_dir / "hostd.sock").string()},
       {"rollout", {{"canary_count", 0}, {"concurrency", concurrency}}},
+      // A port of the kernel's choice: never 9470, which a developer's hostd may hold.
+      {"http", {{"listen", "127.0.0.1:0"}}},
       {"log_level", "info"}};
   need(write_file_atomically(hostd_dir / "hostd.json", config.dump(2)), "hostd config");
 
   RunResult result;
   result.guests = guests;
   auto started = Clock::now();
-  auto hostd = need(
-      ChildProcess::start({HOTSPLICE_HOSTD_SIM, "--config", (hostd_dir / "hostd.json").string(),
-                           "--sockets", sim_socket_dir(sim_dir).string()}),
-      "starting hostd");
+  auto hostd =
+      need(ChildProcess::start(
+               under(prefix, {HOTSPLICE_HOSTD_SIM, "--config", (hostd_dir / "hostd.json").string(),
+                              "--sockets", sim_socket_dir(sim_dir).string()})),
+           "starting hostd");
   std::map<std::string, Clock::time_point> offered;
   std::vector<double> latencies_ms;
   std::size_t problems_shown = 0;
@@ -152,8 +180,9 @@ RunResult run(const SimRepository& repo, const fs::path& sim_root, const fs::pat
   result.p50_ms = percentile(latencies_ms, 0.50);
   result.p99_ms = percentile(latencies_ms, 0.99);
   result.max_ms = percentile(latencies_ms, 1.0);
-  hostd.stop(SIGTERM);
-  sim.stop(SIGTERM);
+  bool hostd_clean = stopped_cleanly(hostd, "hostd");  // both are stopped, whatever the first did
+  bool sim_clean = stopped_cleanly(sim, "the simulator");
+  result.clean_exits = hostd_clean && sim_clean;
   for (std::size_t i = 0; i < guests; ++i) {
     fs::path enabled = sim_guest_root(sim_dir, sim_guest_uuid(i)) / "sys/kernel/livepatch" /
                        kSimModule / "enabled";
@@ -174,15 +203,31 @@ std::vector<std::size_t> parse_counts(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto arguments = Arguments::parse(
-      std::vector<std::string>(argv + 1, argv + argc),
-      {{"guests"}, {"concurrency"}, {"bundle-kib"}, {"sim-dir"}, {"hostd-dir"}}, 0);
+  auto arguments = Arguments::parse(std::vector<std::string>(argv + 1, argv + argc),
+                                    {{"guests"},
+                                     {"concurrency"},
+                                     {"bundle-kib"},
+                                     {"sim-dir"},
+                                     {"hostd-dir"},
+                                     {"under"},
+                                     {"publish-only"}},
+                                    0);
   if (!arguments) die(arguments.error().message());
+  if (auto only = arguments->value("publish-only")) {
+    auto repo = need(bench::publish_sim_bundle(*only, 64 * 1024), "bundle");
+    std::printf("repository %s, keys %s\n", repo.repo_dir.c_str(), repo.keys_dir.c_str());
+    return 0;
+  }
   auto counts = parse_counts(arguments->value("guests").value_or("10,100,1000"));
   unsigned concurrency = std::stoul(arguments->value("concurrency").value_or("32"));
   std::size_t bundle_kib = std::stoul(arguments->value("bundle-kib").value_or("1024"));
   fs::path sim_root = arguments->value("sim-dir").value_or("/dev/shm");
   fs::path hostd_root = arguments->value("hostd-dir").value_or("/var/tmp");
+  std::vector<std::string> prefix;
+  {
+    std::istringstream words(arguments->value("under").value_or(""));
+    for (std::string word; words >> word;) prefix.push_back(word);
+  }
   fs::path bench_dir = hostd_root / ("hotsplice-fanout." + std::to_string(::getpid()));
   sim_root /= "hotsplice-fanout." + std::to_string(::getpid());
   fs::remove_all(bench_dir);
@@ -197,7 +242,7 @@ int main(int argc, char** argv) {
               "loaded");
   std::vector<RunResult> results;
   for (std::size_t guests : counts) {
-    RunResult r = run(repo, sim_root, hostd_root, guests, concurrency);
+    RunResult r = run(repo, sim_root, hostd_root, guests, concurrency, prefix);
     std::printf("%7zu %9.2f %9.2f %9.1f %9.1f %9.1f %12ld %10.1f %9.2f %9.2f %8zu%s\n", r.guests,
                 r.wall_seconds, r.first_offer_seconds, r.p50_ms, r.p99_ms, r.max_ms,
                 r.hostd_peak_rss_kib,
@@ -223,7 +268,7 @@ int main(int argc, char** argv) {
   fs::remove_all(bench_dir);
   fs::remove_all(sim_root);
   bool ok = std::all_of(results.begin(), results.end(), [](const RunResult& r) {
-    return r.failures == 0 && r.loads_recorded == r.guests;
+    return r.failures == 0 && r.loads_recorded == r.guests && r.clean_exits;
   });
   return ok ? 0 : 1;
 }

@@ -11,12 +11,16 @@
 // Guest i (0-based) has the uuid 00000000-0000-4000-8000-<i, 12 digits>, its socket at
 // DIR/sockets/<uuid>.sock, its "/" at DIR/guests/<uuid>/root and its state directory at
 // DIR/guests/<uuid>/state. Prints "ready N" on stdout once every socket listens. SIGTERM or
-// SIGINT end the process (every guest at once, as a host losing power would).
+// SIGINT stop every guest in order (each agent leaves its session as guestd does, then all
+// is freed: scripts/memcheck checks it); a host losing power is SIGKILL.
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -53,7 +57,17 @@ struct SimulatedGuest {
   std::unique_ptr<apply::PatchManager> patches;
   std::unique_ptr<protocol::TransferReceiver> receiver;
   std::unique_ptr<guestd::Session> session;
+
+  SimulatedGuest() = default;
+  SimulatedGuest(const SimulatedGuest&) = delete;
+  SimulatedGuest& operator=(const SimulatedGuest&) = delete;
+  ~SimulatedGuest() {
+    if (listen_fd >= 0) ::close(listen_fd);
+  }
 };
+
+// Set once the simulator stops: a failed accept() then means its socket was shut down.
+std::atomic<bool> stopping{false};
 
 Expected<int> listen_unix(const fs::path& path) {
   sockaddr_un address{};
@@ -108,7 +122,8 @@ Expected<std::unique_ptr<SimulatedGuest>> make_guest(const fs::path& dir, std::s
 }
 
 // One guest's life: the host connects, the agent serves the channel until the host leaves,
-// and the socket waits for the next host (hostd restarting, a fault test's relay).
+// and the socket waits for the next host (hostd restarting, a fault test's relay). Returns
+// when the simulator stops (its listening socket shut down, or a stop signal in a session).
 void serve(SimulatedGuest& guest, const Logger& log) {
   auto signals = guestd::Signals::open();
   if (!signals) {
@@ -119,13 +134,17 @@ void serve(SimulatedGuest& guest, const Logger& log) {
     int fd = ::accept4(guest.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (stopping) return;
       log.error("accept on guest " + guest.uuid + ": " + std::strerror(errno));
       std::_Exit(1);
     }
     guestd::ChannelStats stats;
     guestd::ChannelEnd end = guestd::serve_channel(fd, *guest.session, *signals, stats, log);
     ::close(fd);
-    if (end == guestd::ChannelEnd::stop_requested) std::_Exit(0);
+    if (end == guestd::ChannelEnd::stop_requested) {
+      stopping = true;  // the process's stop signal reached this thread, not main's wait
+      return;
+    }
   }
 }
 
@@ -184,14 +203,21 @@ int run(const std::vector<std::string>& words) {
     }
     guests.push_back(std::move(*guest));
   }
+  std::vector<std::thread> threads;
   for (auto& guest : guests) {
-    std::thread([&guest, &log] { serve(*guest, log); }).detach();
+    threads.emplace_back([&guest, &log] { serve(*guest, log); });
   }
   std::printf("ready %zu\n", guests.size());
   std::fflush(stdout);
-  while (!main_signals->wait(std::chrono::seconds(60))) {
+  while (!stopping && !main_signals->wait(std::chrono::seconds(1))) {
   }
-  std::_Exit(0);
+  // Stop: accept() fails on a shut-down socket; a thread serving a host gets its own stop
+  // signal (each thread's signalfd sees the signals sent to that thread).
+  stopping = true;
+  for (auto& guest : guests) ::shutdown(guest->listen_fd, SHUT_RDWR);
+  for (auto& thread : threads) ::pthread_kill(thread.native_handle(), SIGTERM);
+  for (auto& thread : threads) thread.join();
+  return 0;
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "core/base/expected.h"
+#include "core/crypto/ed25519.h"
 #include "core/kernel/kernel_identity.h"
 
 namespace hotsplice::bench {
@@ -28,5 +30,12 @@ struct SimRepository {
 // manifest add ~2 KiB to the padding). Fails when gcc or any step fails.
 Expected<SimRepository> publish_sim_bundle(const std::filesystem::path& dir,
                                            std::size_t bundle_bytes);
+
+// Publishes a signed bundle (bundle_bytes, an encoded .hsb signed with key) in a repository
+// signed with key: makes dir/keys (key's public half), dir/repo and dir/<id>.hsb. For tests
+// whose guests are real (the bundle's target is their kernel).
+Expected<SimRepository> publish_bundle(const std::filesystem::path& dir,
+                                       const Ed25519PrivateKey& key,
+                                       const std::string& bundle_bytes);
 
 }  // namespace hotsplice::bench

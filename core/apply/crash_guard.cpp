@@ -50,6 +50,12 @@ Status CrashGuard::mark(const std::string& bundle_id, const std::string& code) {
   return store_.save_attempt(marked);
 }
 
+Status CrashGuard::resume(const std::string& bundle_id) {
+  auto record = store_.read_attempt(bundle_id);
+  if (!record || !*record || (*record)->code != errc::kEndedByAgentStop) return Status::ok();
+  return begin(bundle_id);
+}
+
 std::optional<protocol::CrashRecord> CrashGuard::blocking(const std::string& bundle_id) const {
   auto record = store_.read_attempt(bundle_id);
   if (!record) {
@@ -60,6 +66,7 @@ std::optional<protocol::CrashRecord> CrashGuard::blocking(const std::string& bun
   }
   if (!*record) return std::nullopt;
   protocol::CrashRecord found = std::move(**record);
+  if (found.code == errc::kEndedByAgentStop) return std::nullopt;  // a clean stop, no crash
   if (!found.code.empty()) return found;
   if (boot_id_ && found.boot_id == *boot_id_) return std::nullopt;  // in progress, this boot
   found.code = errc::kCrashedLastTime;

@@ -9,6 +9,12 @@
 // the patch was new: that bundle is not loaded again, at boot or on request, and is
 // reported "crashed_last_time" until an operator clears it. A record whose code is set
 // (kernel_bug_detected) blocks the same way in this boot and later ones.
+//
+// A clean reboot during the settle time is no crash: the agent, stopped (SIGTERM) while the
+// kernel still looked healthy, marks the record ended_by_agent_stop (durably) and the next
+// boot re-applies the bundle. A panic or power loss never runs that code, so its record
+// stays and blocks. What the guard cannot see: a crash after the agent stopped watching,
+// like one after a completed settle time.
 #pragma once
 
 #include <filesystem>
@@ -37,12 +43,16 @@ class CrashGuard {
   Status begin(const std::string& bundle_id);
   // The attempt ended without a crash (refused load, completed settle, rollback).
   Status forget(const std::string& bundle_id);
-  // Keeps the record, with code, so the bundle stays blocked (kernel_bug_detected).
+  // Keeps the record, with code, so the bundle stays blocked (kernel_bug_detected), or
+  // ends it without blocking (kEndedByAgentStop).
   Status mark(const std::string& bundle_id, const std::string& code);
+  // The agent was restarted in the boot whose stop ended bundle_id's attempt, and the patch
+  // is still live: its attempt is in progress again (a crash from now on blocks it).
+  Status resume(const std::string& bundle_id);
 
   // The record that blocks bundle_id, with the code to report: crashed_last_time (an
   // earlier boot), the recorded code, or attempt_record_invalid. nullopt: not blocked (no
-  // record, or an attempt in progress in this boot).
+  // record, an attempt in progress in this boot, or one ended by the agent's stop).
   std::optional<protocol::CrashRecord> blocking(const std::string& bundle_id) const;
   // Every blocking record, sorted by bundle id.
   std::vector<protocol::CrashRecord> records() const;

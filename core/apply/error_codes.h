@@ -30,6 +30,11 @@ inline constexpr char kKernelBugDetected[] = "kernel_bug_detected";
 // An attempt record that does not parse: the bundle is treated as crashed (never re-applied
 // on a guess) and the record is reported with this code until cleared.
 inline constexpr char kAttemptRecordInvalid[] = "attempt_record_invalid";
+// Not an error: what an attempt record says once the agent was stopped (SIGTERM: a clean
+// shutdown or a service stop) during the settle time while the kernel looked healthy. Such a
+// record blocks nothing: the next boot re-applies the bundle (a clean reboot is no crash),
+// and an agent restarted in the same boot resumes watching the patch settle.
+inline constexpr char kEndedByAgentStop[] = "ended_by_agent_stop";
 // No /proc/sys/kernel/random/boot_id: without it a crash cannot be told from this boot, so
 // nothing is loaded.
 inline constexpr char kBootIdUnreadable[] = "boot_id_unreadable";

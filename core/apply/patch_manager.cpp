@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <thread>
-
 #include "core/apply/error_codes.h"
 #include "core/apply/kernel_log.h"
 #include "core/base/file_io.h"
@@ -145,6 +143,11 @@ Outcome PatchManager::apply_verified(const VerifiedBundle& bundle, std::string_v
         (void)crash_guard_.forget(id);
         return Outcome::failure(settled.error());
       }
+      // An agent stopped during the settle time and started again in this boot: the
+      // attempt is in progress again.
+      if (Status resumed = crash_guard_.resume(id); !resumed) {
+        log_.warning("resuming the attempt record of " + id + ": " + resumed.error().message());
+      }
       begin_settling(id, module, std::move(watch));
       return live_outcome(id, module, "bundle " + id + " was already applied");
     }
@@ -253,25 +256,41 @@ std::vector<Outcome> PatchManager::poll_settling() {
   return concluded;
 }
 
+std::vector<Outcome> PatchManager::end_settling_at_stop() {
+  std::vector<Outcome> concluded;
+  std::vector<std::string> ids;
+  for (const auto& entry : settling_) ids.push_back(entry.first);
+  auto now = std::chrono::steady_clock::now();
+  for (const std::string& id : ids) {
+    // One last look: a bug seen now concludes as any other (rolled back, blocked), and a
+    // settle time already over as any other (settled).
+    if (auto outcome = conclude_settling(id, now >= settling_.at(id).until)) {
+      concluded.push_back(std::move(*outcome));
+      continue;
+    }
+    settling_.erase(id);
+    if (Status ended = crash_guard_.mark(id, errc::kEndedByAgentStop); !ended) {
+      // The record stays as it was: the next boot reports crashed_last_time, the safe side.
+      log_.error("recording the end of " + id + "'s attempt at stop: " + ended.error().message(),
+                 {{"bundle_id", id}, {"code", ended.error().code()}});
+      continue;
+    }
+    log_.info("bundle " + id +
+                  " stopped settling: the agent is stopping and the kernel looked healthy; a "
+                  "clean reboot now is no crash, and the bundle is re-applied at the next boot",
+              {{"bundle_id", id}, {"code", errc::kEndedByAgentStop}});
+    Outcome ended_outcome{true, errc::kEndedByAgentStop, "bundle " + id + " stopped settling",
+                          Json{{"bundle_id", id}}};
+    concluded.push_back(std::move(ended_outcome));
+  }
+  return concluded;
+}
+
 std::optional<std::chrono::steady_clock::time_point> PatchManager::next_settle_check() const {
   if (settling_.empty()) return std::nullopt;
   auto next = std::chrono::steady_clock::now() + kSettleCheckInterval;
   for (const auto& entry : settling_) next = std::min(next, entry.second.until);
   return next;
-}
-
-Outcome PatchManager::apply_and_settle(std::string_view requested_id,
-                                       const std::filesystem::path& file) {
-  Outcome applied = apply_bundle_file(requested_id, file);
-  if (!applied.ok) return applied;
-  const std::string id(requested_id);
-  while (settling_.count(id) != 0) {
-    if (auto next = next_settle_check()) std::this_thread::sleep_until(*next);
-    for (Outcome& outcome : poll_settling()) {
-      if (!outcome.ok && outcome.state && (*outcome.state)["bundle_id"] == id) return outcome;
-    }
-  }
-  return applied;
 }
 
 std::vector<protocol::CrashRecord> PatchManager::crash_records() const {

@@ -15,7 +15,7 @@
 // Settling: after its transition completed, a new patch settles for timeouts.settle
 // (60 s) while KernelHealthWatch looks for new taint and oops/BUG/WARNING lines. An event
 // loop calls poll_settling() when next_settle_check() comes (non-blocking: guestd's poll
-// loop); a caller on a worker thread may use apply_and_settle() instead, which waits.
+// loop; hostd's SettleWatcher runs it as a short job on its ApplyWorker).
 #pragma once
 
 #include <chrono>
@@ -55,10 +55,6 @@ class PatchManager {
   // complete; the patch then settles (poll_settling). A bundle with a crash record is
   // refused with the record's code (crashed_last_time, ...) until clear_crash_record.
   Outcome apply_bundle_file(std::string_view requested_id, const std::filesystem::path& file);
-  // apply_bundle_file, then waits (sleeping, up to timeouts.settle) for the patch to settle:
-  // kernel_bug_detected (rolled back) if the kernel showed a bug meanwhile. For callers on
-  // a worker thread (hostd's own kernel), never for an event loop.
-  Outcome apply_and_settle(std::string_view requested_id, const std::filesystem::path& file);
   Outcome rollback(std::string_view bundle_id);
   // Re-applies every stored bundle built for the running kernel, except those the crash
   // guard blocks (logged, left for an operator); returns how many are live.
@@ -70,6 +66,14 @@ class PatchManager {
   // attempt record cleared. Returns one Outcome per patch concluded, each with its
   // "bundle_id" in state.
   std::vector<Outcome> poll_settling();
+  // The agent is stopping (SIGTERM: the machine shuts down cleanly, or the service is
+  // stopped) while patches settle. Each settling patch's health is checked once more: a bug
+  // concludes it as poll_settling does; a healthy one stops settling and its attempt record
+  // is marked ended_by_agent_stop (durably), so the next boot re-applies it instead of
+  // taking the clean reboot for a crash (crash_guard.h). Returns one Outcome per patch, code
+  // ended_by_agent_stop, kernel_bug_detected, or ok for one whose settle time was over.
+  // Call it only when the agent stops.
+  std::vector<Outcome> end_settling_at_stop();
   // When poll_settling() should next run (at most a second apart); nullopt: nothing settles.
   std::optional<std::chrono::steady_clock::time_point> next_settle_check() const;
 

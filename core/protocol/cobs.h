@@ -4,24 +4,33 @@
 // boundary at the next 0x00.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace hotsplice::protocol {
 
+// Appends the encoding of data (without delimiters; never contains 0x00) to out: one block
+// copy per run of non-zero bytes, so a megabyte costs a few thousand memchr/append calls,
+// not a million pushes. out grows by at most data.size() + data.size() / 254 + 1 bytes.
+void cobs_encode_into(std::string_view data, std::string& out);
+
 // The encoding of data, without delimiters; never contains 0x00.
 std::string cobs_encode(std::string_view data);
 
-// Decodes an encoding one byte at a time, so a frame decoder can bound the decoded size as
-// it grows instead of buffering the encoded bytes first.
+// Decodes an encoding incrementally, so a frame decoder can bound the decoded size as it
+// grows instead of buffering the encoded bytes first, and can take the encoding in whatever
+// pieces the channel delivers.
 class CobsStreamDecoder {
  public:
-  // Decodes one encoded byte (never 0x00: that is the delimiter, handled by the caller),
-  // appending the 0, 1 or 2 bytes it completes to out.
-  void push(std::uint8_t byte, std::string& out);
+  // Decodes encoded bytes (none of them 0x00: that is the delimiter, handled by the caller)
+  // and appends what they complete to out, stopping early once out.size() exceeds max_out.
+  // Returns how many bytes of encoded it consumed (all of them unless it stopped early).
+  // Byte for byte the same as decoding one byte at a time and checking the size after each.
+  std::size_t decode(std::string_view encoded, std::string& out, std::size_t max_out);
 
-  // Whether the bytes pushed since the last reset form a whole encoding. A delimiter that
+  // Whether the bytes decoded since the last reset form a whole encoding. A delimiter that
   // arrives while this is false ends a frame that was cut short.
   bool complete() const { return remaining_in_block_ == 0; }
 

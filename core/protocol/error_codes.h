@@ -1,8 +1,18 @@
-// Error codes of the wire protocol's host side (host_session.h). Older protocol code still
-// writes its codes at the call site; new codes are declared here, once.
+// Error codes of the wire protocol: framing (frame_codec.h) and the host side
+// (host_session.h). Older protocol code still writes its codes at the call site; new codes
+// are declared here, once.
 #pragma once
 
 namespace hotsplice::protocol::errc {
+
+// Framing (frame_codec.h): what was wrong with one frame; decoding resumes at the next 0x00.
+inline constexpr char kFrameTooLarge[] = "frame_too_large";
+inline constexpr char kTruncatedFrame[] = "truncated_frame";
+inline constexpr char kBadCrc[] = "bad_crc";
+inline constexpr char kBadVersion[] = "bad_version";
+inline constexpr char kBadJsonLength[] = "bad_json_length";
+// The frame's JSON is valid but not an object (parse errors come from core/base's reader).
+inline constexpr char kInvalidJson[] = "invalid_json";
 
 // A wait on the guest ran out (sync, hello, a request's reply, a window acknowledgement).
 inline constexpr char kTimeout[] = "timeout";

@@ -40,6 +40,11 @@ struct Frame {
 Expected<std::string> encode_frame(const Json& message, std::string_view body = {},
                                    std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
 
+// The same bytes appended to out, so a sender queueing many frames (hostd's chunks) encodes
+// each straight into its output buffer. On error out is left unchanged.
+Status append_frame(const Json& message, std::string_view body, std::string& out,
+                    std::size_t max_frame_bytes = kDefaultMaxFrameBytes);
+
 // Streaming decoder: feed it whatever chunks the channel delivers. It holds at most one
 // frame's decoded content (max_frame_bytes + 1), whatever the peer sends.
 //

@@ -577,7 +577,13 @@ void HostSession::pump_chunks() {
     const std::size_t length = static_cast<std::size_t>(
         std::min<std::uint64_t>(options_.chunk_bytes, bytes.size() - offset));
     std::uint32_t id = next_id();
-    queue(Chunk{id, transfer_->sha256, offset, bytes.substr(offset, length)});
+    // One allocation for the whole batch, handed to the connection by take_output(), rather
+    // than a reallocation and copy of everything queued at each chunk.
+    if (output_.capacity() < options_.max_queued_output_bytes) {
+      output_.reserve(options_.max_queued_output_bytes);
+    }
+    queue_frame(Chunk{id, transfer_->sha256, offset, {}},
+                std::string_view(bytes).substr(static_cast<std::size_t>(offset), length));
     if (phase_ == Phase::failed) return;
     transfer_->next_offset = offset + length;
     if (transfer_->next_offset == bytes.size()) {
@@ -595,21 +601,23 @@ void HostSession::pump_chunks() {
 }
 
 void HostSession::queue(const Message& message) {
+  queue_frame(message, body_of(message));
+}
+
+void HostSession::queue_frame(const Message& message, std::string_view body) {
   if (phase_ == Phase::failed) return;
-  auto bytes = encode_message(message);
-  if (!bytes) {
+  if (Status appended = append_frame(to_json(message), body, output_); !appended) {
     // Only a chunk could be too large, and chunk_bytes is validated: a bug, not the guest.
-    fail(bytes.error().with_context("encoding " + describe(message)));
+    fail(appended.error().with_context("encoding " + describe(message)));
     return;
   }
-  if (output_.size() + bytes->size() > options_.max_queued_output_bytes) {
+  if (output_.size() > options_.max_queued_output_bytes) {
     fail(Error(errc::kOutputOverflow,
                "more than " + std::to_string(options_.max_queued_output_bytes) +
                    " bytes queued for a guest that does not read (while queueing " +
                    describe(message) + ")"));
     return;
   }
-  output_ += *bytes;
 }
 
 void HostSession::fail(Error error) {

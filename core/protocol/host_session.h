@@ -260,6 +260,9 @@ class HostSession {
   void pump_chunks();
   bool transfer_window_open() const;
   void queue(const Message& message);
+  // Encodes message with body as its frame body straight into output_: a chunk's bytes go
+  // from the bundle to the wire encoding without an intermediate copy.
+  void queue_frame(const Message& message, std::string_view body);
   void fail(Error error);
   void emit(HostEvent event) { events_.push_back(std::move(event)); }
   bool is_stale(std::uint32_t re) const;

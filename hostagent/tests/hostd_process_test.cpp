@@ -65,6 +65,14 @@ class NotifySocket {
     }
     return received_.find(text) != std::string::npos;
   }
+  // Waits until at least n messages containing text arrived (true), or the deadline passed.
+  bool wait_for_count(const std::string& text, std::size_t n, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (count(text) < n && std::chrono::steady_clock::now() < deadline) {
+      wait_for("\x01never", std::chrono::seconds(1));
+    }
+    return count(text) >= n;
+  }
   std::size_t count(const std::string& text) const {
     std::size_t n = 0;
     for (auto at = received_.find(text); at != std::string::npos; at = received_.find(text, at + 1))
@@ -97,6 +105,18 @@ std::string config_text(const TempDir& dir, const std::string& policy, Json host
       {"log_level", "debug"}};
   if (!host.is_null()) config["host"] = std::move(host);
   return config.dump();
+}
+
+// Polls every 100 ms until done() holds or the bound passes. A liveness bound, not a speed
+// target: the suite runs this beside booting VMs on 2 cores.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::seconds limit = std::chrono::seconds(60)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
 }
 
 Expected<Json> ask(const TempDir& dir, ControlCommand command) {
@@ -151,22 +171,21 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   CHECK((*guests)["guests"].is_array());
 
   // No libvirtd: hostd keeps running, keeps retrying, and says so.
-  for (int i = 0; i < 100; ++i) {
+  eventually([&] {
     status = ask(dir, ControlCommand::status);
-    if (status && (*status)["guest_directory"]["why"] != "not connected yet") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+    return status && (*status)["guest_directory"]["why"] != "not connected yet";
+  });
   REQUIRE(status);
   CHECK((*status)["guest_directory"]["connected"] == false);
   CHECK_THAT((*status)["guest_directory"]["why"].get<std::string>(),
              Catch::Contains("no-libvirtd.sock"));
   CHECK_THAT(file_tail(log), Catch::Contains("guest directory unreachable; retrying"));
   // The empty repository directory: the sync failed and status names why.
-  for (int i = 0; i < 100 && !(*status)["repository"]["last_sync"].contains("ok"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  eventually([&] {
     status = ask(dir, ControlCommand::status);
-    REQUIRE(status);
-  }
+    return status && (*status)["repository"]["last_sync"].contains("ok");
+  });
+  REQUIRE(status);
   CHECK((*status)["repository"]["last_sync"]["ok"] == false);
   CHECK((*status)["repository"]["last_sync"]["code"] == "repository_not_found");
   auto cli = run_subprocess(SubprocessSpec(
@@ -177,10 +196,7 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   CHECK_THAT(cli->output, Catch::Contains("last sync FAILED"));
 
   // Heartbeats at half of WATCHDOG_USEC.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
-  REQUIRE(notify.wait_for("WATCHDOG=1"));
-  notify.wait_for("never", std::chrono::seconds(1));
-  CHECK(notify.count("WATCHDOG=1") >= 3);
+  CHECK(notify.wait_for_count("WATCHDOG=1", 3, std::chrono::seconds(30)));
 
   // A second hostd on the same socket refuses to start and leaves the first one serving.
   {
@@ -195,10 +211,7 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   // SIGHUP with a broken file: refused with a log line, the running config kept.
   REQUIRE(write_file_atomically(config, R"({"rollout": {"policy": "sometimes"}})"));
   hostd.signal(SIGHUP);
-  for (int i = 0; i < 100 && file_tail(log).find("config reload refused") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  eventually([&] { return file_tail(log).find("config reload refused") != std::string::npos; });
   CHECK_THAT(file_tail(log), Catch::Contains("config reload refused"));
   CHECK_THAT(file_tail(log), Catch::Contains("policy"));
   status = ask(dir, ControlCommand::status);
@@ -208,11 +221,10 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   // SIGHUP with a good file: taken.
   REQUIRE(write_file_atomically(config, config_text(dir, "manual")));
   hostd.signal(SIGHUP);
-  for (int i = 0; i < 100; ++i) {
+  eventually([&] {
     status = ask(dir, ControlCommand::status);
-    if (status && (*status)["rollout"]["policy"] == "manual") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+    return status && (*status)["rollout"]["policy"] == "manual";
+  });
   REQUIRE(status);
   CHECK((*status)["rollout"]["policy"] == "manual");
 

@@ -122,6 +122,19 @@ TEST_CASE("a kernel that differs in build-id alone is unsupported") {
   CHECK(rig.targets["uuid-web1"].count("send hs-1") == 0);
 }
 
+TEST_CASE("refresh asks an idle guest's hello at the next tick, not at the recheck time") {
+  Rig rig;
+  rig.start();
+  rig.engine->guest_seen(guest("web1"));
+  rig.targets.answer_hello("uuid-web1", hello(kNew, {"hs-1"}));
+  rig.advance(std::chrono::seconds(1));
+  CHECK(rig.targets["uuid-web1"].count("handshake") == 1);  // idle until the recheck time
+  rig.engine->refresh("uuid-web1");
+  rig.engine->refresh("uuid-unknown");  // a guest hostd does not know: nothing happens
+  rig.advance(std::chrono::seconds(1));
+  CHECK(rig.targets["uuid-web1"].count("handshake") == 2);
+}
+
 TEST_CASE("statuses before a hello: no_channel, unknown, agent_silent and a retry") {
   Rig rig;
   rig.start();

@@ -1,8 +1,15 @@
 #include "integrations/openvz/pid_namespaces.h"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <map>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include "core/base/file_io.h"
 #include "core/platform/tree_reading.h"
@@ -42,6 +49,23 @@ bool names_any(const std::string& cgroup, const std::vector<Container>& known) {
   return false;
 }
 
+// The hostname of the UTS namespace that ns_uts (a /proc/<pid>/ns/uts link) names: procfs
+// shows only the reader's own, so a short-lived thread joins that namespace and asks uname.
+// A thread's UTS namespace is its own (setns(2) allows it in a threaded process) and ends
+// with it. nullopt without CAP_SYS_ADMIN, for a process gone meanwhile, or in a recorded
+// tree (its links lead nowhere).
+std::optional<std::string> uts_hostname(const std::filesystem::path& ns_uts) {
+  int fd = ::open(ns_uts.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> hostname;
+  std::thread([fd, &hostname] {
+    utsname names{};
+    if (::setns(fd, CLONE_NEWUTS) == 0 && ::uname(&names) == 0) hostname = names.nodename;
+  }).join();
+  ::close(fd);
+  return hostname;
+}
+
 }  // namespace
 
 Expected<ContainerList> find_pid_namespace_containers(const std::filesystem::path& root,
@@ -79,7 +103,11 @@ Expected<ContainerList> find_pid_namespace_containers(const std::filesystem::pat
       comm =
           accept_text(platform::trim(*content), kMaxNameLength, process + "/comm", list.warnings);
     }
-    list.containers.push_back({link, comm.empty() ? link : comm, "", kStatusRunning,
+    std::string hostname;
+    if (auto name = uts_hostname(root / "proc" / std::to_string(pid) / "ns/uts")) {
+      hostname = accept_text(*name, kMaxNameLength, process + " hostname", list.warnings);
+    }
+    list.containers.push_back({link, comm.empty() ? link : comm, hostname, kStatusRunning,
                                kSourcePidNamespace, KernelIdentity{}});
   }
   return list;

@@ -13,7 +13,8 @@ namespace hotsplice::openvz {
 
 // One container per PID namespace other than root/proc/1/ns/pid's: id is the link text
 // ("pid:[4026532201]"), name the comm of its lowest-numbered process, status running,
-// hostname empty (another UTS namespace's hostname is not readable from /proc). Processes
+// hostname that of its UTS namespace (read by joining it from a thread: needs CAP_SYS_ADMIN;
+// empty without it and in recorded trees). Processes
 // that exit during the scan are passed over; a link of another form is a warning. Fails
 // ("io_error") only when root/proc/1/ns/pid cannot be read: without it nothing can be
 // told apart. A namespace whose lowest process's cgroup (root/proc/<pid>/cgroup) names

@@ -16,6 +16,7 @@
 #include "kmod/elfdiff/report.h"
 #include "kmod/kernel_tree/build_session.h"
 #include "kmod/target_kernel/btf_layouts.h"
+#include "kmod/target_kernel/kernel_headers.h"
 #include "kmod/target_kernel/kernel_inputs.h"
 
 namespace hotsplice::build {
@@ -101,11 +102,12 @@ fs::path default_cache() {
 
 // --release without --source/--config: the exact source, config and symbols of the Debian
 // image package of that release (downloaded into the cache when needed).
-Status find_target_inputs(const std::string& release, kernel_tree::SessionRequest& request,
+Status find_target_inputs(const std::string& release, const fs::path& given_kallsyms,
+                          bool build_module, kernel_tree::SessionRequest& request,
                           ModuleDefaults& defaults, std::ostream& out) {
   if (auto status = ensure_directory(request.output); !status) return status;
   auto inputs = target_kernel::prepare_kernel_inputs(release, target_kernel::default_cache_root(),
-                                                     request.output / "build.log");
+                                                     request.output / "build.log", given_kallsyms);
   if (!inputs) return inputs.error();
   request.tree.source = inputs->source;
   request.tree.config = inputs->config;
@@ -117,6 +119,15 @@ Status find_target_inputs(const std::string& release, kernel_tree::SessionReques
       << "\n  source " << terminal_text(inputs->source.string()) << "\n  config "
       << terminal_text(inputs->config.string())
       << "\n  symbols: " << terminal_text(inputs->symbols_origin) << "\n";
+  if (build_module) {
+    // A release whose headers are not installed: its headers packages, into the cache.
+    auto tree =
+        target_kernel::kernel_build_tree(inputs->packages, target_kernel::default_cache_root(),
+                                         request.output / "build.log", inputs->downloads);
+    if (!tree) return tree.error().with_context("headers of " + release);
+    defaults.kernel_build = *tree;
+    out << "  headers " << terminal_text(tree->string()) << "\n";
+  }
   for (const std::string& download : inputs->downloads) out << "  " << download << "\n";
   // The special tables' entry layouts of this kernel, from its BTF; a table it does not
   // describe makes any object holding one a refusal.
@@ -169,7 +180,9 @@ int run_kernel(const std::vector<std::string>& arguments, std::ostream& out, std
   }
   ModuleDefaults defaults;
   if (by_release) {
-    if (auto status = find_target_inputs(*parsed->value("release"), request, defaults, out);
+    if (auto status =
+            find_target_inputs(*parsed->value("release"), path_option(*parsed, "kallsyms"),
+                               parsed->has("name"), request, defaults, out);
         !status) {
       return fail(status.error(), err);
     }

@@ -40,8 +40,9 @@ int build_and_bundle(const Arguments& parsed, std::vector<patchobj::ObjectBuilds
   const std::string release = parsed.value("release").value_or("");
   patchobj::PatchModuleRequest request;
   request.module_name = parsed.value("name").value_or("");
-  request.kernel_build = parsed.has("kernel-build")
-                             ? path_option(parsed, "kernel-build")
+  request.kernel_build = parsed.has("kernel-build") ? path_option(parsed, "kernel-build")
+                         : !defaults.kernel_build.empty()
+                             ? defaults.kernel_build
                              : fs::path("/lib/modules/" + release + "/build");
   request.module_tree = "/lib/modules/" + release;
   request.objects = std::move(objects);

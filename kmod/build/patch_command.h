@@ -40,6 +40,7 @@ int run_patch(const std::vector<std::string>& arguments, std::ostream& out, std:
 struct ModuleDefaults {
   std::filesystem::path kallsyms;      // symbol positions (read from the image)
   std::filesystem::path target_image;  // the release's vmlinuz
+  std::filesystem::path kernel_build;  // the release's Kbuild tree (installed or downloaded)
 };
 
 // After a kernel session found changes: builds the module from output/before and

@@ -15,9 +15,9 @@ constexpr std::array<SpecialTable, 11> kLinux61Tables = {{
     // struct jump_entry: code, target, key (low bits carry the branch direction).
     {"__jump_table", 16, 0, 0, 8},
     // struct alt_instr: instr_offset, repl_offset, cpuid (u16), instrlen, replacementlen.
-    {".altinstructions", 12, 0, 0, std::nullopt},
+    {".altinstructions", 12, 0, 0, std::nullopt, 10},
     // struct paravirt_patch_site: instr pointer, type, len (padded to 16).
-    {".parainstructions", 16, 0, 0, std::nullopt},
+    {".parainstructions", 16, 0, 0, std::nullopt, 9},
     // struct static_call_site: addr, key.
     {".static_call_sites", 8, 0, 0, 4},
     // Plain lists of instruction addresses that objtool records for boot-time patching.

@@ -34,6 +34,9 @@ struct SpecialTable {
   std::uint32_t ignored_size = 0;
   // Offset of the static key of a jump label / static call entry, if the table has one.
   std::optional<std::uint32_t> key_offset;
+  // Offset of the one-byte length of the site the kernel rewrites (alt_instr.instrlen,
+  // paravirt_patch_site.len), for the tables whose entries give one.
+  std::optional<std::uint32_t> site_length_offset = std::nullopt;
 };
 
 // The table's layout in force, or nullptr when the section is not a special table or its

@@ -167,6 +167,17 @@ class ObjectPatchBuilder {
     const std::size_t output_index = output_.add_section(std::move(copy));
     copied_[index] = output_index;
     section_symbol_[index] = output_.add_symbol({"", STT_SECTION, STB_LOCAL, output_index, 0, 0});
+    // A new function keeps a local symbol of its own: calls to it are written against the
+    // section, and objtool (run on the linked module where the kernel delays it to link
+    // time, CONFIG_X86_KERNEL_IBT) needs a function at every call's destination, or it
+    // lists no return/retpoline sites for the module at all.
+    for (const Symbol& symbol : after_object_.symbols) {
+      if (symbol.section == index && symbol.type == STT_FUNC &&
+          new_functions_.count(symbol.index) != 0) {
+        output_.add_symbol(
+            {symbol.name, STT_FUNC, STB_LOCAL, output_index, symbol.value, symbol.size});
+      }
+    }
     pending_.push_back(index);
     return output_index;
   }

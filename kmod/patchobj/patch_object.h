@@ -20,8 +20,9 @@
 
 namespace hotsplice::patchobj {
 
-// The running code a replaced function must have: the before build's bytes and which of
-// them to compare (0 = skip: relocated fields and the sites the kernel rewrites at boot).
+// The running code a replaced function must have: the before build's bytes and, per byte,
+// how to compare it (a RunPreCheck of run_pre_image.h: skip, equal, or one of the forms
+// the kernel writes at a boot-rewritten site).
 struct RunPreImage {
   std::vector<std::uint8_t> bytes;
   std::vector<std::uint8_t> compare;

@@ -18,14 +18,15 @@ struct TableType {
   const char* type;                      // nullptr: objtool's list of s32 offsets
   const char* key_member = nullptr;      // the static key of jump labels / static calls
   const char* ignored_member = nullptr;  // __LINE__ of a WARN: not a change
+  const char* length_member = nullptr;   // the rewritten site's length (one byte)
 };
 
 constexpr TableType kTableTypes[] = {
     {"__bug_table", "bug_entry", nullptr, "line"},
     {"__ex_table", "exception_table_entry"},
     {"__jump_table", "jump_entry", "key"},
-    {".altinstructions", "alt_instr"},
-    {".parainstructions", "paravirt_patch_site"},
+    {".altinstructions", "alt_instr", nullptr, nullptr, "instrlen"},
+    {".parainstructions", "paravirt_patch_site", nullptr, nullptr, "len"},
     {".static_call_sites", "static_call_site", "key"},
     {".retpoline_sites", nullptr},
     {".return_sites", nullptr},
@@ -99,6 +100,15 @@ Expected<elfdiff::TableLayouts> layouts_from_btf(std::string_view vmlinux) {
       }
       layout.key_offset = key->offset;
     }
+    if (table.length_member) {
+      auto length = member_of(types.get(), type, table.length_member);
+      if (!length || length->size != 1) {
+        layouts.unknown.emplace_back(table.section,
+                                     type_name + " has no one-byte member " + table.length_member);
+        continue;
+      }
+      layout.site_length_offset = length->offset;
+    }
     if (table.ignored_member) {
       // bug_entry.line exists only with CONFIG_DEBUG_BUGVERBOSE; without it nothing is
       // ignored.
@@ -117,6 +127,9 @@ std::string describe_layouts(const elfdiff::TableLayouts& layouts) {
   for (const auto& table : layouts.tables) {
     text += std::string(table.name) + ": " + std::to_string(table.entry_size) + "-byte entries";
     if (table.key_offset) text += ", key at " + std::to_string(*table.key_offset);
+    if (table.site_length_offset) {
+      text += ", site length at " + std::to_string(*table.site_length_offset);
+    }
     if (table.ignored_size) {
       text += ", bytes " + std::to_string(table.ignored_offset) + "+" +
               std::to_string(table.ignored_size) + " ignored";

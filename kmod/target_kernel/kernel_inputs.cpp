@@ -1,7 +1,6 @@
 #include "kmod/target_kernel/kernel_inputs.h"
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -10,6 +9,7 @@
 #include "kmod/kernel_tree/process.h"
 #include "kmod/target_kernel/error_codes.h"
 #include "kmod/target_kernel/kallsyms_tables.h"
+#include "kmod/target_kernel/package_download.h"
 
 namespace hotsplice::target_kernel {
 namespace {
@@ -17,51 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxConfigBytes = 4 << 20;
-
-std::string megabytes(std::uintmax_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  return text;
-}
-
-// A private directory next to `final` for work that is renamed into place when complete.
-Expected<fs::path> staging_for(const fs::path& final) {
-  const fs::path staging = final.string() + ".staging-" + std::to_string(getpid());
-  std::error_code error;
-  fs::remove_all(staging, error);
-  if (auto status = ensure_directory(staging); !status) return status.error();
-  return staging;
-}
-
-// Downloads package=version into `directory` with apt (which checks the archive's
-// signatures and hashes) and returns the .deb's path.
-Expected<fs::path> download_package(const std::string& package, const std::string& version,
-                                    const fs::path& directory, const fs::path& log,
-                                    std::vector<std::string>& downloads) {
-  if (auto status = kernel_tree::run_logged({"apt-get", "download", "-q", package + "=" + version},
-                                            directory, log);
-      !status) {
-    return status.error().with_context("downloading " + package + " " + version);
-  }
-  for (const auto& entry : fs::directory_iterator(directory)) {
-    if (entry.path().extension() == ".deb" &&
-        entry.path().filename().string().starts_with(package + "_")) {
-      downloads.push_back("apt-get download " + package + "=" + version + " (" +
-                          megabytes(entry.file_size()) + ")");
-      return entry.path();
-    }
-  }
-  return Error(errc::kInvalidPackage, "apt-get download " + package + " left no .deb");
-}
-
-// Extracts the members matching `members` (tar patterns) of a .deb's data into `directory`.
-Status extract_members(const fs::path& deb, const std::string& members, const fs::path& directory,
-                       const fs::path& log) {
-  return kernel_tree::run_logged(
-      {"sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x --wildcards -C \"$2\" \"$3\"", "sh",
-       deb.string(), directory.string(), members},
-      directory, log);
-}
 
 // <cache>/sources/<package>_<version>.tar.xz: the exact source of the image.
 Expected<fs::path> exact_source(const KernelPackages& packages, const fs::path& cache_root,
@@ -132,7 +87,7 @@ fs::path default_cache_root() {
 }
 
 Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const fs::path& cache_root,
-                                             const fs::path& log) {
+                                             const fs::path& log, const fs::path& given_kallsyms) {
   KernelInputs inputs;
   auto packages = find_kernel_packages(release);
   if (!packages) return packages.error();
@@ -153,11 +108,17 @@ Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const f
   inputs.vmlinux = kernel_dir / "vmlinux";
   inputs.kallsyms = kernel_dir / "kallsyms";
   const fs::path origin = kernel_dir / "kallsyms.origin";
+  auto use_given = [&] {
+    if (given_kallsyms.empty()) return;
+    inputs.kallsyms = given_kallsyms;
+    inputs.symbols_origin = "given with --kallsyms: " + given_kallsyms.string();
+  };
   if (fs::exists(inputs.vmlinux) && fs::exists(inputs.kallsyms) && fs::exists(origin)) {
     auto text = read_file(origin, 4096);
     if (!text) return text.error();
     inputs.symbols_origin = *text;
-    if (fs::file_size(inputs.kallsyms) == 0) inputs.kallsyms.clear();
+    if (fs::file_size(inputs.kallsyms) == 0) inputs.kallsyms.clear();  // older caches
+    use_given();
     return inputs;
   }
   auto image = read_file(inputs.image, kMaxKernelImageBytes);
@@ -166,26 +127,75 @@ Expected<KernelInputs> prepare_kernel_inputs(const std::string& release, const f
   if (!vmlinux) return vmlinux.error().with_context(inputs.image.string());
   auto config = read_file(inputs.config, kMaxConfigBytes);
   if (!config) return config.error();
+  if (auto status = write_file_atomically(inputs.vmlinux, *vmlinux); !status) return status.error();
   KallsymsLayout layout;
   layout.absolute_percpu = config_says_yes("\n" + *config, "CONFIG_KALLSYMS_ABSOLUTE_PERCPU");
   // Debian's image packages ship a placeholder System.map ("The real System.map is in
-  // the linux-image-<version>-dbg package"): the image's own tables are the source.
-  // Not fatal here: --kallsyms may give them, and a module-only patch does not need them.
+  // the linux-image-<version>-dbg package"): the image's own tables are the first source,
+  // the -dbg package's vmlinux the second (unless --kallsyms gives them: then neither).
+  // Not fatal: a module-only patch does not need them.
   auto decoded = read_kallsyms_tables(*vmlinux, layout);
-  const std::string symbols = decoded ? kallsyms_text(*decoded) : std::string();
-  inputs.symbols_origin = decoded ? "kallsyms tables decoded from " + inputs.image.string() + " (" +
-                                        std::to_string(decoded->size()) + " symbols)"
-                                  : "none: " + decoded.error().message() +
-                                        "; pass a guest's /proc/kallsyms with --kallsyms";
-  if (auto status = write_file_atomically(inputs.vmlinux, *vmlinux); !status) return status.error();
-  if (auto status = write_file_atomically(inputs.kallsyms, symbols); !status) {
-    return status.error();
+  if (decoded) {
+    inputs.symbols_origin = "kallsyms tables decoded from " + inputs.image.string() + " (" +
+                            std::to_string(decoded->size()) + " symbols)";
+    if (auto status = write_file_atomically(inputs.kallsyms, kallsyms_text(*decoded)); !status) {
+      return status.error();
+    }
+  } else if (!given_kallsyms.empty()) {
+    use_given();
+    return inputs;  // nothing cached: a later run without --kallsyms tries again
+  } else if (auto from_dbg =
+                 symbols_from_dbg_package(*packages, inputs.kallsyms, log, inputs.downloads)) {
+    inputs.symbols_origin =
+        *from_dbg + " (the image's kallsyms tables: " + decoded.error().message() + ")";
+  } else {
+    inputs.symbols_origin = "none: " + decoded.error().message() + "; " +
+                            from_dbg.error().message() +
+                            "; pass a guest's /proc/kallsyms with --kallsyms";
+    inputs.kallsyms.clear();
+    return inputs;  // nothing cached: the download may work next time
   }
   if (auto status = write_file_atomically(origin, inputs.symbols_origin); !status) {
     return status.error();
   }
-  if (!decoded) inputs.kallsyms.clear();
+  use_given();
   return inputs;
+}
+
+Expected<std::string> symbols_from_dbg_package(const KernelPackages& packages,
+                                               const fs::path& kallsyms, const fs::path& log,
+                                               std::vector<std::string>& downloads) {
+  const std::string package = packages.image_package + "-dbg";
+  auto staging = staging_for(kallsyms);
+  if (!staging) return staging.error();
+  std::error_code error;
+  auto cleanup = [&] { fs::remove_all(*staging, error); };
+  auto deb = download_package(package, packages.version, *staging, log, downloads);
+  if (!deb) {
+    cleanup();
+    return deb.error();
+  }
+  const std::string member = "./usr/lib/debug/boot/vmlinux-" + packages.release;
+  if (auto status = extract_members(*deb, member, *staging, log); !status) {
+    cleanup();
+    return status.error();
+  }
+  const fs::path listed = *staging / "kallsyms";
+  if (auto status = kernel_tree::run_logged({"sh", "-c", "nm -n --defined-only \"$1\" > \"$2\"",
+                                             "sh", (*staging / member).string(), listed.string()},
+                                            *staging, log);
+      !status) {
+    cleanup();
+    return status.error().with_context("reading the symbols of " + package);
+  }
+  auto text = read_file(listed, std::size_t{256} << 20);
+  cleanup();
+  if (!text) return text.error();
+  const auto lines = std::count(text->begin(), text->end(), '\n');
+  if (lines == 0) return Error(errc::kKallsymsNotFound, package + "'s vmlinux has no symbols");
+  if (auto status = write_file_atomically(kallsyms, *text); !status) return status.error();
+  return "symbol table of " + package + " " + packages.version + "'s vmlinux (" +
+         std::to_string(lines) + " symbols)";
 }
 
 }  // namespace hotsplice::target_kernel

@@ -7,9 +7,11 @@
 //     <cache>/kernels/<release>_<version>/;
 //   - the exact source: linux-source-<major.minor> at the image's source version, downloaded
 //     once into <cache>/sources/<package>_<version>.tar.xz;
-//   - symbol positions (a /proc/kallsyms-format file): the kallsyms tables decoded from the
-//     image (kallsyms_tables), else the image package's System.map; `--kallsyms FILE` (a
-//     guest's /proc/kallsyms) overrides both. Where they came from is reported.
+//   - symbol positions (a /proc/kallsyms-format file): `given_kallsyms` (--kallsyms: a
+//     guest's /proc/kallsyms) when set, else the kallsyms tables decoded from the image
+//     (kallsyms_tables), else the symbol table of the -dbg package's vmlinux (downloaded,
+//     ~860 MB, only when the tables cannot be decoded; only the symbol list is kept).
+//     symbols_origin says which one was used.
 // Every file is written under a temporary name and renamed into place when complete.
 #pragma once
 
@@ -37,9 +39,20 @@ struct KernelInputs {
 // The cache root: $HOTSPLICE_CACHE, else /var/cache/hotsplice.
 std::filesystem::path default_cache_root();
 
-// Progress and the commands run go to `log`.
+// Progress and the commands run go to `log`. `given_kallsyms` (may be empty) is used as is
+// and is not read here.
 Expected<KernelInputs> prepare_kernel_inputs(const std::string& release,
                                              const std::filesystem::path& cache_root,
-                                             const std::filesystem::path& log);
+                                             const std::filesystem::path& log,
+                                             const std::filesystem::path& given_kallsyms = {});
+
+// The fallback for symbol positions: downloads <image package>-dbg at the image's version
+// (apt-get download, ~860 MB), writes its vmlinux's symbol table in /proc/kallsyms format
+// (`nm -n`: address order, as the kernel lists them) to `kallsyms`, and removes the package
+// and the vmlinux again. Returns where the symbols came from, for the build output.
+Expected<std::string> symbols_from_dbg_package(const KernelPackages& packages,
+                                               const std::filesystem::path& kallsyms,
+                                               const std::filesystem::path& log,
+                                               std::vector<std::string>& downloads);
 
 }  // namespace hotsplice::target_kernel

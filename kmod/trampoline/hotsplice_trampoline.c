@@ -9,10 +9,44 @@
 
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/string.h>
 
 #include "hotsplice_trampoline.h"
 
 #define HOTSPLICE_MAX_PADDING 64
+
+static const unsigned char hotsplice_return_thunk_ret[] = { 0xc3, 0xcc, 0xcc, 0xcc, 0xcc };
+static const unsigned char hotsplice_sealed_endbr[] = { 0x66, 0x0f, 0x1f, 0x00 };
+
+/*
+ * Whether the running byte at offset (and the site it starts) is a form the before
+ * build's byte may legitimately have at run time. Only the forms the kernel writes at
+ * boot or module load are accepted at a rewritten site; every other byte must be equal.
+ */
+static bool hotsplice_byte_matches(const struct hotsplice_run_pre *image,
+				   const unsigned char *running, unsigned long offset)
+{
+	const unsigned char *at = running + offset;
+	unsigned long left = image->size - offset;
+
+	switch (image->compare[offset]) {
+	case HOTSPLICE_RUN_PRE_SKIP:
+		return true;
+	case HOTSPLICE_RUN_PRE_RETURN_THUNK:
+		if (*at == image->bytes[offset])
+			return true;
+		return left >= sizeof(hotsplice_return_thunk_ret) &&
+		       !memcmp(at, hotsplice_return_thunk_ret,
+			       sizeof(hotsplice_return_thunk_ret));
+	case HOTSPLICE_RUN_PRE_ENDBR:
+		if (left < sizeof(hotsplice_sealed_endbr))
+			return false;
+		return !memcmp(at, image->bytes + offset, sizeof(hotsplice_sealed_endbr)) ||
+		       !memcmp(at, hotsplice_sealed_endbr, sizeof(hotsplice_sealed_endbr));
+	default:
+		return *at == image->bytes[offset];
+	}
+}
 
 /*
  * Compares the running code of every function of the object with the before build.
@@ -44,8 +78,7 @@ static int hotsplice_run_pre(struct klp_object *obj)
 				return -EINVAL;
 			}
 			for (offset = 0; offset < image->size; offset++) {
-				if (image->compare[offset] &&
-				    running[offset] != image->bytes[offset]) {
+				if (!hotsplice_byte_matches(image, running, offset)) {
 					pr_err("run-pre check failed: %s differs from the build this patch was made from at byte %lu (running %02x, expected %02x); refusing to patch\n",
 					       func->old_name, offset, running[offset],
 					       image->bytes[offset]);

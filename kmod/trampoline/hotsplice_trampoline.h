@@ -9,10 +9,24 @@
 
 #include <linux/livepatch.h>
 
+/*
+ * What compare[i] says about byte i of a replaced function (hotsplice-build writes these
+ * values: kmod/patchobj/run_pre_image.h RunPreCheck, same numbers).
+ */
+#define HOTSPLICE_RUN_PRE_SKIP 0 /* written by a relocation or rewritten by the kernel */
+#define HOTSPLICE_RUN_PRE_EQUAL 1 /* must equal the before build */
+/*
+ * The opcode of `jmp __x86_return_thunk` (e9 rel32): boot leaves a jmp (to this or another
+ * return thunk: the rel32 is relocated) or writes `ret; int3 x4` (apply_returns).
+ */
+#define HOTSPLICE_RUN_PRE_RETURN_THUNK 2
+/* An endbr64 at the function's entry: boot may seal it to `osp nopl (%rax)` (IBT). */
+#define HOTSPLICE_RUN_PRE_ENDBR 3
+
 /* The code a replaced function must have in the running kernel (see run_pre_image.h). */
 struct hotsplice_run_pre {
 	const unsigned char *bytes;
-	const unsigned char *compare; /* 1 = byte must match, 0 = rewritten by the kernel */
+	const unsigned char *compare; /* HOTSPLICE_RUN_PRE_* per byte */
 	unsigned long size;
 };
 

@@ -49,10 +49,21 @@ bool write_all(int fd, const char* bytes, std::size_t size) {
 
 CuttingRelay::CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
                            Direction direction, int cut_after)
+    : CuttingRelay(std::move(listen_path), std::move(guest_path), direction, cut_after, 0) {}
+
+CuttingRelay::CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
+                           Direction direction, HoldAfterBytes hold)
+    : CuttingRelay(std::move(listen_path), std::move(guest_path), direction, -1, hold.bytes) {
+  REQUIRE(hold.bytes > 0);
+}
+
+CuttingRelay::CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
+                           Direction direction, int cut_after, std::size_t hold_after_bytes)
     : listen_path_(std::move(listen_path)),
       guest_path_(std::move(guest_path)),
       direction_(direction),
-      cut_after_(cut_after) {
+      cut_after_(cut_after),
+      hold_after_bytes_(hold_after_bytes) {
   REQUIRE(::pipe(stop_pipe_) == 0);
   listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(listen_fd_ >= 0);
@@ -100,8 +111,10 @@ void CuttingRelay::relay(int host_fd, int guest_fd, bool first) {
     cut_done_ = true;
     return;
   }
+  const bool holding = first && hold_after_bytes_ > 0;
   bool in_frame[2] = {false, false};
   int counts[2] = {0, 0};
+  std::size_t held_side_bytes = 0;
   char buffer[65536];
   for (;;) {
     pollfd descriptors[3] = {
@@ -118,15 +131,30 @@ void CuttingRelay::relay(int host_fd, int guest_fd, bool first) {
       Direction direction = side == 0 ? Direction::host_to_guest : Direction::guest_to_host;
       int stop_at = cutting && direction == direction_ ? cut_after_ : -1;
       std::size_t pass = frame_ends(buffer, size, in_frame[side], counts[side], stop_at);
+      const bool hold_now =
+          holding && direction == direction_ && held_side_bytes + pass >= hold_after_bytes_;
+      if (hold_now) pass = hold_after_bytes_ - held_side_bytes;
+      if (holding && direction == direction_) held_side_bytes += pass;
       if (first) {
         (side == 0 ? frames_to_guest_ : frames_to_host_) = counts[side];
       }
       if (!write_all(to, buffer, pass)) return;
+      if (hold_now) {
+        cut_done_ = true;
+        hold();
+        return;
+      }
       if (stop_at > 0 && counts[side] >= stop_at) {
         cut_done_ = true;
         return;
       }
     }
+  }
+}
+
+void CuttingRelay::hold() const {
+  pollfd stop{stop_pipe_[0], POLLIN, 0};
+  while (::poll(&stop, 1, -1) <= 0) {
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -22,10 +23,20 @@ class CuttingRelay {
   // never cuts (to count a whole conversation).
   CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
                Direction direction, int cut_after);
+  // Instead of a cut: the first connection freezes once `bytes` bytes have passed in
+  // direction (a frame may be left half-way): nothing more is relayed either way and both
+  // sockets stay open until the relay is destroyed, as when the guest stops dead. The test
+  // acts on the frozen guest meanwhile (e.g. powers it off mid-transfer).
+  struct HoldAfterBytes {
+    std::size_t bytes;
+  };
+  CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
+               Direction direction, HoldAfterBytes hold);
   ~CuttingRelay();
   CuttingRelay(const CuttingRelay&) = delete;
   CuttingRelay& operator=(const CuttingRelay&) = delete;
 
+  // The cut (or the freeze) happened.
   bool cut_done() const { return cut_done_; }
   // Frames seen so far on the first connection, per direction.
   int frames(Direction direction) const {
@@ -33,14 +44,19 @@ class CuttingRelay {
   }
 
  private:
+  CuttingRelay(std::filesystem::path listen_path, std::filesystem::path guest_path,
+               Direction direction, int cut_after, std::size_t hold_after_bytes);
   void run();
   // Relays one connection; returns when either side closes or the cut happens.
   void relay(int host_fd, int guest_fd, bool first);
+  // Waits, relaying nothing, until the relay is destroyed.
+  void hold() const;
 
   std::filesystem::path listen_path_;
   std::filesystem::path guest_path_;
   Direction direction_;
   int cut_after_;
+  std::size_t hold_after_bytes_ = 0;  // 0: cut mode
   int listen_fd_ = -1;
   int stop_pipe_[2] = {-1, -1};
   std::atomic<bool> cut_done_{false};

@@ -81,29 +81,40 @@ GuestTruth SimFleet::truth(std::size_t index) const {
 }
 
 fs::path SimFleet::write_hostd_config(const nlohmann::json& extra) const {
-  nlohmann::json config = {
-      {"repository",
-       {{"directory", repo_.repo_dir.string()},
-        {"cache_dir", (hostd_dir() / "repository").string()},
-        {"poll_interval_seconds", 60}}},
-      {"state_dir", hostd_dir().string()},
-      {"keys_dir", repo_.keys_dir.string()},
-      {"control_socket", (hostd_dir() / "hostd.sock").string()},
-      {"rollout", {{"canary_count", 0}}},
-      {"timeouts", {{"retry_seconds", 1}, {"handshake_seconds", 5}, {"io_seconds", 5}}},
-      {"log_level", "debug"}};
-  config.merge_patch(extra);
-  REQUIRE(ensure_directory(hostd_dir()));
-  fs::path path = hostd_dir() / "hostd.json";
-  REQUIRE(write_file_atomically(path, config.dump(2)));
-  return path;
+  return write_sim_hostd_config(hostd_dir(), repo_, extra);
 }
 
 bench::ChildProcess SimFleet::start_hostd(const fs::path& config, std::optional<fs::path> sockets,
                                           const fs::path& log) const {
-  auto hostd = bench::ChildProcess::start({HOTSPLICE_HOSTD_SIM, "--config", config.string(),
-                                           "--sockets", sockets.value_or(guest_sockets()).string()},
-                                          log);
+  return start_hostd_sim(config, sockets.value_or(guest_sockets()), log);
+}
+
+fs::path write_sim_hostd_config(const fs::path& hostd_dir, const bench::SimRepository& repository,
+                                const nlohmann::json& extra) {
+  nlohmann::json config = {
+      {"repository",
+       {{"directory", repository.repo_dir.string()},
+        {"cache_dir", (hostd_dir / "repository").string()},
+        {"poll_interval_seconds", 60}}},
+      {"state_dir", hostd_dir.string()},
+      {"keys_dir", repository.keys_dir.string()},
+      {"control_socket", (hostd_dir / "hostd.sock").string()},
+      {"rollout", {{"canary_count", 0}}},
+      {"timeouts", {{"retry_seconds", 1}, {"handshake_seconds", 5}, {"io_seconds", 5}}},
+      // A port of the kernel's choice: never 9470, which a developer's hostd may hold.
+      {"http", {{"listen", "127.0.0.1:0"}}},
+      {"log_level", "debug"}};
+  config.merge_patch(extra);
+  REQUIRE(ensure_directory(hostd_dir));
+  fs::path path = hostd_dir / "hostd.json";
+  REQUIRE(write_file_atomically(path, config.dump(2)));
+  return path;
+}
+
+bench::ChildProcess start_hostd_sim(const fs::path& config, const fs::path& sockets,
+                                    const fs::path& log) {
+  auto hostd = bench::ChildProcess::start(
+      {HOTSPLICE_HOSTD_SIM, "--config", config.string(), "--sockets", sockets.string()}, log);
   REQUIRE(hostd);
   return std::move(*hostd);
 }
@@ -177,30 +188,66 @@ void request_apply(const fs::path& control_socket, const std::string& uuid) {
   REQUIRE(answer);
 }
 
-void check_database(const SimFleet& fleet, const fs::path& database) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  auto text_of = [db](const std::string& sql) {
+namespace {
+
+// hostd's database opened read-only for the test's queries.
+class ReadOnlyDatabase {
+ public:
+  explicit ReadOnlyDatabase(const fs::path& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  }
+  ~ReadOnlyDatabase() { sqlite3_close(db_); }
+  ReadOnlyDatabase(const ReadOnlyDatabase&) = delete;
+  ReadOnlyDatabase& operator=(const ReadOnlyDatabase&) = delete;
+
+  // The first column of the first row as text ("" when there is none).
+  std::string text_of(const std::string& sql) const {
     sqlite3_stmt* statement = nullptr;
     std::string value;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0)) {
       value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
     }
     sqlite3_finalize(statement);
     return value;
-  };
-  CHECK(text_of("PRAGMA integrity_check") == "ok");
-  for (std::size_t i = 0; i < fleet.size(); ++i) {
-    std::string state =
-        text_of("SELECT state FROM guest_bundles WHERE guest_uuid = '" + fleet.guest_uuid(i) +
-                "' AND bundle_id = '" + bench::kSimBundleId + "'");
-    INFO("guest " << fleet.guest_uuid(i) << " recorded as '" << state << "'");
+  }
+  // The latest state of bundle_id for the guest ("" when none).
+  std::string state_of(const std::string& guest_uuid, const std::string& bundle_id) const {
+    return text_of("SELECT state FROM guest_bundles WHERE guest_uuid = '" + guest_uuid +
+                   "' AND bundle_id = '" + bundle_id + "'");
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+void check_database(const fs::path& database, const std::string& bundle_id,
+                    const std::vector<std::pair<std::string, bool>>& live_by_guest) {
+  ReadOnlyDatabase db(database);
+  CHECK(db.text_of("PRAGMA integrity_check") == "ok");
+  for (const auto& [uuid, live] : live_by_guest) {
+    std::string state = db.state_of(uuid, bundle_id);
+    INFO("guest " << uuid << " recorded as '" << state << "'");
     // `applied` when hostd saw the apply succeed, `confirmed` when it learnt it from the
     // guest's hello (the answer was lost with the channel): both say "live".
-    CHECK((state == "applied" || state == "confirmed") == fleet.truth(i).live);
+    CHECK((state == "applied" || state == "confirmed") == live);
   }
-  sqlite3_close(db);
+}
+
+void check_database(const SimFleet& fleet, const fs::path& database) {
+  std::vector<std::pair<std::string, bool>> live_by_guest;
+  for (std::size_t i = 0; i < fleet.size(); ++i) {
+    live_by_guest.emplace_back(fleet.guest_uuid(i), fleet.truth(i).live);
+  }
+  check_database(database, bench::kSimBundleId, live_by_guest);
+}
+
+std::int64_t recorded_events(const fs::path& database) {
+  std::string count = ReadOnlyDatabase(database).text_of("SELECT count(*) FROM bundle_events");
+  REQUIRE_FALSE(count.empty());
+  return std::stoll(count);
 }
 
 void check_all_patched(const SimFleet& fleet) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +64,15 @@ class SimFleet {
   std::optional<bench::ChildProcess> sim_;
 };
 
+// hotsplice-hostd-sim's config: its state under hostd_dir, the repository's bundles and keys,
+// canary off, retry after 1 s; extra is merged over it. Returns the file written.
+fs::path write_sim_hostd_config(const fs::path& hostd_dir, const bench::SimRepository& repository,
+                                const nlohmann::json& extra = nlohmann::json::object());
+// Starts hotsplice-hostd-sim with config on the guests' sockets in sockets (every
+// "<uuid>.sock" there is a guest; listed once at start). log: as SimFleet::start_hostd.
+bench::ChildProcess start_hostd_sim(const fs::path& config, const fs::path& sockets,
+                                    const fs::path& log = {});
+
 // hostd's `guests` answer on its control socket (nullopt while it does not answer).
 std::optional<nlohmann::json> hostd_guests(const fs::path& control_socket);
 // The status hostd reports for the guest with uuid ("" if absent or no answer).
@@ -81,6 +91,11 @@ void request_apply(const fs::path& control_socket, const std::string& uuid);
 // After hostd stopped: PRAGMA integrity_check is ok, and for every guest the database's last
 // state of the bundle is `applied` or `confirmed` exactly when the guest has it live (CHECKs).
 void check_database(const SimFleet& fleet, const fs::path& database);
+// The same for any guests: (uuid, whether bundle_id is live in it).
+void check_database(const fs::path& database, const std::string& bundle_id,
+                    const std::vector<std::pair<std::string, bool>>& live_by_guest);
+// How many bundle events hostd's database holds (its whole history; opened read-only).
+std::int64_t recorded_events(const fs::path& database);
 // Every guest: live, stored whole, nothing left in work/ (CHECKs).
 void check_all_patched(const SimFleet& fleet);
 

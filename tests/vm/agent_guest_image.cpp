@@ -2,9 +2,11 @@
 
 namespace hotsplice::vm {
 
-Expected<GuestImage> build_agent_guest_image(const std::string& release,
-                                             const std::filesystem::path& public_key) {
+Expected<GuestImage> build_agent_guest_image(
+    const std::string& release, const std::filesystem::path& public_key,
+    const std::map<std::filesystem::path, std::string>& extra_files) {
   GuestImageSpec spec(release);
+  spec.extra_files = extra_files;
   // ext4 (which mounts ext2) asks the crypto API for crc32c at mount time; without modprobe
   // in the image the driver must already be loaded.
   spec.modules = {"virtio_pci", "virtio_console", "virtio_blk", "crc32c_generic", "ext4"};

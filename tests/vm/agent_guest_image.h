@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "core/base/expected.h"
@@ -12,8 +13,10 @@
 namespace hotsplice::vm {
 
 // Builds (or finds in the content-addressed cache) the image for `release` with
-// `public_key` (PEM file) installed as /etc/hotsplice/keys.d/test.pub.
-Expected<GuestImage> build_agent_guest_image(const std::string& release,
-                                             const std::filesystem::path& public_key);
+// `public_key` (PEM file) installed as /etc/hotsplice/keys.d/test.pub, plus extra_files
+// (host file -> guest path, as GuestImageSpec::extra_files).
+Expected<GuestImage> build_agent_guest_image(
+    const std::string& release, const std::filesystem::path& public_key,
+    const std::map<std::filesystem::path, std::string>& extra_files = {});
 
 }  // namespace hotsplice::vm

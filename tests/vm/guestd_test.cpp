@@ -286,12 +286,10 @@ TEST_CASE("guestd: a stored patch is live again after a reboot, before any host 
   const GuestdTestKit& kit = GuestdTestKit::get();
   const TestKernel& running = kit.newest();
   testing::TempDir dir;
-  auto disk = dir / "state.img";
-  auto made = testing::run_process({"mke2fs", "-q", "-t", "ext4", "-F", disk.string(), "16M"});
-  REQUIRE(made.exit_code == 0);
+  auto disk = make_state_disk(dir / "state.img");
   auto options_for = [&](const TestKernel& kernel, const char* name) {
     QemuGuestOptions options(kernel.image, dir / name);
-    options.extra_qemu_args = {"-drive", "file=" + disk.string() + ",format=raw,if=virtio"};
+    options.extra_qemu_args = state_disk_arguments(disk);
     // A 1 s settle time: the power cut below comes after the crash-loop guard cleared the
     // attempt record, so this reboot is not taken for a crash.
     options.extra_kernel_args = "hotsplice.settle=1";
@@ -340,13 +338,10 @@ TEST_CASE("guestd: a bundle that panicked the kernel is not re-applied at the ne
   GuestdTestKit& kit = GuestdTestKit::get();
   const TestKernel& running = kit.newest();
   testing::TempDir dir;
-  auto disk = dir / "state.img";
-  REQUIRE(
-      testing::run_process({"mke2fs", "-q", "-t", "ext4", "-F", disk.string(), "16M"}).exit_code ==
-      0);
+  auto disk = make_state_disk(dir / "state.img");
   auto options_for = [&](const char* name) {
     QemuGuestOptions options(running.image, dir / name);
-    options.extra_qemu_args = {"-drive", "file=" + disk.string() + ",format=raw,if=virtio"};
+    options.extra_qemu_args = state_disk_arguments(disk);
     return options;  // the default settle time (60 s): the panic comes well within it
   };
   const std::string id = "hs-vm-panic";
@@ -362,15 +357,7 @@ TEST_CASE("guestd: a bundle that panicked the kernel is not re-applied at the ne
     CHECK(guest_output(guest.shell(), std::string("cat /sys/kernel/livepatch/") + kPanicModule +
                                           "/enabled") == "1\n");
     // The bad patch's function runs: the kernel panics (-no-reboot: QEMU exits).
-    require_ok(guest.shell().run("(sleep 1; cat /proc/version) >/dev/null 2>&1 &"));
-    std::string console;
-    for (int i = 0; i < 600 && console.find(kPanicMessage) == std::string::npos; ++i) {
-      std::this_thread::sleep_for(100ms);
-      auto text = read_file(guest.console_log(), 16 << 20);
-      console = text ? *text : std::string();
-    }
-    INFO(console);
-    REQUIRE(console.find(kPanicMessage) != std::string::npos);
+    panic_through_test_patch(guest);
   }
   {
     QemuGuest guest = require_ok(QemuGuest::start(options_for("second")));

@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "core/base/file_io.h"
 #include "core/bundle/bundle_verifier.h"
 #include "core/kernel/kernel_image.h"
+#include "tests/support/run_process.h"
 #include "tests/vm/agent_guest_image.h"
 #include "tests/vm/harness/guest_kernel.h"
 #include "tests/vm/harness/kernel_module_build.h"
@@ -89,6 +93,30 @@ std::string GuestdTestKit::bundle(const std::string& id, const std::string& modu
                                   const KernelIdentity& target,
                                   const std::vector<std::string>& cves) const {
   return encode_bundle(bundle_parts(id, module, target, cves));
+}
+
+std::filesystem::path make_state_disk(const std::filesystem::path& path) {
+  REQUIRE(
+      testing::run_process({"mke2fs", "-q", "-t", "ext4", "-F", path.string(), "16M"}).exit_code ==
+      0);
+  return path;
+}
+
+std::vector<std::string> state_disk_arguments(const std::filesystem::path& disk) {
+  return {"-drive", "file=" + disk.string() + ",format=raw,if=virtio"};
+}
+
+void panic_through_test_patch(QemuGuest& guest) {
+  using namespace std::chrono_literals;
+  require_ok(guest.shell().run("(sleep 1; cat /proc/version) >/dev/null 2>&1 &"));
+  std::string console;
+  for (int i = 0; i < 600 && console.find(kPanicMessage) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto text = read_file(guest.console_log(), 16 << 20);
+    console = text ? *text : std::string();
+  }
+  INFO(console);
+  REQUIRE(console.find(kPanicMessage) != std::string::npos);
 }
 
 }  // namespace hotsplice::vm

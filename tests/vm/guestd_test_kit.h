@@ -14,6 +14,7 @@
 #include "core/kernel/kernel_identity.h"
 #include "tests/support/temp_dir.h"
 #include "tests/vm/harness/guest_image.h"
+#include "tests/vm/harness/qemu_guest.h"
 
 namespace hotsplice::vm {
 
@@ -65,5 +66,18 @@ class GuestdTestKit {
   TestKernel older_;
   std::map<std::string, std::string> panic_modules_;  // by kernel release
 };
+
+// The crash-loop tests' pieces (guestd in a VM, hostd on the node): a state disk that
+// outlives a guest, and the panic of the panicking livepatch.
+//
+// An empty ext4 image of 16 MiB at path, to be attached as /dev/vda: what the agent made
+// durable there (fsync) is what a panic leaves for the next boot.
+std::filesystem::path make_state_disk(const std::filesystem::path& path);
+// QEMU's arguments attaching disk as /dev/vda.
+std::vector<std::string> state_disk_arguments(const std::filesystem::path& disk);
+// With tests/vm/modules/panic_livepatch live in guest: reads /proc/version in the background
+// (the replaced function panics) and waits up to 60 s for kPanicMessage on the console
+// (REQUIREd, with the console shown on failure). QEMU exits after it (-no-reboot).
+void panic_through_test_patch(QemuGuest& guest);
 
 }  // namespace hotsplice::vm

@@ -1,33 +1,11 @@
 #include "tests/vm/node_guest_image.h"
 
-#include <sstream>
-
 #include "core/base/subprocess.h"
 
 namespace hotsplice::vm {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Adds every library `ldd program` resolves: the loader at its own path (the program's
-// PT_INTERP), the rest under kNodeLibraryDir by the name the program asks for.
-Status add_shared_libraries(const fs::path& program, GuestImageSpec& spec) {
-  auto listed = run_checked(SubprocessSpec({"ldd", program.string()}));
-  if (!listed) return listed.error().with_context("ldd " + program.string());
-  std::istringstream lines(listed->output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::string name, arrow, path;
-    words >> name >> arrow >> path;
-    if (arrow == "=>" && !path.empty() && path.front() == '/') {
-      spec.extra_files[path] = std::string(kNodeLibraryDir) + "/" + name;
-    } else if (!name.empty() && name.front() == '/') {
-      spec.extra_files[name] = name;  // the dynamic loader
-    }
-  }
-  return Status::ok();
-}
 
 // A copy of program without symbols or debug sections, in work_dir (a sanitizer report in
 // the guest then names addresses; the tests read hostd's behaviour, not its stack traces).
@@ -52,7 +30,7 @@ Expected<GuestImage> build_node_guest_image(const std::string& release, const fs
     auto copy = stripped_copy(program, work_dir);
     if (!copy) return copy.error();
     spec.extra_files[*copy] = guest_path;
-    if (auto s = add_shared_libraries(program, spec); !s) return s.error();
+    if (auto s = add_shared_libraries(program, kNodeLibraryDir, spec); !s) return s.error();
   }
   spec.extra_files[HOTSPLICE_GUESTD_BINARY] = kNodeGuestd;
   spec.extra_files[public_key] = "/etc/hotsplice/keys.d/test.pub";

@@ -36,17 +36,31 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// One node guest, shared by every step of the test.
+// The node's image, built once per test process: every case boots it.
+const GuestImage& node_image() {
+  static testing::TempDir work;
+  static const GuestImage image = [] {
+    auto public_key = work.write("test.pub", GuestdTestKit::get().key().public_key().to_pem());
+    return require_ok(
+        build_node_guest_image(GuestdTestKit::get().newest().release, public_key, work.path()));
+  }();
+  return image;
+}
+
+// One boot of the node guest, shared by every step of a test. extra_qemu_args: e.g. a state
+// disk (state_disk_arguments) that outlives the boot.
 class Node {
  public:
-  explicit Node(const GuestImage& image) {
-    QemuGuestOptions options(image, work_.path() / "vm");
+  explicit Node(std::vector<std::string> extra_qemu_args = {}) {
+    QemuGuestOptions options(node_image(), work_.path() / "vm");
     options.memory_mib = 1024;  // the initramfs alone is ~120 MiB, hostd runs sanitized
     options.boot_timeout = std::chrono::duration_cast<std::chrono::seconds>(kBoot);
+    options.extra_qemu_args = std::move(extra_qemu_args);
     guest_.emplace(require_ok(QemuGuest::start(options)));
   }
 
   const fs::path& work() const { return work_.path(); }
+  QemuGuest& guest() { return *guest_; }
   GuestShell& shell() { return guest_->shell(); }
   std::string run(const std::string& script) {
     return require_ok(shell().check_output(script, 60s));
@@ -142,6 +156,26 @@ void publish_into(Node& node, const std::string& bundle_bytes, const std::string
   }
 }
 
+// /dev/vda as hostd's state directory (database, host/ with the crash guard's records).
+void mount_state_disk(Node& node) {
+  node.run("mkdir -p /var/lib/hotsplice && mount -t ext4 /dev/vda /var/lib/hotsplice");
+}
+
+// SIGTERM, as at a clean shutdown, and waits until hostd has exited.
+void stop_hostd(Node& node) {
+  node.run(
+      "p=$(pidof hotsplice-hostd); kill -TERM $p; "
+      "i=0; while kill -0 $p 2>/dev/null; do i=$((i+1)); [ $i -gt 450 ] && exit 1; "
+      "usleep 100000; done");
+}
+
+// Waits, bounded, for hostd's log to show text.
+void wait_for_log(Node& node, const std::string& text) {
+  node.run("i=0; until grep -q '" + text +
+           "' /tmp/hostd.log; do i=$((i+1)); [ $i -gt 450 ] && { tail -c 4000 /tmp/hostd.log; "
+           "exit 1; }; usleep 100000; done");
+}
+
 void start_hostd(Node& node) {
   Json config = {{"repository", {{"directory", "/srv/repo"}, {"poll_interval_seconds", 10}}},
                  {"libvirt", {{"reconnect_interval_seconds", 1}}},
@@ -157,11 +191,7 @@ void start_hostd(Node& node) {
 TEST_CASE("node: one patch on the shared kernel covers every container, and a later one", "[vm]") {
   auto& kit = GuestdTestKit::get();
   const auto started = Clock::now();
-  testing::TempDir image_work;
-  auto public_key = image_work.write("test.pub", kit.key().public_key().to_pem());
-  GuestImage image =
-      require_ok(build_node_guest_image(kit.newest().release, public_key, image_work.path()));
-  Node node(image);
+  Node node;
   std::cout << "node test: image built and node booted in " << seconds_since(started) << " s\n";
 
   // Three containers before hostd starts, each in its own namespaces with its own hostname.
@@ -192,9 +222,13 @@ TEST_CASE("node: one patch on the shared kernel covers every container, and a la
   CHECK(host["applied"][0]["bundle_id"] == id);
   CHECK(host["kind"] == "host");
   // Each container sees the patched kernel, read from inside it.
-  for (const auto& pid : pids) {
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    const std::string& pid = pids[i];
     CHECK(node.in_container(pid, "cat /proc/cmdline") == kPatchedCmdline);
     auto record = *Node::record(guests, node.record_id(pid));
+    // The hostname its UTS namespace has, as hostd read it.
+    CHECK_THAT(record["platform_evidence"].dump(),
+               Catch::Contains("hostname ct" + std::to_string(i + 1)));
     CHECK(record["kernel"] == host["kernel"]);
     CHECK(record["applied"] == host["applied"]);
     CHECK(record["kind"] == "container");
@@ -235,6 +269,75 @@ TEST_CASE("node: one patch on the shared kernel covers every container, and a la
   CHECK(parsed["hostd"]["guest_directory"]["connected"] == false);
   CHECK(parsed["hostd"]["host"]["patching"] == true);
   std::cout << "node test: wall time " << seconds_since(started) << " s\n";
+}
+
+// The crash-loop guard through hostd on the node's own kernel (LocalKernelTarget): the guard
+// is core/apply's, as in guestd's test, but here hostd applies, reports and is stopped.
+TEST_CASE("node: a bundle that panicked the node's kernel is not re-applied by hostd", "[vm]") {
+  auto& kit = GuestdTestKit::get();
+  const auto started = Clock::now();
+  testing::TempDir dir;
+  const auto disk = make_state_disk(dir / "state.img");
+  const std::string id = "hs-node-panic";
+  const std::string bundle = kit.panic_bundle(id, kit.newest());
+  const std::string attempt = "/var/lib/hotsplice/host/attempts/" + id + ".json";
+  std::string original_version;
+  {
+    Node node(state_disk_arguments(disk));
+    mount_state_disk(node);
+    original_version = node.run("cat /proc/version");
+    std::string pid = node.start_container("ct1", 1);
+    publish_into(node, bundle, id, kit.key());
+    start_hostd(node);
+    // The default settle time (60 s): everything below happens within it.
+    node.wait_for({"host", node.record_id(pid)}, "patched", kPatch);
+    CHECK(node.run(std::string("cat /sys/kernel/livepatch/") + kPanicModule + "/enabled") == "1\n");
+
+    // hostd stopped during the settle time (as at a clean shutdown) ends the attempt: a clean
+    // reboot now would re-apply the bundle. Started again in the same boot, it watches again.
+    stop_hostd(node);
+    {
+      std::string log = node.run("tail -c 6000 /tmp/hostd.log");
+      INFO(log);
+      CHECK_THAT(log, Catch::Contains("bundle " + id + " stopped settling"));
+    }
+    CHECK_THAT(node.run("cat " + attempt), Catch::Contains("ended_by_agent_stop"));
+    start_hostd(node);
+    wait_for_log(node, "bundle " + id + " settling for");
+    CHECK_THAT(node.run("cat " + attempt), !Catch::Contains("ended_by_agent_stop"));
+
+    // The bad patch's function runs: the node's kernel panics.
+    panic_through_test_patch(node.guest());
+  }
+  std::cout << "node crash test: applied, hostd restarted, panicked in " << seconds_since(started)
+            << " s\n";
+  {
+    Node node(state_disk_arguments(disk));
+    mount_state_disk(node);
+    std::string pid = node.start_container("ct1", 1);
+    publish_into(node, bundle, id, kit.key());
+    start_hostd(node);
+    const std::string container = node.record_id(pid);
+    Json guests = node.wait_for({"host", container}, "failed", kPatch);
+    // Not re-applied: the kernel runs unpatched.
+    CHECK(node.run("grep -c 'stored bundle " + id + " not re-applied: crashed_last_time' " +
+                   "/tmp/hostd.log") == "1\n");
+    CHECK(node.run("ls /sys/kernel/livepatch") == "");
+    CHECK(node.run("cat /proc/version") == original_version);
+    CHECK(node.run("grep -c 'bundle " + id + " applied' /tmp/hostd.log || true") == "0\n");
+    // hostd says why, with the bundle id, for the host kernel and the container it covers.
+    auto host = *Node::record(guests, "host");
+    INFO(host.dump(1));
+    CHECK(host["applied"].empty());
+    CHECK_THAT(host["reason"].get<std::string>(), Catch::Contains(id + ": crashed_last_time"));
+    REQUIRE(host["available"].size() == 1);
+    CHECK(host["available"][0]["bundle_id"] == id);
+    CHECK(host["available"][0]["why_not"] == "crashed_last_time");
+    auto covered = *Node::record(guests, container);
+    CHECK(covered["covered_by"] == "host");
+    CHECK_THAT(covered["reason"].get<std::string>(), Catch::Contains(id + ": crashed_last_time"));
+  }
+  std::cout << "node crash test: wall time " << seconds_since(started) << " s\n";
 }
 
 }  // namespace

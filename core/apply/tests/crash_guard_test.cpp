@@ -160,18 +160,61 @@ TEST_CASE("crash guard: a kernel bug during the settle time rolls the patch back
   CHECK(boot_again(f).crash_records().at(0).code == errc::kKernelBugDetected);
 }
 
-TEST_CASE("crash guard: apply_and_settle waits and reports kernel_bug_detected as the outcome") {
-  PatchManagerFixture f({Environment::Kind::vm, "kvm"}, {200ms, 100ms, 5s});
-  std::thread oops([&] {
-    for (int i = 0; i < 400 && !f.kernel.loaded; ++i) std::this_thread::sleep_for(5ms);
-    f.kernel.log_kernel("Oops: general protection fault, probably for non-canonical address");
-  });
-  auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
-  Outcome outcome = f.patches.apply_and_settle(kId, file);
-  oops.join();
-  INFO(outcome.message);
-  CHECK(outcome.code == errc::kKernelBugDetected);
-  CHECK_FALSE(f.kernel.loaded);
+TEST_CASE("crash guard: an agent stopped during the settle time is no crash, a power loss is") {
+  PatchManagerFixture f({Environment::Kind::vm, "kvm"}, kLongSettle);
+  REQUIRE(apply_test_bundle(f, f.patches).ok);
+  SECTION("stopped with the kernel healthy, then a clean reboot: re-applied at boot") {
+    auto ended = f.patches.end_settling_at_stop();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].code == errc::kEndedByAgentStop);
+    CHECK((*ended[0].state)["bundle_id"] == kId);
+    CHECK_FALSE(f.patches.next_settle_check());
+    auto record = f.store.read_attempt(kId);
+    REQUIRE(record);
+    REQUIRE(*record);
+    CHECK((*record)->code == errc::kEndedByAgentStop);  // durable before the agent exits
+    CHECK(f.log_pipe.read_all().find("hs-test-0001 stopped settling") != std::string::npos);
+
+    PatchManager rebooted = boot_again(f, kLongSettle);
+    CHECK(rebooted.crash_records().empty());
+    CHECK(rebooted.apply_stored() == 1);
+    CHECK(f.kernel.loaded);
+    // A new attempt, in this boot, watched again: a crash now would block it.
+    auto again = f.store.read_attempt(kId);
+    REQUIRE(again);
+    REQUIRE(*again);
+    CHECK((*again)->code.empty());
+    CHECK((*again)->boot_id != (*record)->boot_id);
+    CHECK(rebooted.next_settle_check());
+    CHECK(boot_again(f).crash_records().at(0).code == errc::kCrashedLastTime);
+  }
+  SECTION("stopped, started again in the same boot, then a power loss: blocked") {
+    (void)f.patches.end_settling_at_stop();
+    PatchManager restarted(f.dir.path(), kRunning, {Environment::Kind::vm, "kvm"}, f.keys, f.store,
+                           f.kernel, f.log, kLongSettle);
+    CHECK(restarted.apply_stored() == 1);  // still live: finished, and settling again
+    CHECK(restarted.next_settle_check());
+    auto record = f.store.read_attempt(kId);
+    REQUIRE(record);
+    REQUIRE(*record);
+    CHECK((*record)->code.empty());
+    auto records = boot_again(f).crash_records();
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].code == errc::kCrashedLastTime);
+  }
+  SECTION("a bug seen at the stop concludes as kernel_bug_detected") {
+    f.kernel.log_kernel("Oops: 0002 [#1] PREEMPT SMP NOPTI");
+    auto ended = f.patches.end_settling_at_stop();
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].code == errc::kKernelBugDetected);
+    CHECK_FALSE(f.kernel.loaded);
+    CHECK(boot_again(f).crash_records().at(0).code == errc::kKernelBugDetected);
+  }
+  SECTION("a power loss without a stop still blocks (the record was never ended)") {
+    auto records = boot_again(f).crash_records();
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].code == errc::kCrashedLastTime);
+  }
 }
 
 TEST_CASE("crash guard: bad records and missing facts are clear errors, never a crash") {

@@ -1,7 +1,9 @@
 #include "core/protocol/frame_codec.h"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <random>
+#include <utility>
 
 #include "core/protocol/cobs.h"
 #include "core/protocol/crc32.h"
@@ -25,10 +27,14 @@ std::string random_bytes(std::mt19937& random, std::size_t size) {
   return bytes;
 }
 
-std::string cobs_decode(std::string_view encoded_bytes) {
+// Decodes in pieces of `piece` bytes, as the channel may deliver them.
+std::string cobs_decode(std::string_view encoded_bytes, std::size_t piece = SIZE_MAX) {
   CobsStreamDecoder decoder;
   std::string decoded;
-  for (char c : encoded_bytes) decoder.push(static_cast<std::uint8_t>(c), decoded);
+  for (std::size_t at = 0; at < encoded_bytes.size(); at += piece) {
+    std::string_view part = encoded_bytes.substr(at, piece);
+    REQUIRE(decoder.decode(part, decoded, SIZE_MAX - 1) == part.size());
+  }
   REQUIRE(decoder.complete());
   return decoded;
 }
@@ -50,6 +56,7 @@ TEST_CASE("crc32 matches the IEEE check value") {
   CHECK(crc32("") == 0);
   CHECK(crc32("123456789") == 0xCBF43926u);
   CHECK(crc32("56789", crc32("1234")) == 0xCBF43926u);
+  CHECK(crc32("", 0xCBF43926u) == 0xCBF43926u);
 }
 
 TEST_CASE("cobs encodes the reference vectors") {
@@ -71,7 +78,66 @@ TEST_CASE("cobs round-trips random data and never emits zero") {
     if (size % 3 == 0 && size > 0) data.assign(size, '\0');  // all zeros, too
     std::string encoded_bytes = cobs_encode(data);
     CHECK(encoded_bytes.find('\0') == std::string::npos);
-    CHECK(cobs_decode(encoded_bytes) == data);
+    CHECK(encoded_bytes.size() <= size + size / 254 + 1);
+    for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{255}, SIZE_MAX}) {
+      CHECK(cobs_decode(encoded_bytes, piece) == data);
+    }
+  }
+}
+
+// The decoder of the COBS paper, one byte at a time, stopping once the output exceeds
+// max_out: the reference the block-wise CobsStreamDecoder must match byte for byte.
+std::pair<std::string, std::size_t> reference_cobs_decode(std::string_view encoded_bytes,
+                                                          std::size_t max_out) {
+  std::string out;
+  std::size_t used = 0;
+  int remaining = 0;
+  bool zero_pending = false;
+  for (char c : encoded_bytes) {
+    if (out.size() > max_out) break;
+    ++used;
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (remaining == 0) {
+      if (zero_pending) out.push_back('\0');
+      remaining = byte - 1;
+      zero_pending = byte != 0xFF;
+    } else {
+      out.push_back(c);
+      --remaining;
+    }
+  }
+  return {out, used};
+}
+
+TEST_CASE("cobs decoding in any pieces and under any limit matches the byte-at-a-time decoder") {
+  std::mt19937 random(3);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int trial = 0; trial < 3000; ++trial) {
+    // Random bytes, sparse data among zeros (padding), 0/1/2 only (runs of empty blocks next
+    // to 0x01 data bytes), and long non-zero runs (full blocks).
+    const int kind = trial % 4;
+    std::string data(static_cast<std::size_t>(random() % 1200), '\0');
+    for (char& c : data) {
+      const int value = byte(random);
+      c = static_cast<char>(kind == 0   ? value
+                            : kind == 1 ? (value % 8 == 0 ? value : 0)
+                            : kind == 2 ? value % 3
+                                        : (value == 0 ? 0 : 1));
+    }
+    const std::string encoded_bytes = cobs_encode(data);
+    const std::size_t limit = random() % (data.size() + 2);
+    const auto [expected, expected_used] = reference_cobs_decode(encoded_bytes, limit);
+    CobsStreamDecoder decoder;
+    std::string decoded;
+    std::size_t used = 0;
+    while (used < encoded_bytes.size() && decoded.size() <= limit) {
+      const std::size_t piece = 1 + random() % 300;
+      used += decoder.decode(std::string_view(encoded_bytes).substr(used, piece), decoded, limit);
+    }
+    INFO("trial " << trial << ", " << data.size() << " bytes, limit " << limit);
+    REQUIRE(decoded == expected);
+    REQUIRE(used == expected_used);
+    if (limit >= data.size()) CHECK(decoded == data);
   }
 }
 

@@ -4,6 +4,9 @@
 
 #include <elf.h>
 
+#include <algorithm>
+
+#include "core/base/hex.h"
 #include "kmod/elfdiff/object_index.h"
 #include "kmod/elfdiff/tests/compile_fixture.h"
 #include "kmod/patchobj/klp_rewrite.h"
@@ -126,6 +129,122 @@ TEST_CASE("run-pre images skip relocated fields and the __fentry__ call", "[patc
     for (int i = 0; i < 5; ++i) CHECK(image->compare[i] == 0);
     CHECK(std::count(image->compare.begin(), image->compare.end(), 1) > 0);
   }
+}
+
+namespace {
+
+// The run-pre image of `function` in an object gcc builds from `source` with `flags`.
+RunPreImage image_of(const hotsplice::testing::TempDir& dir, const std::string& file,
+                     const std::string& source, const std::vector<std::string>& flags,
+                     const std::string& function) {
+  std::vector<std::string> command = {"gcc", "-c", dir.write(file, source).string(), "-o",
+                                      (dir / (file + ".o")).string()};
+  command.insert(command.end(), flags.begin(), flags.end());
+  const auto compiled = hotsplice::testing::run_process(command);
+  INFO(compiled.output);
+  REQUIRE(compiled.exit_code == 0);
+  auto object = hotsplice::elfdiff::ElfObject::load(dir / (file + ".o"));
+  REQUIRE(object);
+  auto index = hotsplice::elfdiff::ObjectIndex::build(*object);
+  REQUIRE(index);
+  for (const auto& symbol : object->symbols) {
+    if (symbol.name != function) continue;
+    auto image = run_pre_image(*index, symbol);
+    REQUIRE(image);
+    return *image;
+  }
+  FAIL("no symbol " << function);
+  return {};
+}
+
+// Where in `bytes` the byte sequence `pattern` starts (the test's own compiled code).
+std::size_t find_bytes(const std::vector<std::uint8_t>& bytes,
+                       const std::vector<std::uint8_t>& pattern) {
+  const auto at = std::search(bytes.begin(), bytes.end(), pattern.begin(), pattern.end());
+  REQUIRE(at != bytes.end());
+  return static_cast<std::size_t>(at - bytes.begin());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "run-pre images of an IBT kernel's object (no objtool lists) know the boot-rewritten "
+    "sites from their branch targets, and nothing wider",
+    "[patchobj]") {
+  // Debian's 6.12 flags (CONFIG_X86_KERNEL_IBT, RETHUNK, RETPOLINE): objtool runs on
+  // vmlinux.o only, so this object lists no .return_sites or .retpoline_sites, exactly like
+  // the kernel's own objects.
+  hotsplice::testing::TempDir dir;
+  const RunPreImage image =
+      image_of(dir, "pick.c",
+               "struct ops { int (*get)(int); };\n"
+               "extern int counter;\n"
+               "int pick(const struct ops *ops, int value) {\n"
+               "  if (value < 0) return -1;\n"
+               "  counter += value;\n"
+               "  return ops->get(value) + 1;\n"
+               "}\n",
+               {"-O2", "-pg", "-mfentry", "-fno-pie", "-ffunction-sections",
+                "-mfunction-return=thunk-extern", "-mindirect-branch=thunk-extern",
+                "-mindirect-branch-register", "-fcf-protection=branch"},
+               "pick");
+  INFO(hotsplice::to_hex(image.bytes));
+  // endbr64 at the entry: kept or sealed, nothing else.
+  REQUIRE(image.bytes[0] == 0xf3);
+  CHECK(image.compare[0] == kRunPreEndbr);
+  CHECK(image.compare[1] == kRunPreSkip);
+  CHECK(image.compare[3] == kRunPreSkip);
+  // Both `jmp __x86_return_thunk`: the opcode is checked for e9 or `ret; int3...`.
+  std::size_t returns = 0;
+  for (std::size_t i = 0; i + 5 <= image.bytes.size(); ++i) {
+    if (image.compare[i] != kRunPreReturnThunk) continue;
+    ++returns;
+    CHECK(image.bytes[i] == 0xe9);
+    for (std::size_t k = 1; k < 5; ++k) CHECK(image.compare[i + k] == kRunPreSkip);
+    if (i + 5 < image.bytes.size()) CHECK(image.compare[i + 5] == kRunPreEqual);
+  }
+  CHECK(returns == 2);
+  // The retpoline call (e8 + rel32) is skipped exactly: the bytes around it are compared.
+  const std::size_t call = find_bytes(image.bytes, {0x48, 0x8b, 0x00, 0xe8}) + 3;
+  CHECK(image.compare[call - 1] == kRunPreEqual);
+  for (std::size_t k = 0; k < 5; ++k) CHECK(image.compare[call + k] == kRunPreSkip);
+  CHECK(image.compare[call + 5] == kRunPreEqual);
+  // Every other byte is compared: only fentry (5), endbr tail (3), two return rel32s (8),
+  // the retpoline call (5) and the counter's rel32 (4) are skipped.
+  CHECK(std::count(image.compare.begin(), image.compare.end(), kRunPreSkip) == 25);
+}
+
+TEST_CASE(
+    "run-pre images use the sites an object lists: a jcc to the return thunk stays compared, "
+    "a listed retpoline jcc is skipped over its 6 bytes, a lock prefix over 1",
+    "[patchobj]") {
+  // The form objtool gives per-object (Debian's 6.1: no IBT): the sites listed in tables.
+  hotsplice::testing::TempDir dir;
+  const RunPreImage image = image_of(dir, "listed.S",
+                                     ".section .text.listed,\"ax\"\n"
+                                     ".globl listed\n.type listed,@function\n"
+                                     "listed:\n"
+                                     "  nop\n"
+                                     "1: jne __x86_return_thunk\n"
+                                     "2: jne __x86_indirect_thunk_rax\n"
+                                     "3: lock incl (%rdi)\n"
+                                     "4: jmp __x86_return_thunk\n"
+                                     "  int3\n"
+                                     ".size listed, .-listed\n"
+                                     ".section .return_sites,\"a\"\n.long 1b - .\n.long 4b - .\n"
+                                     ".section .retpoline_sites,\"a\"\n.long 2b - .\n"
+                                     ".section .smp_locks,\"a\"\n.long 3b - .\n",
+                                     {}, "listed");
+  INFO(hotsplice::to_hex(image.bytes));
+  REQUIRE(image.bytes.size() == 1 + 6 + 6 + 3 + 5 + 1);
+  const std::vector<std::uint8_t> expected = {
+      1,                 // nop
+      1, 1, 0, 0, 0, 0,  // jne __x86_return_thunk: not rewritten by apply_returns
+      0, 0, 0, 0, 0, 0,  // jne __x86_indirect_thunk_rax: the whole jcc
+      0, 1, 1,           // lock prefix
+      2, 0, 0, 0, 0,     // jmp __x86_return_thunk
+      1};                // int3
+  CHECK(image.compare == expected);
 }
 
 TEST_CASE("generated tables list each replaced function with its position", "[patchobj]") {
@@ -409,4 +528,37 @@ TEST_CASE("the printk index records of the patched code travel with it and no ot
   const auto strings = hotsplice::testing::run_process({"strings", "-a", file.string()});
   CHECK(strings.output.find("bad value") != std::string::npos);
   CHECK(strings.output.find("ok %d") == std::string::npos);
+}
+
+TEST_CASE(
+    "a new function copied with the patch keeps a local function symbol (objtool needs one at "
+    "every call destination)",
+    "[patchobj]") {
+  hotsplice::testing::TempDir dir;
+  auto pair =
+      hotsplice::elfdiff::testing::compile_fixture_pair("new_static_function", dir.path(), true);
+  REQUIRE(pair);
+  RelocatableObject output;
+  std::set<std::string> klp_objects;
+  const auto symvers = dir.write("Module.symvers", "0x2\t__fentry__\tvmlinux\tEXPORT_SYMBOL\t\n");
+  auto exports = Exports::from_symvers(symvers);
+  REQUIRE(exports);
+  auto positions = SymbolPositions::from_kallsyms(
+      "ffffffff81000000 T report_value\nffffffff81000100 T printk_like\n", "vmlinux");
+  REQUIRE(positions);
+  ObjectPatchRequest request{pair->before, pair->after, "vmlinux",
+                             &*exports,    &*positions, &*positions};
+  auto patch = add_object_patch(request, 0, output, klp_objects);
+  INFO((patch ? std::string() : patch.error().message()));
+  REQUIRE(patch);
+  std::size_t found = 0;
+  for (const auto& symbol : output.symbols) {
+    if (symbol.name != "clamp_value") continue;
+    ++found;
+    CHECK(symbol.type == STT_FUNC);
+    CHECK(symbol.binding == STB_LOCAL);
+    CHECK(symbol.size > 0);
+    CHECK(symbol.section != 0);
+  }
+  CHECK(found == 1);
 }

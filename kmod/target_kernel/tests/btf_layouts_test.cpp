@@ -62,6 +62,7 @@ TEST_CASE("btf layouts: Debian 6.1.0-56's BTF gives exactly the 6.1 layouts") {
     CHECK(got->key_offset == want.key_offset);
     CHECK(got->ignored_offset == want.ignored_offset);
     CHECK(got->ignored_size == want.ignored_size);
+    CHECK(got->site_length_offset == want.site_length_offset);
   }
 }
 
@@ -74,6 +75,8 @@ TEST_CASE("btf layouts: Debian 6.12's alt_instr is 14 bytes and paravirt_patch_s
   const auto* alternatives = table_in(*layouts, ".altinstructions");
   REQUIRE(alternatives);
   CHECK(alternatives->entry_size == 14);
+  // instrlen moved: after a 32-bit ft_flags (6.1: after a 16-bit cpuid, at 10).
+  CHECK(alternatives->site_length_offset == 12u);
   const auto* jumps = table_in(*layouts, "__jump_table");
   REQUIRE(jumps);
   CHECK(jumps->entry_size == 16);
@@ -83,7 +86,8 @@ TEST_CASE("btf layouts: Debian 6.12's alt_instr is 14 bytes and paravirt_patch_s
   CHECK(layouts->unknown[0].first == ".parainstructions");
   CHECK(layouts->unknown[0].second ==
         "struct paravirt_patch_site is not in the target kernel's BTF");
-  CHECK(describe_layouts(*layouts).find(".altinstructions: 14-byte entries") != std::string::npos);
+  CHECK(describe_layouts(*layouts).find(".altinstructions: 14-byte entries, site length at 12") !=
+        std::string::npos);
 }
 
 TEST_CASE("btf layouts: an image without BTF is refused with no_btf") {

@@ -64,6 +64,7 @@ std::string test_domain_xml(const DomainSpec& spec) {
          "    <serial type='file'><source path='" +
          xml_escape(spec.console_log.string()) + "'/><target port='0'/></serial>\n" +
          (spec.agent_channel ? channel(kAgentPortName) : std::string()) + channel(kTestPortName) +
+         (spec.qemu_guest_agent_channel ? channel(kQemuGuestAgentPortName) : std::string()) +
          "    <controller type='usb' model='none'/>\n"
          "    <memballoon model='none'/>\n"
          "  </devices>\n"

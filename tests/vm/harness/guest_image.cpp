@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <set>
+#include <sstream>
 
 #include "core/base/file_io.h"
+#include "core/base/subprocess.h"
 #include "core/crypto/sha256.h"
 #include "tests/vm/harness/cpio_writer.h"
 #include "tests/vm/harness/guest_kernel.h"
@@ -109,6 +111,25 @@ Expected<GuestImage> build_guest_image(const GuestImageSpec& spec) {
     }
   }
   return GuestImage{spec.kernel_release, *kernel, initramfs};
+}
+
+Status add_shared_libraries(const std::filesystem::path& program, const std::string& library_dir,
+                            GuestImageSpec& spec) {
+  auto listed = run_checked(SubprocessSpec({"ldd", program.string()}));
+  if (!listed) return listed.error().with_context("ldd " + program.string());
+  std::istringstream lines(listed->output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string name, arrow, path;
+    words >> name >> arrow >> path;
+    if (arrow == "=>" && !path.empty() && path.front() == '/') {
+      spec.extra_files[path] = library_dir + "/" + name;
+    } else if (!name.empty() && name.front() == '/') {
+      spec.extra_files[name] = name;  // the dynamic loader
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace hotsplice::vm

@@ -35,4 +35,11 @@ struct GuestImage {
 // Safe to call from several processes at once.
 Expected<GuestImage> build_guest_image(const GuestImageSpec& spec);
 
+// Adds to spec every shared library `ldd program` resolves for a dynamically linked host
+// program: the loader at its own path (the program's PT_INTERP), the rest under
+// library_dir by the name the program asks for (run the program in the guest with
+// LD_LIBRARY_PATH=library_dir). Fails when ldd fails (e.g. no such program).
+Status add_shared_libraries(const std::filesystem::path& program, const std::string& library_dir,
+                            GuestImageSpec& spec);
+
 }  // namespace hotsplice::vm

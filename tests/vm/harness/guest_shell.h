@@ -17,6 +17,8 @@ namespace hotsplice::vm {
 // The virtio port names both runners give every guest.
 inline constexpr std::string_view kAgentPortName = "org.hotsplice.agent.0";
 inline constexpr std::string_view kTestPortName = "org.hotsplice.test.0";
+// QEMU's own guest agent (qemu-ga), which only bench/qga_delivery's guests have.
+inline constexpr std::string_view kQemuGuestAgentPortName = "org.qemu.guest_agent.0";
 
 struct CommandResult {
   int exit_code = -1;

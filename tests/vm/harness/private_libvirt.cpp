@@ -185,13 +185,15 @@ void PrivateLibvirt::resume_libvirtd() {
 
 Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, const GuestImage& image,
                                                    const std::string& extra_kernel_args,
-                                                   AgentChannel agent_channel) {
+                                                   AgentChannel agent_channel,
+                                                   QemuGuestAgentChannel qemu_guest_agent) {
   DomainSpec spec;
   spec.name = name;
   spec.image = image;
   spec.kernel_command_line = guest_kernel_command_line(extra_kernel_args, lifetime_);
   spec.console_log = work_dir_ / (name + ".console.log");
   spec.agent_channel = agent_channel == AgentChannel::present;
+  spec.qemu_guest_agent_channel = qemu_guest_agent == QemuGuestAgentChannel::present;
   kvm::DomainHandle domain(virDomainDefineXML(connection_, test_domain_xml(spec).c_str()));
   if (!domain) return Error("libvirt_error", kvm::libvirt_error_message("defining " + name));
   char uuid[VIR_UUID_STRING_BUFLEN] = {};

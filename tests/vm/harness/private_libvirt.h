@@ -43,14 +43,17 @@ class PrivateLibvirt {
   virConnectPtr connection() const { return connection_; }
 
   enum class AgentChannel { present, absent };
+  enum class QemuGuestAgentChannel { absent, present };
 
   // Defines and starts a <domain type='qemu'> (see test_domain_xml); does not wait for it
   // to boot: call LibvirtGuest::wait_until_ready, so several guests boot at once. With
-  // AgentChannel::absent the domain has only the test channel (for hot-plug tests).
-  // The guest must not outlive this PrivateLibvirt.
-  Expected<LibvirtGuest> start_guest(const std::string& name, const GuestImage& image,
-                                     const std::string& extra_kernel_args = "",
-                                     AgentChannel agent_channel = AgentChannel::present);
+  // AgentChannel::absent the domain has only the test channel (for hot-plug tests); with
+  // QemuGuestAgentChannel::present it also has org.qemu.guest_agent.0 (the image must start
+  // qemu-ga on it). The guest must not outlive this PrivateLibvirt.
+  Expected<LibvirtGuest> start_guest(
+      const std::string& name, const GuestImage& image, const std::string& extra_kernel_args = "",
+      AgentChannel agent_channel = AgentChannel::present,
+      QemuGuestAgentChannel qemu_guest_agent = QemuGuestAgentChannel::absent);
 
   // Kills libvirtd with SIGKILL (as a crash would), starts it again and reconnects. The
   // guests keep running (QEMU does not depend on libvirtd) and the new libvirtd takes them

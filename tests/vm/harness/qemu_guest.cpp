@@ -45,7 +45,7 @@ Expected<QemuGuest> QemuGuest::start(const QemuGuestOptions& options) {
       "-m",
       std::to_string(options.memory_mib),
       "-smp",
-      "1",
+      std::to_string(options.cpus),
       "-nodefaults",
       "-no-user-config",
       "-display",
@@ -112,6 +112,10 @@ QemuGuest::~QemuGuest() {
 void QemuGuest::stop() {
   shell_.reset();
   qemu_.stop();
+}
+
+std::optional<int> QemuGuest::wait_for_exit(const Deadline& deadline) {
+  return qemu_.wait_until(deadline);
 }
 
 }  // namespace hotsplice::vm

@@ -29,6 +29,7 @@ struct QemuGuestOptions {
   // Appended to QEMU's command line, e.g. {"-drive", "file=disk.img,format=raw,if=virtio"}.
   std::vector<std::string> extra_qemu_args;
   unsigned memory_mib = 256;
+  unsigned cpus = 1;  // TCG runs one host thread per virtual CPU
   // Until the test shell answers; a panic or an exit of QEMU fails sooner.
   std::chrono::seconds boot_timeout{60};
   // QEMU is killed (and the guest powers off) after this, even if the test process dies
@@ -54,6 +55,9 @@ class QemuGuest {
 
   // Stops QEMU now (also done by the destructor).
   void stop();
+  // Waits until QEMU exits on its own (the guest powered off, panicked or reset: -no-reboot
+  // turns a reset into an exit); nullopt when it still runs at the deadline. Its wait status.
+  std::optional<int> wait_for_exit(const Deadline& deadline);
 
  private:
   QemuGuest(ChildProcess qemu, std::filesystem::path agent_socket,

@@ -4,6 +4,11 @@
 // program in the same mount namespace (so qemu:///system and the channel socket paths in
 // the live domain XML are valid for it), and tears everything down when it exits. Usage:
 // kUsage below (`hotsplice-vmlab --help`).
+//
+// SIGINT, SIGTERM and SIGHUP never leave guests or daemons behind: while PROGRAM runs they
+// are passed on to it (the lab ends when it exits); before, the lab stops after the step
+// under way and tears down what it started.
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "tests/vm/agent_guest_image.h"
 #include "tests/vm/harness/private_libvirt.h"
@@ -58,8 +64,11 @@ and tears everything down when PROGRAM exits.
 Exit status: PROGRAM's; 1 when the lab fails; 64 on a usage error.
 )";
 
+// The lab was asked to stop by a signal before its program ran.
+constexpr char kInterrupted[] = "interrupted";
+
 Error usage(const std::string& message) {
-  return Error("usage", message + " (hotsplice-vmlab --help)");
+  return Error(errc::kUsage, message + " (hotsplice-vmlab --help)");
 }
 
 // "NAME=VALUE" split at the first '='.
@@ -107,6 +116,29 @@ Expected<LabOptions> parse(int argc, char** argv) {
   return options;
 }
 
+// The signal that asked the lab to stop (0: none), and the running program's pid (0: none).
+volatile sig_atomic_t g_stop_signal = 0;
+volatile sig_atomic_t g_program_pid = 0;
+
+void on_stop_signal(int signal_number) {
+  g_stop_signal = signal_number;
+  if (g_program_pid > 0) ::kill(static_cast<pid_t>(g_program_pid), signal_number);
+}
+
+void catch_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal_number, &action, nullptr);
+}
+
+std::optional<Error> stop_requested() {
+  if (g_stop_signal == 0) return std::nullopt;
+  return Error(kInterrupted,
+               "stopped by signal " + std::to_string(g_stop_signal) + "; tearing down the lab");
+}
+
 // Runs the program with the lab's stdin/stdout/stderr; returns its wait status.
 Expected<int> run_program(const std::vector<std::string>& program) {
   std::vector<char*> argv;
@@ -115,10 +147,14 @@ Expected<int> run_program(const std::vector<std::string>& program) {
   pid_t pid = -1;
   if (int error = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ); error != 0)
     return io_error("starting " + program.front(), error);
+  g_program_pid = pid;
+  // A stop signal that came while the program was being started is passed on now.
+  if (g_stop_signal != 0) ::kill(pid, g_stop_signal);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return io_error("waiting for " + program.front(), errno);
   }
+  g_program_pid = 0;
   return status;
 }
 
@@ -148,12 +184,14 @@ int run(const LabOptions& options) {
                                                       : PrivateLibvirt::AgentChannel::absent);
     if (!guest) return fail(guest.error());
     guests.push_back(std::move(guest).value());
+    if (auto stop = stop_requested()) return fail(*stop);
     std::cerr << "hotsplice-vmlab: started " << request.name << " (" << request.release
               << (request.agent_channel ? "" : ", no agent channel") << ")\n";
   }
   for (auto& guest : guests) {
     if (auto ready = guest.wait_until_ready(Deadline::after(std::chrono::minutes(3))); !ready)
       return fail(ready.error());
+    if (auto stop = stop_requested()) return fail(*stop);
   }
   std::cerr << "hotsplice-vmlab: " << guests.size() << (guests.size() == 1 ? " guest" : " guests")
             << " booted\n";
@@ -169,6 +207,7 @@ int run(const LabOptions& options) {
       return fail(written.error());
   }
 
+  if (auto stop = stop_requested()) return fail(*stop);
   auto status = run_program(options.program);
   if (!status) return fail(status.error());
 
@@ -202,5 +241,6 @@ int main(int argc, char** argv) {
               << "]\n";
     return 64;
   }
+  hotsplice::vm::catch_stop_signals();
   return hotsplice::vm::run(*options);
 }
