@@ -1,6 +1,5 @@
 #include "guestagent/channel.h"
 
-#include <malloc.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include "core/base/file_io.h"
 #include "core/protocol/frame_codec.h"
+#include "guestagent/memory_trim.h"
 
 namespace hotsplice::guestd {
 namespace {
@@ -133,7 +133,7 @@ ChannelEnd serve_channel(int fd, Session& session, Signals& signals, ChannelStat
   // Whatever a session allocated (decoder buffers, replies) goes back to the kernel once it
   // ends, so an idle agent's RSS does not keep the high-water mark of its last session.
   struct TrimOnExit {
-    ~TrimOnExit() { ::malloc_trim(0); }
+    ~TrimOnExit() { give_back_free_memory(); }
   } trim;
   Connection connection(fd, session, stats, log);
   for (;;) {

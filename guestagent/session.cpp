@@ -1,6 +1,5 @@
 #include "guestagent/session.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <system_error>
@@ -8,6 +7,7 @@
 #include "core/apply/error_codes.h"
 #include "core/base/version.h"
 #include "core/protocol/field_rules.h"
+#include "guestagent/memory_trim.h"
 
 namespace hotsplice::guestd {
 
@@ -157,7 +157,7 @@ Session::Replies Session::on(const Apply& apply) {
     }
   }
   Replies replies{to_result(apply.id, std::move(outcome))};
-  ::malloc_trim(0);  // the bundle's buffers are gone: give their pages back now
+  give_back_free_memory();  // the bundle's buffers are gone: give their pages back now
   return replies;
 }
 

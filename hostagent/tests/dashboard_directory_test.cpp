@@ -25,22 +25,9 @@ TEST_CASE("dashboard: a disconnected guest directory is shown, never an empty ho
     return;
   }
   hotsplice::testing::TempDir dir;
-  fs::create_directories(dir / "repo");
-  fs::create_directories(dir / "keys");
-  Json config = {
-      {"state_dir", (dir / "state").string()},
-      {"control_socket", (dir / "run" / "hostd.sock").string()},
-      {"keys_dir", (dir / "keys").string()},
-      {"libvirt",
-       {{"uri", "qemu+unix:///system?socket=" + (dir / "no-libvirtd.sock").string()},
-        {"reconnect_interval_seconds", 1}}},
-      {"repository",
-       {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
-      {"host", {{"patch_kernel", "off"}}},  // no host record: the table is empty
-      {"http",
-       {{"listen", "127.0.0.1:0"},
-        {"token_file", (dir / "api-token").string()},
-        {"dashboard_dir", HOTSPLICE_DASHBOARD_SOURCE}}}};
+  Json config = hostd::testing::unreachable_libvirt_config(dir.path());
+  config["host"] = {{"patch_kernel", "off"}};  // no host record: the table is empty
+  config["http"]["dashboard_dir"] = HOTSPLICE_DASHBOARD_SOURCE;
   auto path = dir.write("hostd.json", config.dump());
   hostd::testing::HostdProcess hostd(path, dir / "hostd.log", {});
   INFO("hostd log:\n" << file_tail(dir / "hostd.log"));

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/base/json_reader.h"
+
 extern char** environ;
 
 namespace hotsplice::hostd::testing {
@@ -81,5 +83,22 @@ class HostdProcess : public ChildProcess {
       : ChildProcess({HOTSPLICE_HOSTD_BINARY, "--config", config.string()}, log,
                      std::move(extra_env)) {}
 };
+
+// A hostd config whose every path is under dir, with libvirt at a socket where no libvirtd
+// listens and the HTTP API on a free loopback port (read the bound address from status).
+// Creates dir/repo (an empty repository directory) and dir/keys.
+inline Json unreachable_libvirt_config(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir / "repo");
+  std::filesystem::create_directories(dir / "keys");
+  return {{"state_dir", (dir / "state").string()},
+          {"control_socket", (dir / "run" / "hostd.sock").string()},
+          {"keys_dir", (dir / "keys").string()},
+          {"libvirt",
+           {{"uri", "qemu+unix:///system?socket=" + (dir / "no-libvirtd.sock").string()},
+            {"reconnect_interval_seconds", 1}}},
+          {"repository",
+           {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
+          {"http", {{"listen", "127.0.0.1:0"}, {"token_file", (dir / "api-token").string()}}}};
+}
 
 }  // namespace hotsplice::hostd::testing

@@ -89,20 +89,9 @@ class NotifySocket {
 // A config whose every path is under dir; libvirt at a socket where no libvirtd listens.
 // host: the "host" section (absent: all defaults, i.e. auto-detect on this machine's /).
 std::string config_text(const TempDir& dir, const std::string& policy, Json host = nullptr) {
-  std::filesystem::create_directories(dir / "repo");
-  std::filesystem::create_directories(dir / "keys");
-  Json config = {
-      {"state_dir", (dir / "state").string()},
-      {"control_socket", (dir / "run" / "hostd.sock").string()},
-      {"keys_dir", (dir / "keys").string()},
-      {"libvirt",
-       {{"uri", "qemu+unix:///system?socket=" + (dir / "no-libvirtd.sock").string()},
-        {"reconnect_interval_seconds", 1}}},
-      {"repository",
-       {{"directory", (dir / "repo").string()}, {"cache_dir", (dir / "cache").string()}}},
-      {"rollout", {{"policy", policy}}},
-      {"http", {{"listen", "127.0.0.1:0"}, {"token_file", (dir / "api-token").string()}}},
-      {"log_level", "debug"}};
+  Json config = hotsplice::hostd::testing::unreachable_libvirt_config(dir.path());
+  config["rollout"] = {{"policy", policy}};
+  config["log_level"] = "debug";
   if (!host.is_null()) config["host"] = std::move(host);
   return config.dump();
 }
@@ -269,7 +258,7 @@ TEST_CASE("hotsplice status says plainly that hostd is not running") {
   CHECK_THAT(before->output, Catch::Contains((dir / "absent.sock").string()));
 }
 
-TEST_CASE("--check-config runs a start's checks and says when the file is absent") {
+TEST_CASE("hostd --check-config runs a start's checks and says when the file is absent") {
   TempDir dir;
   auto check = [](std::vector<std::string> words) {
     words.insert(words.begin(), HOTSPLICE_HOSTD_BINARY);

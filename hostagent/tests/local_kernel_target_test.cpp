@@ -115,6 +115,10 @@ TEST_CASE("host kernel target: an apply completes with its transition and settle
   CHECK_FALSE(f.kernel.loaded);
   CHECK_FALSE(host.settle().watching());
   TargetHello after = host.hello();
+  for (const auto& patch : after.applied)
+    UNSCOPED_INFO("still listed: " << patch.id << " module " << patch.module << " enabled "
+                                   << patch.enabled << " transition " << patch.transition
+                                   << " unloads " << f.kernel.unloads.load());
   CHECK(after.applied.empty());
   REQUIRE(after.crash_records.size() == 1);
   CHECK(after.crash_records[0].bundle_id == kId);

@@ -94,6 +94,12 @@ class FakeKernel final : public ModuleSyscalls {
   }
   int delete_module(const std::string&, int) override {
     if (!loaded) return ENOENT;
+    // As in the kernel, the livepatch holds its module until the patch is freed (its sysfs
+    // directory gone, some time after a disable's transition ended): until then, busy.
+    {
+      std::lock_guard lock(mutex_);
+      if (std::filesystem::exists(patch_dir())) return EWOULDBLOCK;
+    }
     loaded = false;
     ++unloads;
     return 0;
@@ -114,7 +120,11 @@ class FakeKernel final : public ModuleSyscalls {
       if (enabled->front() == '0') {
         std::filesystem::remove_all(patch_dir());  // a disabled patch goes away
       } else if (!stall) {
-        (void)write_file_atomically(patch_dir() / "transition", "0\n");
+        // Ends the transition once, as the kernel does: rewriting the file every 5 ms left a
+        // reader of the patch's directory racing a rename that no real kernel makes.
+        auto transition = read_file(patch_dir() / "transition", 16);
+        if (transition && transition->front() != '0')
+          (void)write_file_atomically(patch_dir() / "transition", "0\n");
       }
     }
   }
