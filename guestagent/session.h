@@ -46,6 +46,8 @@ class Session {
     std::string bundle_id;
     std::string sha256;
     std::uint64_t size = 0;
+    // When the offer was accepted: the staged log line says how long the bytes took.
+    std::chrono::steady_clock::time_point at{};
   };
 
   Replies on(const protocol::Sync& sync);

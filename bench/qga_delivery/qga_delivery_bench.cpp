@@ -3,7 +3,8 @@
 //   (a) by hotsplice's channel: hotsplice-hostd (a child process, the shipped binary) offers
 //       it to hotsplice-guestd over org.hotsplice.agent.0; timed from hostd's "offering" log
 //       line to its "transferred" line, which hostd writes when guestd has staged the whole
-//       bundle and checked its SHA-256 (the apply that follows is not timed). Then the same
+//       bundle and checked its SHA-256 (the apply that follows is not timed); BENCH_RUNS
+//       times, a fresh hostd each, the guest rolled back between runs. Then the same
 //       transfer again by core/protocol's HostSession alone (hostd's engine, hostd's chunking)
 //       over the same socket, for more samples;
 //   (b) by QEMU's guest agent (Debian's qemu-ga, started in the guest on
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -85,9 +87,10 @@ GuestImage delivery_image(const TestKernel& kernel, const fs::path& public_key) 
   return require_ok(build_agent_guest_image(kernel.release, public_key, files));
 }
 
-// A signed bundle of the test livepatch for kernel, its module padded with zeros (after the
-// ELF's last byte: the kernel's loader reads only what the headers point at) so that the
-// bundle is `bytes` long.
+// A signed bundle of the test livepatch for kernel, its module padded (after the ELF's last
+// byte: the kernel's loader reads only what the headers point at) so that the bundle is
+// `bytes` long. The padding is pseudo-random, like the compressed sections of a real module:
+// zeros would favour a framing (COBS) that encodes each zero as a block of its own.
 std::string padded_bundle(const GuestdTestKit& kit, const TestKernel& kernel, const std::string& id,
                           std::size_t bytes) {
   std::string module = kernel.module;
@@ -98,7 +101,10 @@ std::string padded_bundle(const GuestdTestKit& kit, const TestKernel& kernel, co
     auto target = static_cast<long long>(module.size()) + static_cast<long long>(bytes) -
                   static_cast<long long>(bundle.size());
     if (target < static_cast<long long>(kernel.module.size())) break;  // smaller than the module
-    module.resize(static_cast<std::size_t>(target), '\0');
+    std::mt19937 random(static_cast<unsigned>(std::hash<std::string>{}(id)));
+    module.resize(kernel.module.size());
+    while (module.size() < static_cast<std::size_t>(target))
+      module.push_back(static_cast<char>(random() & 0xFFu));
     bundle = kit.bundle(id, module, kernel.identity);
   }
   return bundle;
@@ -254,14 +260,26 @@ TEST_CASE("delivery of a 1 MiB bundle: hotsplice's channel against qemu-ga's gue
   require_ok(guest.wait_until_ready(Deadline::after(3min)));
   std::cout << "guest " << kernel.release << " up; load average " << load_average() << "\n";
 
-  // (a) hostd -> guestd.
-  const std::string first_id = "hs-delivery-0";
-  std::string bundle = padded_bundle(kit, kernel, first_id, bundle_bytes);
-  auto bundle_file = dir.write(first_id + ".hsb", bundle);
-  double hostd_ms = hostd_transfer_ms(kit, dir / "hostd", bundle_file, first_id);
+  // (a) hostd -> guestd, `runs` times: each run a fresh hostd (its own repository and
+  // database) rolls out a bundle of its own; the agent then rolls it back (untimed), so that
+  // the next run patches an unpatched guest again.
+  std::string bundle;
+  Samples hostd_samples;
+  for (int run = 1; run <= runs; ++run) {
+    const std::string id = "hs-delivery-h" + std::to_string(run);
+    bundle = padded_bundle(kit, kernel, id, bundle_bytes);
+    auto bundle_file = dir.write(id + ".hsb", bundle);
+    hostd_samples.ms.push_back(
+        hostd_transfer_ms(kit, dir / ("hostd-" + std::to_string(run)), bundle_file, id));
+    AgentClient agent = require_ok(AgentClient::connect(
+        require_ok(guest.channel_path(kAgentPortName)), 60s, AgentClient::test_options()));
+    protocol::Result rolled_back = require_ok(agent.rollback(id));
+    INFO(rolled_back.code << ": " << rolled_back.message);
+    REQUIRE(rolled_back.ok);
+  }
   std::cout << "bundle " << bundle.size() << " bytes\n"
-            << "(a) hotsplice channel, hostd -> guestd (offering -> transferred): " << hostd_ms
-            << " ms\n";
+            << "(a) hotsplice channel, hostd -> guestd (offering -> transferred): "
+            << hostd_samples.describe() << "\n";
 
   Samples session;
   {
@@ -307,6 +325,11 @@ TEST_CASE("delivery of a 1 MiB bundle: hotsplice's channel against qemu-ga's gue
   std::printf(
       "ratio qemu-ga (virsh) / channel (hostd): %.1fx; qemu-ga (virsh) / channel (HostSession "
       "median): %.1fx; qemu-ga (one connection) / channel (hostd): %.1fx\n",
-      virsh.median() / hostd_ms, virsh.median() / session.median(), api.median() / hostd_ms);
+      virsh.median() / hostd_samples.median(), virsh.median() / session.median(),
+      api.median() / hostd_samples.median());
+  // The guest's own account of each transfer (guestd's "staged" lines).
+  std::cout << "guestd's log:\n"
+            << require_ok(guest.shell().check_output(
+                   "grep ' staged: ' /tmp/hotsplice-guestd.log || echo '(no staged lines)'"));
   std::cout << "load average at the end " << load_average() << "\n";
 }
