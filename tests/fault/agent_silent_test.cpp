@@ -65,6 +65,16 @@ TEST_CASE("a frozen guest agent is agent_silent within the liveness bound, patch
   CHECK(record["last_known"]["status"] == "patched");
   CHECK(record["last_known"]["at"] == record["last_contact"]);
   CHECK(record["last_known"]["applied"][0]["bundle_id"] == bench::kSimBundleId);
+  // The CLI tells the last report apart from the coverage.
+  auto shown =
+      run_checked(SubprocessSpec({HOTSPLICE_CLI, "guest", id, "--socket", control.string()}));
+  REQUIRE(shown);
+  CHECK_THAT(shown->output, Catch::Contains("status:           agent_silent"));
+  CHECK_THAT(shown->output,
+             Catch::Contains("CVEs:             unknown (the agent does not answer)"));
+  CHECK_THAT(shown->output, Catch::Contains(", not current):\n  status:           patched"));
+  CHECK_THAT(shown->output, Catch::Contains(std::string("  was live ") + bench::kSimBundleId));
+  CHECK_THAT(shown->output, !Catch::Contains(std::string("  live     ") + bench::kSimBundleId));
   std::string metrics = testing::http_get(port, "/metrics").body;
   CHECK_THAT(metrics, Catch::Contains("hotsplice_guests{status=\"patched\"} 0\n"));
   CHECK_THAT(metrics, Catch::Contains("hotsplice_guests{status=\"agent_silent\"} 1\n"));
