@@ -6,7 +6,9 @@
 // failure stops the rollout and the state says why); per-guest pins; a concurrency limit;
 // pause/resume. The guest's hello is the truth about what is live: a bundle it reports is
 // never applied again, whatever the database remembers, so a rollout interrupted by a
-// crash resumes from the database without re-applying.
+// crash resumes from the database without re-applying. A hello is trusted only while its
+// agent keeps answering: every idle guest is checked every timeouts.liveness, and one that
+// does not answer is agent_silent with its last report kept apart (agent_liveness.cpp).
 //
 // Single-threaded: every method and every PatchTarget completion runs on hostd's
 // io_context. Time comes from the injected clock; tick() drives retries and the canary wait.
