@@ -227,6 +227,20 @@ int run_guests(CommandContext& context) {
   return kExitOk;
 }
 
+namespace {
+
+// What a silent agent last reported: history, printed apart from the current coverage.
+void print_last_known(std::ostream& out, const Json& last) {
+  out << "last known (" << text_of(last["at"]) << ", not current):\n"
+      << "  status:           " << text_of(last["status"]) << "\n"
+      << "  effective kernel: " << text_of(last["effective_kernel"]) << "\n";
+  for (const auto& patch : last["applied"]) {
+    out << "  was live " << text_of(patch["bundle_id"]) << "\n";
+  }
+}
+
+}  // namespace
+
 int run_guest(CommandContext& context) {
   auto parsed = parse(context, 1);
   if (!parsed || parsed->arguments.positionals().size() != 1) {
@@ -258,10 +272,13 @@ int run_guest(CommandContext& context) {
       << "agent:            " << text_of(g["agent_version"]) << ", last contact "
       << text_of(g["last_contact"]) << "\n";
   if (!g["pin"].is_null()) out << "pin:              " << text_of(g["pin"]) << "\n";
+  const Json& last = g.contains("last_known") ? g["last_known"] : Json(nullptr);
   if (g["cves_open"].is_array()) {
     out << "CVEs fixed:       " << g["cves_fixed"].size() << ", open: " << g["cves_open"].size();
     for (const auto& cve : g["cves_open"]) out << " " << text_of(cve);
     out << "\n";
+  } else if (!last.is_null()) {
+    out << "CVEs:             unknown (the agent does not answer)\n";
   } else {
     out << "CVEs:             unknown (no verified bundle targets this kernel, so no manifest "
            "lists its CVEs)\n";
@@ -277,6 +294,7 @@ int run_guest(CommandContext& context) {
     }
     out << "\n";
   }
+  if (!last.is_null()) print_last_known(out, last);
   if (!g["history"].empty()) out << "history:\n";
   for (const auto& event : g["history"]) {
     out << "  " << text_of(event["time"]) << " " << text_of(event["bundle_id"]) << " "

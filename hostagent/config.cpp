@@ -183,8 +183,9 @@ Status read_rollout(const JsonObject& o, const Json& raw, RolloutConfig& rollout
 }
 
 Status read_timeouts(const JsonObject& o, TimeoutConfig& t) {
-  if (auto s = o.only_fields({"handshake_seconds", "transfer_seconds", "apply_seconds",
-                              "io_seconds", "retry_seconds", "recheck_seconds"});
+  if (auto s =
+          o.only_fields({"handshake_seconds", "transfer_seconds", "apply_seconds", "io_seconds",
+                         "retry_seconds", "liveness_seconds", "recheck_seconds"});
       !s) {
     return invalid(s.error());
   }
@@ -194,6 +195,8 @@ Status read_timeouts(const JsonObject& o, TimeoutConfig& t) {
   if (auto s = read_seconds(o, "apply_seconds", t.apply, 45, 3600); !s) return s;
   if (auto s = read_seconds(o, "io_seconds", t.io, 1, 3600); !s) return s;
   if (auto s = read_seconds(o, "retry_seconds", t.retry, 1, 86400); !s) return s;
+  // At most an hour: past that a status would stand unconfirmed too long to be called current.
+  if (auto s = read_seconds(o, "liveness_seconds", t.liveness, 1, 3600); !s) return s;
   return read_seconds(o, "recheck_seconds", t.recheck, 10, 7 * 86400);
 }
 

@@ -4,6 +4,7 @@
 // hostd does. SIGHUP re-reads the file; a refused file leaves the running config in place.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -55,9 +56,17 @@ struct TimeoutConfig {
   // An apply or rollback: guestd is silent for up to 15 s + 5 s while a transition runs, so
   // this must stay well above 20 s (bounded below at 45 s).
   std::chrono::seconds apply{90};
-  std::chrono::seconds io{30};        // any single read or write on a channel making no progress
-  std::chrono::seconds retry{30};     // before a silent agent is asked again
-  std::chrono::seconds recheck{300};  // before an idle guest's hello is refreshed
+  std::chrono::seconds io{30};     // any single read or write on a channel making no progress
+  std::chrono::seconds retry{30};  // before a silent agent is asked again
+  // How often hostd confirms each connected, idle guest's agent (an inventory request, which
+  // also refreshes its hello). An agent that has not answered a check within `handshake`
+  // turns agent_silent: a status is never older than liveness + handshake (+1 s of tick).
+  std::chrono::seconds liveness{60};
+  // Older configs' refresh period of an idle guest's hello; only matters below liveness.
+  std::chrono::seconds recheck{300};
+
+  // The period of the liveness check: liveness, or recheck when an older config set it lower.
+  std::chrono::seconds confirm_every() const { return std::min(liveness, recheck); }
 
   bool operator==(const TimeoutConfig&) const = default;
 };

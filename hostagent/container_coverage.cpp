@@ -38,6 +38,7 @@ std::vector<CoverageRecord> container_records(const CoverageRecord& host,
     record.cves_open = host.cves_open;
     record.cves_known = host.cves_known;
     record.last_contact = host.last_contact;
+    record.last_known = host.last_known;  // a silent host agent: its containers are silent too
     records.push_back(std::move(record));
   }
   return records;

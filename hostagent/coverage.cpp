@@ -75,6 +75,27 @@ std::string pending_reason(const AvailablePatch& first, const CoverageFacts& fac
   return "queued (concurrency limit)";
 }
 
+// What the agent's last report said, judged as if it still answered.
+LastKnown last_known_of(const CoverageFacts& facts) {
+  CoverageFacts heard = facts;
+  heard.silent = false;
+  CoverageRecord then = build_coverage(heard);
+  return LastKnown{facts.last_contact, then.status,           then.reason,
+                   then.kernel,        then.effective_kernel, std::move(then.applied),
+                   then.cves_fixed,    then.cves_open,        then.cves_known,
+                   then.agent_version};
+}
+
+// "no answer from the agent since T (problem); last known: patched, <effective kernel>"
+std::string silent_reason(const std::string& problem, const LastKnown& last) {
+  std::string out = "no answer from the agent";
+  if (last.at) out += " since " + format_utc(*last.at);
+  if (!problem.empty()) out += " (" + problem + ")";
+  out += std::string("; last known: ") + status_name(last.status);
+  if (!last.effective_kernel.empty()) out += ", " + last.effective_kernel;
+  return out;
+}
+
 }  // namespace
 
 const char* status_name(GuestStatus status) {
@@ -136,6 +157,13 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
   if (!facts.reported || !facts.kernel) {
     out.status = facts.silent ? GuestStatus::agent_silent : GuestStatus::unknown;
     out.reason = facts.silent ? facts.problem : "waiting for the agent's hello";
+    return out;
+  }
+  if (facts.silent) {
+    // It reported once and does not answer now: what it said then is history, not coverage.
+    out.status = GuestStatus::agent_silent;
+    out.last_known = last_known_of(facts);
+    out.reason = silent_reason(facts.problem, *out.last_known);
     return out;
   }
   out.kernel = facts.kernel;
@@ -224,13 +252,46 @@ Json optional_json(const std::optional<T>& value, F convert) {
   return value ? convert(*value) : Json(nullptr);
 }
 
+Json applied_json(const std::vector<AppliedPatch>& patches) {
+  Json applied = Json::array();
+  for (const auto& patch : patches) {
+    applied.push_back({{"bundle_id", patch.bundle_id}, {"cves", patch.cves}});
+  }
+  return applied;
+}
+
+Json kernel_json(const std::optional<KernelIdentity>& kernel) {
+  return optional_json(kernel, [](const KernelIdentity& k) { return to_json(k); });
+}
+
+Json time_json(const std::optional<Clock::time_point>& time) {
+  return optional_json(time, [](Clock::time_point t) { return Json(format_utc(t)); });
+}
+
+// CVE lists are null when unknown, never "none".
+Json cves_json(bool known, const std::vector<std::string>& cves) {
+  return known ? Json(cves) : Json(nullptr);
+}
+
+Json text_or_null(const std::string& text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+Json last_known_json(const LastKnown& last) {
+  return {{"at", time_json(last.at)},
+          {"status", status_name(last.status)},
+          {"reason", last.reason},
+          {"kernel", kernel_json(last.kernel)},
+          {"effective_kernel", last.effective_kernel},
+          {"applied", applied_json(last.applied)},
+          {"cves_fixed", cves_json(last.cves_known, last.cves_fixed)},
+          {"cves_open", cves_json(last.cves_known, last.cves_open)},
+          {"agent_version", text_or_null(last.agent_version)}};
+}
+
 }  // namespace
 
 Json to_json(const CoverageRecord& record) {
-  Json applied = Json::array();
-  for (const auto& patch : record.applied) {
-    applied.push_back({{"bundle_id", patch.bundle_id}, {"cves", patch.cves}});
-  }
   Json available = Json::array();
   for (const auto& patch : record.available) {
     available.push_back({{"bundle_id", patch.bundle_id},
@@ -241,24 +302,23 @@ Json to_json(const CoverageRecord& record) {
                           })}});
   }
   auto text = [](const std::string& s) { return Json(s); };
-  return {
-      {"id", record.id},
-      {"name", record.name},
-      {"kind", record.kind},
-      {"platform_evidence", record.platform_evidence},
-      {"kernel", optional_json(record.kernel, [](const KernelIdentity& k) { return to_json(k); })},
-      {"effective_kernel", record.effective_kernel},
-      {"status", status_name(record.status)},
-      {"reason", record.reason},
-      {"applied", applied},
-      {"available", available},
-      {"cves_fixed", record.cves_known ? Json(record.cves_fixed) : Json(nullptr)},
-      {"cves_open", record.cves_known ? Json(record.cves_open) : Json(nullptr)},
-      {"agent_version", record.agent_version.empty() ? Json(nullptr) : Json(record.agent_version)},
-      {"last_contact",
-       optional_json(record.last_contact, [](Clock::time_point t) { return Json(format_utc(t)); })},
-      {"pin", optional_json(record.pin, text)},
-      {"covered_by", optional_json(record.covered_by, text)}};
+  return {{"id", record.id},
+          {"name", record.name},
+          {"kind", record.kind},
+          {"platform_evidence", record.platform_evidence},
+          {"kernel", kernel_json(record.kernel)},
+          {"effective_kernel", record.effective_kernel},
+          {"status", status_name(record.status)},
+          {"reason", record.reason},
+          {"applied", applied_json(record.applied)},
+          {"available", available},
+          {"cves_fixed", cves_json(record.cves_known, record.cves_fixed)},
+          {"cves_open", cves_json(record.cves_known, record.cves_open)},
+          {"agent_version", text_or_null(record.agent_version)},
+          {"last_contact", time_json(record.last_contact)},
+          {"pin", optional_json(record.pin, text)},
+          {"covered_by", optional_json(record.covered_by, text)},
+          {"last_known", optional_json(record.last_known, last_known_json)}};
 }
 
 Json to_json(const CoverageSummary& summary) {

@@ -30,7 +30,7 @@ enum class GuestStatus {
   failed,              // the last attempt at a bundle it needs failed; the record says why
   unsupported_kernel,  // its agent answered, and no bundle targets its exact kernel
   no_channel,          // the domain has no hotsplice channel (and none was hot-plugged)
-  agent_silent,        // the channel exists but the agent did not complete a handshake
+  agent_silent,        // the channel exists but the agent does not answer (now); see last_known
   unknown,             // not asked yet (just seen, or not running)
 };
 
@@ -88,13 +88,31 @@ struct AvailablePatch {
   bool operator==(const AvailablePatch&) const = default;
 };
 
+// What an agent that stopped answering last reported, as hostd judged it then: history for
+// the operator, never current coverage (the record's own applied/cves stay empty/unknown, and
+// summaries and /metrics count only the record's status, agent_silent).
+struct LastKnown {
+  std::optional<Clock::time_point> at;  // when the agent last answered (the record's last_contact)
+  GuestStatus status = GuestStatus::unknown;  // the status its last report gave
+  std::string reason;
+  std::optional<KernelIdentity> kernel;
+  std::string effective_kernel;
+  std::vector<AppliedPatch> applied;    // live then, in application order
+  std::vector<std::string> cves_fixed;  // then; empty when cves_known was false
+  std::vector<std::string> cves_open;
+  bool cves_known = false;
+  std::string agent_version;
+
+  bool operator==(const LastKnown&) const = default;
+};
+
 // One kernel as the operator sees it.
 struct CoverageRecord {
   std::string id;    // domain uuid for VMs, "host" for the host kernel, "ct:<id>" for containers
   std::string name;  // for humans; untrusted text from the guest/domain
   std::string kind = kind::kKvm;               // one of kind::*
   std::vector<std::string> platform_evidence;  // why hostd believes kind (facts, for humans)
-  std::optional<KernelIdentity> kernel;        // as last reported
+  std::optional<KernelIdentity> kernel;        // as reported; null while silent (last_known)
   // Like uptrack-uname: release + "+hotsplice." + the newest live bundle id, or the release
   // when nothing is live; "" when the kernel is not known.
   std::string effective_kernel;
@@ -112,6 +130,8 @@ struct CoverageRecord {
   std::optional<Clock::time_point> last_contact;
   std::optional<std::string> pin;         // the configured pin, if any ("" holds at none)
   std::optional<std::string> covered_by;  // "host" for containers (their kernel is the host's)
+  // Set only for agent_silent after the agent had reported: what it last said.
+  std::optional<LastKnown> last_known;
 
   bool operator==(const CoverageRecord&) const = default;
 };
@@ -134,7 +154,10 @@ struct CoverageFacts {
   std::vector<std::string> platform_evidence;
   bool running = true;
   bool has_channel = true;
-  bool silent = false;    // a handshake failed (problem says how)
+  // The agent does not answer now: a handshake or liveness check failed or is overdue, or an
+  // operation ended without its answer (problem says how). With reported, the record is
+  // agent_silent and the last report goes to last_known, never into the coverage.
+  bool silent = false;
   std::string problem;    // the last handshake/transport error
   bool reported = false;  // a hello was received: kernel, live and agent_version hold
   std::optional<KernelIdentity> kernel;

@@ -23,6 +23,8 @@ inline constexpr char kGuestBusy[] = "guest_busy";
 inline constexpr char kGuestNotReady[] = "guest_not_ready";
 inline constexpr char kBundleUnreadable[] = "bundle_unreadable";
 inline constexpr char kTargetClosed[] = "target_closed";
+// The agent has not answered a handshake or liveness check within timeouts.handshake.
+inline constexpr char kAgentNoAnswer[] = "agent_no_answer";
 
 // Guest channel sessions (channel_connection.cpp, remote_guest_target.cpp).
 inline constexpr char kChannelConnect[] = "channel_connect";

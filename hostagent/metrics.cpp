@@ -132,8 +132,11 @@ std::string render_metrics(const MetricsInput& input) {
     x.sample(guest_labels(r), static_cast<double>(r.cves_open.size()));
   }
 
-  x.family("hotsplice_guest_patches_applied", "gauge", "Bundles live in a kernel.");
+  x.family("hotsplice_guest_patches_applied", "gauge",
+           "Bundles live in a kernel (no series while its agent has not reported or does not "
+           "answer: unknown, and what it last reported is not current).");
   for (const auto& r : input.records) {
+    if (!r.kernel) continue;
     x.sample(guest_labels(r), static_cast<double>(r.applied.size()));
   }
 

@@ -47,6 +47,12 @@ class PatchTarget {
     apply(bundle_id, std::move(done));
   }
   virtual void rollback(const std::string& bundle_id, Done done) = 0;
+  // lost runs (on the io_context) when the target loses its agent while nothing is pending:
+  // an idle session's heartbeat went unanswered, or the channel closed. A pending handshake
+  // or operation reports such a loss through its own completion instead. Set once, before
+  // the first handshake; a target that cannot lose anything (the local kernel) never calls it.
+  using Lost = std::function<void(Error)>;
+  virtual void on_lost(Lost lost) { (void)lost; }
   // Drops the connection; a pending completion runs with target_closed (on the io_context).
   virtual void close() = 0;
 };

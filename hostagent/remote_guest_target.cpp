@@ -56,7 +56,15 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     flush();
   }
 
-  void close(const Error& why) {
+  void set_lost(Lost lost) { lost_ = std::move(lost); }
+
+  // Ends the connection and the session; pending completions get why. report_loss: a loss
+  // nobody waits for (an idle session's heartbeat timed out, the guest closed the channel)
+  // is reported through lost_, so the engine does not keep trusting a silent agent until
+  // its next check. hostd's own close (report_loss false) reports nothing.
+  void close(const Error& why, bool report_loss = true) {
+    bool was_open = connection_ || session_;
+    bool nothing_pending = !hello_done_ && !done_;
     tick_timer_.cancel();
     if (connection_) {
       auto connection = std::move(connection_);
@@ -68,6 +76,9 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
     if (done_) post_done(std::move(done_), why);
     hello_done_ = nullptr;
     done_ = nullptr;
+    if (report_loss && was_open && nothing_pending && lost_) {
+      asio::post(io_, [lost = lost_, why] { lost(why); });
+    }
   }
 
  private:
@@ -215,6 +226,7 @@ class RemoteGuestTarget::Impl : public std::enable_shared_from_this<Impl> {
   std::string agent_version_;
   HelloDone hello_done_;
   Done done_;
+  Lost lost_;
 };
 
 RemoteGuestTarget::RemoteGuestTarget(asio::io_context& io, std::string channel_path,
@@ -224,7 +236,7 @@ RemoteGuestTarget::RemoteGuestTarget(asio::io_context& io, std::string channel_p
                                    log)) {}
 
 RemoteGuestTarget::~RemoteGuestTarget() {
-  impl_->close(Error(errc::kTargetClosed, "target closed"));
+  impl_->close(Error(errc::kTargetClosed, "target closed"), false);
 }
 
 void RemoteGuestTarget::handshake(HelloDone done) {
@@ -256,8 +268,12 @@ void RemoteGuestTarget::rollback(const std::string& bundle_id, Done done) {
                    std::move(done));
 }
 
+void RemoteGuestTarget::on_lost(Lost lost) {
+  impl_->set_lost(std::move(lost));
+}
+
 void RemoteGuestTarget::close() {
-  impl_->close(Error(errc::kTargetClosed, "target closed"));
+  impl_->close(Error(errc::kTargetClosed, "target closed"), false);
 }
 
 TargetFactory remote_guest_targets(asio::io_context& io, const TimeoutConfig& timeouts,

@@ -30,6 +30,7 @@ class RemoteGuestTarget : public PatchTarget {
   void apply(const std::string& bundle_id, Done done) override;
   void apply_clearing_crash_record(const std::string& bundle_id, Done done) override;
   void rollback(const std::string& bundle_id, Done done) override;
+  void on_lost(Lost lost) override;
   void close() override;
 
   class Impl;

@@ -1,62 +1,13 @@
 #include "hostagent/rollout_engine.h"
 
 #include <algorithm>
-#include <deque>
 
+#include "core/protocol/error_codes.h"
 #include "hostagent/bundle_choice.h"
 #include "hostagent/error_codes.h"
+#include "hostagent/rollout_guest.h"
 
 namespace hotsplice::hostd {
-
-struct RolloutEngine::Operation {
-  enum class Kind { apply, rollback };
-  Kind kind = Kind::apply;
-  std::string bundle_id;
-  bool manual = false;
-  bool canary = false;
-  std::size_t bytes = 0;  // the bundle's size, once read
-};
-
-struct RolloutEngine::Guest {
-  enum class Phase { idle, handshaking, ready, working, silent };
-  GuestInfo info;
-  std::unique_ptr<PatchTarget> target;
-  std::uint64_t epoch = 0;  // of target; completions from an older target are dropped
-  Phase phase = Phase::idle;
-  std::optional<TargetHello> hello;
-  std::optional<Clock::time_point> last_contact;
-  Clock::time_point next_check{};
-  std::string problem;          // the last handshake or transport error, for the record
-  std::deque<Operation> queue;  // operator requests
-  std::optional<Operation> current;
-  std::string persisted;  // status + reason last written, to write only changes
-  // start_automatic found nothing to apply. Its answer depends only on the hello, the
-  // guest's recorded rows, the catalog, the pins and the rollout stage, so it stays true
-  // until one of those changes (unsettle). Without it every pump() re-read the database
-  // for every guest already done: O(guests) queries per event, O(guests^2) per rollout
-  // (64 s of hostd CPU for 1000 guests in bench/fanout).
-  bool settled = false;
-
-  std::vector<std::string> live() const {
-    std::vector<std::string> ids;
-    if (hello) {
-      for (const auto& patch : hello->applied) ids.push_back(patch.id);
-    }
-    return ids;
-  }
-  // The target's crash-loop guard blocks this bundle (hello's crash_records).
-  const protocol::CrashRecord* crash_record(const std::string& id) const {
-    if (!hello) return nullptr;
-    for (const auto& record : hello->crash_records) {
-      if (record.bundle_id == id) return &record;
-    }
-    return nullptr;
-  }
-  bool is_live(const std::string& id) const {
-    auto ids = live();
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-  }
-};
 
 RolloutEngine::RolloutEngine(StateDb& db, const BundleCatalog& catalog, TargetFactory make_target,
                              Logger& log, ClockFn clock)
@@ -186,14 +137,24 @@ void RolloutEngine::guest_gone(const std::string& uuid) {
 
 void RolloutEngine::connect(Guest& guest) {
   if (guest.target) guest.target->close();
+  if (guest.hello && !guest.unanswered) {
+    // A new channel (the domain restarted, the channel was plugged): what the agent said
+    // before is unconfirmed (a reboot drops every live patch) until it answers again.
+    guest.unanswered = true;
+    guest.problem = "the channel was reopened; waiting for the agent's hello";
+  }
   guest.target = make_target_(guest.info);
   guest.epoch = next_epoch_++;
   guest.current.reset();
+  guest.target->on_lost([this, uuid = guest.info.uuid, epoch = guest.epoch](const Error& why) {
+    on_lost(uuid, epoch, why);
+  });
   handshake(guest);
 }
 
 void RolloutEngine::handshake(Guest& guest) {
   guest.phase = Guest::Phase::handshaking;
+  guest.answer_by = clock_() + timeouts_.handshake;
   guest.target->handshake(
       [this, uuid = guest.info.uuid, epoch = guest.epoch](Expected<TargetHello> hello) {
         on_hello(uuid, epoch, std::move(hello));
@@ -206,21 +167,23 @@ void RolloutEngine::on_hello(const std::string& uuid, std::uint64_t epoch,
   if (it == guests_.end() || it->second->epoch != epoch) return;
   Guest& guest = *it->second;
   auto now = clock_();
+  guest.answer_by.reset();
   if (!hello) {
     ++counters_.errors[hello.error().code()];
-    guest.phase = Guest::Phase::silent;
-    guest.problem = hello.error().code() + ": " + hello.error().message();
-    guest.next_check = now + timeouts_.retry;
-    log_.warning("agent did not answer", {{"guest", guest.info.name}, {"error", guest.problem}});
-    persist(guest);
+    log_.warning("agent did not answer",
+                 {{"guest", guest.info.name},
+                  {"error", hello.error().code() + ": " + hello.error().message()}});
+    mark_silent(guest, hello.error(), now + timeouts_.retry);
     return;
   }
+  if (guest.unanswered) log_.info("agent answers again", {{"guest", guest.info.name}});
   guest.hello = std::move(*hello);
   guest.settled = false;
   guest.phase = Guest::Phase::ready;
+  guest.unanswered = false;
   guest.problem.clear();
   guest.last_contact = now;
-  guest.next_check = now + timeouts_.recheck;
+  guest.next_check = now + timeouts_.confirm_every();
   // What the guest reports live is the truth; the record catches up with it.
   auto recorded = db_.guest_bundles(uuid);
   for (const auto& id : guest.live()) {
@@ -254,10 +217,12 @@ void RolloutEngine::tick() {
   if (rollout_.stage == kStageCanaryWait && seconds_now() >= rollout_.wait_until) {
     set_stage(kStageGeneral, "");
   }
-  for (auto& [uuid, guest] : guests_) {
-    bool due = now >= guest->next_check && guest->target;
-    if (due && (guest->phase == Guest::Phase::silent || guest->phase == Guest::Phase::ready)) {
-      handshake(*guest);
+  for (auto& [uuid, slot] : guests_) {
+    Guest& guest = *slot;
+    check_overdue(guest, now);
+    bool due = now >= guest.next_check && guest.target;
+    if (due && (guest.phase == Guest::Phase::silent || guest.phase == Guest::Phase::ready)) {
+      handshake(guest);
     }
   }
   pump();
@@ -379,6 +344,7 @@ void RolloutEngine::on_transferred(const std::string& uuid, std::uint64_t epoch,
     return;
   }
   counters_.transfer_bytes += guest.current->bytes;
+  guest.current->transferred = true;
   record(guest, guest.current->bundle_id, BundleEvent::transferred);
   // The guest has the whole bundle staged and its digest checked: the step between
   // "offering" and "applied" an operator (and bench/qga_delivery) times the channel by.
@@ -413,6 +379,13 @@ bool is_transport_loss(const Error& error) {
          code == errc::kChannelConnect;
 }
 
+// Errors that mean "the agent stopped answering": a wait on it (a reply, a window's
+// acknowledgement, a heartbeat) or a write to it ran out of time.
+bool is_agent_silence(const Error& error) {
+  const std::string& code = error.code();
+  return code == protocol::errc::kTimeout || code == errc::kChannelTimeout;
+}
+
 }  // namespace
 
 void RolloutEngine::finish(Guest& guest, const Status& status) {
@@ -420,8 +393,11 @@ void RolloutEngine::finish(Guest& guest, const Status& status) {
   guest.current.reset();
   guest.settled = false;  // its record changes below
   guest.phase = Guest::Phase::ready;
-  guest.last_contact = clock_();
   bool apply = op.kind == Operation::Kind::apply;
+  bool lost = !status && is_transport_loss(status.error());
+  bool silence = !status && is_agent_silence(status.error());
+  // A result or a refusal is an answer; a loss or a timeout is not.
+  if (!lost && !silence) guest.last_contact = clock_();
   if (!status) ++counters_.errors[status.error().code()];
   if (status) {
     ++(apply ? counters_.applies : counters_.rollbacks);
@@ -434,20 +410,19 @@ void RolloutEngine::finish(Guest& guest, const Status& status) {
     record(guest, op.bundle_id, apply ? BundleEvent::applied : BundleEvent::rolled_back);
     log_.info(apply ? "applied" : "rolled back",
               {{"guest", guest.info.name}, {"bundle", op.bundle_id}});
-  } else if (is_transport_loss(status.error())) {
-    // The channel went away (guest reboot, agent restart, hostd closed it): the outcome is
-    // unknown, not a refusal. Ask again; the hello says what is live, and the rollout may
-    // try again. A canary's interruption does not stop the rollout.
+  } else if (lost || (silence && apply && !op.transferred)) {
+    // The channel went away (guest reboot, agent restart, hostd closed it), or the agent
+    // stopped answering before it held the whole bundle: nothing reached the kernel, or the
+    // outcome is unknown; not a refusal. Ask again; the hello says what is live, and the
+    // rollout may try again. A canary's interruption does not stop the rollout.
     const Error& error = status.error();
     record(guest, op.bundle_id, BundleEvent::interrupted, error.code(), error.message());
     log_.warning("operation interrupted", {{"guest", guest.info.name},
                                            {"bundle", op.bundle_id},
                                            {"code", error.code()},
                                            {"error", error.message()}});
-    guest.phase = Guest::Phase::silent;
-    guest.problem = error.code() + ": " + error.message();
-    guest.hello.reset();
-    guest.next_check = clock_() + timeouts_.retry;
+    // Its last hello stays as last-known (agent_silent), never as current coverage.
+    mark_silent(guest, error, clock_() + timeouts_.retry);
   } else {
     const Error& error = status.error();
     record(guest, op.bundle_id, BundleEvent::failed, error.code(), error.message());
@@ -456,7 +431,10 @@ void RolloutEngine::finish(Guest& guest, const Status& status) {
                                                             {"code", error.code()},
                                                             {"error", error.message()}});
     // The transport may be broken: the next hello (after the retry time) tells the truth.
+    // An apply or rollback the agent never answered is failed (a bundle is not re-applied
+    // by itself over an outcome nobody saw) and the guest agent_silent until it answers.
     guest.next_check = clock_() + timeouts_.retry;
+    if (silence) mark_silent(guest, error, guest.next_check);
     if (op.canary && rollout_.stage == kStageCanary) {
       set_stage(kStageStopped, "canary " + guest.info.name + " failed " +
                                    (apply ? "to apply " : "to roll back ") + op.bundle_id + ": " +
@@ -500,9 +478,7 @@ void RolloutEngine::update_canary_stage() {
 Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::string& bundle_id) {
   Guest* guest = find(name);
   if (guest == nullptr) return Error(errc::kUnknownGuest, "no guest named " + name);
-  if (!guest->hello) {
-    return Error(errc::kGuestNotReady, guest->info.name + " has not completed a handshake yet");
-  }
+  if (auto refused = not_ready(*guest); !refused) return refused.error();
   auto choice = choose_bundles(catalog_.bundles_for(guest->hello->kernel),
                                pin_for(config_.pins, guest->info.uuid, guest->info.name));
   std::vector<std::string> queued;
@@ -533,9 +509,7 @@ Expected<Json> RolloutEngine::request_rollback(const std::string& name,
                                                const std::string& bundle_id) {
   Guest* guest = find(name);
   if (guest == nullptr) return Error(errc::kUnknownGuest, "no guest named " + name);
-  if (!guest->hello) {
-    return Error(errc::kGuestNotReady, guest->info.name + " has not completed a handshake yet");
-  }
+  if (auto refused = not_ready(*guest); !refused) return refused.error();
   if (!guest->is_live(bundle_id)) {
     return Error(errc::kUnknownBundle, bundle_id + " is not live in " + guest->info.name);
   }
@@ -617,7 +591,7 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest,
   facts.platform_evidence = guest.info.platform_evidence;
   facts.running = guest.info.running;
   facts.has_channel = guest.info.reachable();
-  facts.silent = guest.phase == Guest::Phase::silent;
+  facts.silent = guest.unanswered;
   facts.problem = guest.problem;
   facts.last_contact = guest.last_contact;
   facts.pin = pin_for(config_.pins, guest.info.uuid, guest.info.name);
@@ -674,8 +648,11 @@ void RolloutEngine::persist(Guest& guest) {
   GuestRow row;
   row.uuid = guest.info.uuid;
   row.name = guest.info.name;
-  row.kernel = record.kernel;
-  row.agent_version = record.agent_version;
+  // The last report's kernel and agent, kept while it is silent (the status says so).
+  if (guest.hello) {
+    row.kernel = guest.hello->kernel;
+    row.agent_version = guest.hello->agent_version;
+  }
   if (guest.last_contact) {
     row.last_contact =
         std::chrono::duration_cast<std::chrono::seconds>(guest.last_contact->time_since_epoch())

@@ -6,7 +6,9 @@
 // failure stops the rollout and the state says why); per-guest pins; a concurrency limit;
 // pause/resume. The guest's hello is the truth about what is live: a bundle it reports is
 // never applied again, whatever the database remembers, so a rollout interrupted by a
-// crash resumes from the database without re-applying.
+// crash resumes from the database without re-applying. A hello is trusted only while its
+// agent keeps answering: every idle guest is checked every timeouts.liveness, and one that
+// does not answer is agent_silent with its last report kept apart (agent_liveness.cpp).
 //
 // Single-threaded: every method and every PatchTarget completion runs on hostd's
 // io_context. Time comes from the injected clock; tick() drives retries and the canary wait.
@@ -58,7 +60,9 @@ class RolloutEngine {
   void guest_gone(const std::string& uuid);
   // The catalogue's bundles changed (a repository sync added some): maybe a new rollout.
   void catalog_changed();
-  // Retries silent agents, refreshes idle guests' hello, ends the canary wait.
+  // Retries silent agents, confirms idle guests' agents every timeouts.confirm_every() (an
+  // inventory: their hello refreshed), turns a guest whose agent has not answered a check
+  // within timeouts.handshake agent_silent, ends the canary wait.
   void tick();
   // The guest's hello is stale (its kernel changed under it): asked again at the next tick.
   void refresh(const std::string& uuid);
@@ -88,6 +92,12 @@ class RolloutEngine {
   void connect(Guest& guest);
   void handshake(Guest& guest);
   void on_hello(const std::string& uuid, std::uint64_t epoch, Expected<TargetHello> hello);
+  // The target lost its agent while idle (heartbeat unanswered, channel closed).
+  void on_lost(const std::string& uuid, std::uint64_t epoch, const Error& why);
+  // The agent does not answer (why): agent_silent until its next hello, asked again at retry.
+  void mark_silent(Guest& guest, const Error& why, Clock::time_point retry_at);
+  // A check in flight past its answer time makes the guest agent_silent (agent_liveness.cpp).
+  void check_overdue(Guest& guest, Clock::time_point now);
   // Every guest may have something to do again (catalog, stage, pins, policy changed).
   void unsettle_all();
   void pump();
@@ -104,6 +114,8 @@ class RolloutEngine {
   // guests that have answered so far.
   std::size_t canary_target() const;
   std::size_t in_flight() const;
+  // guest_not_ready when an operator's request cannot be queued: no hello yet, or silent.
+  Status not_ready(const Guest& guest) const;
   // The guest's record; its bundle states read from the database, or given (coverage()
   // reads every guest's in one query).
   CoverageRecord record_of(const Guest& guest) const;

@@ -317,24 +317,33 @@
     fact('last contact', d.last_contact ? str(d.last_contact) + ' (' + ago(d.last_contact) + ')' : 'never');
     fact('pin', d.pin == null ? null : (str(d.pin) || 'held at none'));
     fact('covered by', d.covered_by == null ? null : str(d.covered_by));
+    // A silent agent's last report: history, shown apart and never as what is live now.
+    const last = d.last_known && typeof d.last_known === 'object' ? d.last_known : null;
+    if (last) {
+      fact('last known', str(last.status) + ' at ' + str(last.at) +
+        (str(last.effective_kernel) ? ', ' + str(last.effective_kernel) : '') + ' (not current)');
+    }
+    const silentText = 'Unknown: the agent does not answer.';
 
     const box = (id, node) => { const b = $(id); clear(b); b.appendChild(node); };
-    box('d-applied', subTable(['bundle', 'CVEs'],
-      list(d.applied).map((p) => [str(p && p.bundle_id), cveList(p && p.cves)]),
-      'Nothing live.'));
+    const appliedRows = (patches) =>
+      list(patches).map((p) => [str(p && p.bundle_id), cveList(p && p.cves)]);
+    box('d-applied', last
+      ? subTable(['bundle (last known, not current)', 'CVEs'], appliedRows(last.applied), silentText)
+      : subTable(['bundle', 'CVEs'], appliedRows(d.applied), 'Nothing live.'));
     box('d-available', subTable(['bundle', 'why not', 'CVEs'],
       list(d.available).map((p) => {
         const why = str(p && p.why_not);
         const err = p && p.error && typeof p.error === 'object'
           ? ': ' + str(p.error.code) + ' \u2013 ' + str(p.error.message) : '';
         return [str(p && p.bundle_id), (WHY_NOT[why] || why) + err, cveList(p && p.cves)];
-      }), list(d.applied).length ? 'Every bundle for this kernel is live.'
+      }), last ? silentText : list(d.applied).length ? 'Every bundle for this kernel is live.'
         : 'No bundle targets this kernel.'));
     const cves = list(d.cves_open).map(str);
     const cveBox = $('d-cves');
     clear(cveBox);
     if (!cves.length) {
-      cveBox.appendChild(el('p', { class: 'none' }, noBundle(d)
+      cveBox.appendChild(el('p', { class: 'none' }, last ? silentText : noBundle(d)
         ? 'Unknown: no bundle targets this kernel, so no manifest lists its CVEs.' : 'None known.'));
     }
     for (const c of cves) cveBox.appendChild(el('span', { class: 'cve mono bad-text' }, c));

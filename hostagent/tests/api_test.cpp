@@ -70,10 +70,11 @@ TEST_CASE("hostd's API answers every endpoint from the coverage model") {
   CHECK_THAT(web["reason"].get<std::string>(), Catch::Contains("channel_connect"));
   for (const char* key : {"id", "name", "kind", "platform_evidence", "kernel", "effective_kernel",
                           "status", "reason", "applied", "available", "cves_fixed", "cves_open",
-                          "agent_version", "last_contact", "pin", "covered_by"}) {
+                          "agent_version", "last_contact", "pin", "covered_by", "last_known"}) {
     CHECK(web.contains(key));
   }
   CHECK(web["kernel"].is_null());
+  CHECK(web["last_known"].is_null());  // it never reported: nothing was known
   CHECK(web["last_contact"].is_null());
   // Not reported: its CVEs and agent version are unknown, null (never [] or "").
   CHECK(web["cves_open"].is_null());

@@ -90,6 +90,27 @@ TEST_CASE("malformed configs are refused naming what is wrong") {
              Catch::Contains("hotplug_channel"));
 }
 
+TEST_CASE("liveness_seconds: every agent checked each minute by default, bounded to an hour") {
+  auto defaults = parse_config("{}");
+  REQUIRE(defaults);
+  CHECK(defaults->timeouts.liveness == std::chrono::seconds(60));
+  CHECK(defaults->timeouts.confirm_every() == std::chrono::seconds(60));
+  auto set = parse_config(R"({"timeouts": {"liveness_seconds": 5}})");
+  REQUIRE(set);
+  CHECK(set->timeouts.confirm_every() == std::chrono::seconds(5));
+  // An older config's shorter recheck still shortens the check; a longer one does not lengthen it.
+  auto older = parse_config(R"({"timeouts": {"recheck_seconds": 10}})");
+  REQUIRE(older);
+  CHECK(older->timeouts.confirm_every() == std::chrono::seconds(10));
+  auto longer = parse_config(R"({"timeouts": {"recheck_seconds": 86400}})");
+  REQUIRE(longer);
+  CHECK(longer->timeouts.confirm_every() == std::chrono::seconds(60));
+  CHECK_THAT(refusal(R"({"timeouts": {"liveness_seconds": 0}})"),
+             Catch::Contains("liveness_seconds"));
+  CHECK_THAT(refusal(R"({"timeouts": {"liveness_seconds": 3601}})"),
+             Catch::Contains("liveness_seconds"));
+}
+
 TEST_CASE("log_level takes every level of the shared daemon logger") {
   auto config = parse_config(R"({"log_level": "notice"})");
   REQUIRE(config);

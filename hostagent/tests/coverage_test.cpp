@@ -152,3 +152,47 @@ TEST_CASE("summary counts every status and distinct open CVEs") {
   CHECK(json["covered_by"].is_null());
   CHECK(json["kernel"]["release"] == "6.1.0-56-amd64");
 }
+
+TEST_CASE(
+    "an agent that stopped answering: agent_silent, its last report kept apart, not counted") {
+  CoverageFacts facts = reported({"hs-1", "hs-2"});
+  CHECK(build_coverage(facts).status == GuestStatus::patched);
+  facts.silent = true;
+  facts.problem = "timeout: no inventory from the guest within 5 s";
+  facts.last_contact = Clock::time_point(std::chrono::seconds(1'800'000'000));
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::agent_silent);
+  // Nothing of the old report is current coverage.
+  CHECK(record.applied.empty());
+  CHECK(record.available.empty());
+  CHECK_FALSE(record.kernel);
+  CHECK(record.effective_kernel.empty());
+  CHECK_FALSE(record.cves_known);
+  CHECK(record.last_contact == facts.last_contact);
+  // The reason names when it last answered, why it is silent and what it last said.
+  CHECK_THAT(record.reason, Catch::Contains("since 2027-01-15T08:00:00Z"));
+  CHECK_THAT(record.reason, Catch::Contains(facts.problem));
+  CHECK_THAT(record.reason, Catch::Contains("last known: patched, 6.1.0-56-amd64+hotsplice.hs-2"));
+  REQUIRE(record.last_known);
+  CHECK(record.last_known->status == GuestStatus::patched);
+  CHECK(record.last_known->at == facts.last_contact);
+  REQUIRE(record.last_known->applied.size() == 2);
+  CHECK(record.last_known->applied[1].bundle_id == "hs-2");
+  CHECK(record.last_known->cves_fixed ==
+        std::vector<std::string>{"CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"});
+
+  Json json = to_json(record);
+  CHECK(json["status"] == "agent_silent");
+  CHECK(json["applied"] == Json::array());
+  CHECK(json["cves_fixed"].is_null());
+  CHECK(json["last_known"]["status"] == "patched");
+  CHECK(json["last_known"]["at"] == "2027-01-15T08:00:00Z");
+  CHECK(json["last_known"]["applied"][0]["bundle_id"] == "hs-1");
+  CHECK(json["last_known"]["kernel"]["release"] == "6.1.0-56-amd64");
+  CHECK(to_json(build_coverage(reported()))["last_known"].is_null());
+
+  auto summary = summarize({record});
+  CHECK(summary.by_status.at(GuestStatus::patched) == 0);
+  CHECK(summary.by_status.at(GuestStatus::agent_silent) == 1);
+  CHECK(summary.cves_unknown == 1);
+}

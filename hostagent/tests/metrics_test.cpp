@@ -83,6 +83,33 @@ TEST_CASE("metrics give guests by status, open CVEs, blocked bundles and last-se
   }
 }
 
+TEST_CASE("a silent agent's last report counts for nothing: no patched, no live, no CVEs") {
+  CoverageFacts facts;
+  facts.id = "u1";
+  facts.name = "web-1";
+  facts.reported = true;
+  facts.kernel = kKernel;
+  facts.live = {"hs-1", "hs-2"};
+  facts.last_contact = Clock::time_point(std::chrono::seconds(1000));
+  facts.for_kernel = {CatalogBundle{"hs-1", kKernel, {"CVE-2026-0001"}, 0, "one"},
+                      CatalogBundle{"hs-2", kKernel, {"CVE-2026-0002"}, 1, "two"}};
+  facts.silent = true;
+  facts.problem = "timeout: no heartbeat echo from the guest within 10 s";
+  MetricsInput input;
+  input.records = {build_coverage(facts)};
+  input.rollout = {"general", false};
+  input.now = Clock::time_point(std::chrono::seconds(1090));
+  std::string text = render_metrics(input);
+  CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"patched\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"agent_silent\"} 1\n"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_patches_applied{"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_open_cves{"));
+  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  // How long it has been silent stays visible.
+  CHECK_THAT(text,
+             Catch::Contains("hotsplice_agent_last_seen_seconds{guest=\"web-1\",id=\"u1\"} 90\n"));
+}
+
 TEST_CASE("unknown values have no series: CVEs of unsupported kernels, progress of nothing") {
   CoverageFacts facts;
   facts.id = "u3";

@@ -19,6 +19,7 @@ struct TargetRecord {
       calls;  // "handshake", "send hs-1", "apply hs-1", "rollback hs-1", "close"
   PatchTarget::HelloDone pending_hello;
   PatchTarget::Done pending;
+  PatchTarget::Lost lost;  // the engine's handler of an idle target's loss
 
   std::size_t count(const std::string& call) const {
     std::size_t n = 0;
@@ -51,6 +52,7 @@ class RecordingPatchTarget : public PatchTarget {
     record_->calls.push_back("rollback " + id);
     record_->pending = std::move(done);
   }
+  void on_lost(Lost lost) override { record_->lost = std::move(lost); }
   void close() override { record_->calls.push_back("close"); }
 
  private:
@@ -85,6 +87,8 @@ class RecordingTargets {
     done(std::move(status));
   }
   bool has_pending(const std::string& uuid) { return static_cast<bool>((*this)[uuid].pending); }
+  // The idle target lost its agent (an unanswered heartbeat, a closed channel).
+  void lose(const std::string& uuid, const Error& why) { (*this)[uuid].lost(why); }
 
  private:
   std::map<std::string, std::shared_ptr<TargetRecord>> records_;

@@ -71,39 +71,61 @@ void run_until(boost::asio::io_context& io, const std::optional<T>& value) {
   REQUIRE(value.has_value());
 }
 
+// A real guestd behind a relay socket (as QEMU's chardev), and a RemoteGuestTarget on it.
+struct RelayedGuestd {
+  hotsplice::testing::TempDir dir;
+  boost::asio::io_context io;
+  stream::acceptor guest_side{io, stream::endpoint((dir / "port.sock").string())};
+  stream::acceptor host_side{io, stream::endpoint((dir / "channel.sock").string())};
+  std::shared_ptr<stream::socket> guest = std::make_shared<stream::socket>(io);
+  std::shared_ptr<stream::socket> host = std::make_shared<stream::socket>(io);
+  std::optional<Guestd> guestd;
+  Logger log{"hostd-test"};
+  TimeoutConfig timeouts;
+  std::unique_ptr<PatchTarget> target;
+
+  RelayedGuestd() {
+    guest_side.async_accept(*guest, [this](boost::system::error_code ec) {
+      REQUIRE_FALSE(ec);
+      host_side.async_accept(*host, [this](boost::system::error_code ec2) {
+        REQUIRE_FALSE(ec2);
+        pump(guest, host);
+        pump(host, guest);
+      });
+    });
+    std::filesystem::create_directories(dir / "keys");
+    guestd.emplace(
+        std::vector<std::string>{
+            HOTSPLICE_GUESTD_DEBUG_BINARY, "--port-path", (dir / "port.sock").string(),
+            "--state-dir", (dir / "state").string(), "--keys-dir", (dir / "keys").string(),
+            "--root", HOTSPLICE_KERNEL_FIXTURES "/host-6.18.44-fc", "--log-level", "debug"},
+        dir / "guestd.log");
+    GuestInfo info;
+    info.uuid = "uuid-1";
+    info.name = "guest1";
+    info.running = true;
+    info.channel_path = (dir / "channel.sock").string();
+    info.channel_connected = true;
+    info.kind = "kvm";
+    target = remote_guest_targets(io, timeouts, log)(info);
+  }
+  Expected<TargetHello> handshake() {
+    std::optional<Expected<TargetHello>> hello;
+    target->handshake([&](Expected<TargetHello> h) { hello = std::move(h); });
+    run_until(io, hello);
+    return std::move(*hello);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a RemoteGuestTarget handshakes with, transfers to and is refused by a real guestd") {
-  hotsplice::testing::TempDir dir;
-  boost::asio::io_context io;
-  stream::acceptor guest_side(io, stream::endpoint((dir / "port.sock").string()));
-  stream::acceptor host_side(io, stream::endpoint((dir / "channel.sock").string()));
-  auto guest = std::make_shared<stream::socket>(io);
-  auto host = std::make_shared<stream::socket>(io);
-  guest_side.async_accept(*guest, [&](boost::system::error_code ec) {
-    REQUIRE_FALSE(ec);
-    host_side.async_accept(*host, [&](boost::system::error_code ec2) {
-      REQUIRE_FALSE(ec2);
-      pump(guest, host);
-      pump(host, guest);
-    });
-  });
-  std::filesystem::create_directories(dir / "keys");
-  Guestd guestd({HOTSPLICE_GUESTD_DEBUG_BINARY, "--port-path", (dir / "port.sock").string(),
-                 "--state-dir", (dir / "state").string(), "--keys-dir", (dir / "keys").string(),
-                 "--root", HOTSPLICE_KERNEL_FIXTURES "/host-6.18.44-fc", "--log-level", "debug"},
-                dir / "guestd.log");
-  Logger log("hostd-test");
-  TimeoutConfig timeouts;
-  GuestInfo info;
-  info.uuid = "uuid-1";
-  info.name = "guest1";
-  info.running = true;
-  info.channel_path = (dir / "channel.sock").string();
-  info.channel_connected = true;
-  info.kind = "kvm";
-  auto target = remote_guest_targets(io, timeouts, log)(info);
-
+  RelayedGuestd g;
+  auto& io = g.io;
+  auto& dir = g.dir;
+  auto& target = g.target;
+  std::optional<Error> lost;  // hostd's own close below is no loss
+  target->on_lost([&](const Error& why) { lost = why; });
   std::optional<Expected<TargetHello>> hello;
   target->handshake([&](Expected<TargetHello> h) { hello = std::move(h); });
   run_until(io, hello);
@@ -139,4 +161,20 @@ TEST_CASE("a RemoteGuestTarget handshakes with, transfers to and is refused by a
   run_until(io, after);
   REQUIRE_FALSE(*after);
   CHECK(after->error().code() == errc::kTargetClosed);
+  io.restart();
+  io.run_for(std::chrono::milliseconds(200));
+  CHECK_FALSE(lost);
+}
+
+TEST_CASE("an idle RemoteGuestTarget reports the loss of its agent") {
+  RelayedGuestd g;
+  std::optional<Error> lost;
+  g.target->on_lost([&](const Error& why) { lost = why; });
+  INFO("guestd log: " << g.dir.path() / "guestd.log");
+  REQUIRE(g.handshake());
+  // The guest side goes away while nothing is pending (as a guest that reboots or whose
+  // agent dies): nobody waits for an answer, so only on_lost can tell the engine.
+  g.host->close();
+  run_until(g.io, lost);
+  CHECK(lost->code() == errc::kChannelClosed);
 }

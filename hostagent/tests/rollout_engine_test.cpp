@@ -2,87 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include "hostagent/error_codes.h"
-#include "hostagent/rollout_engine.h"
-#include "hostagent/tests/list_catalog.h"
-#include "hostagent/tests/recording_patch_target.h"
-#include "tests/support/temp_dir.h"
+#include "hostagent/tests/engine_rig.h"
 
 using namespace hotsplice;
 using namespace hotsplice::hostd;
 using namespace hotsplice::hostd::testing;
-
-namespace {
-
-const KernelIdentity kNew{"6.1.0-56-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2", "aa11"};
-const KernelIdentity kOld{"6.1.0-53-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.180-1", "bb22"};
-
-TargetHello hello(const KernelIdentity& kernel, std::vector<std::string> live = {}) {
-  TargetHello out{kernel, {}, "0.1.0"};
-  for (auto& id : live) out.applied.push_back(protocol::AppliedPatch{id, "m", true, false});
-  return out;
-}
-
-GuestInfo guest(const std::string& name, bool channel = true) {
-  GuestInfo info;
-  info.uuid = "uuid-" + name;
-  info.name = name;
-  info.running = true;
-  info.kind = "kvm";
-  if (channel) info.channel_path = "/run/libvirt/qemu/channel/" + name + ".sock";
-  return info;
-}
-
-// One engine over one database file, with the clock in the test's hands.
-struct Rig {
-  hotsplice::testing::TempDir dir;
-  ListCatalog catalog;
-  RecordingTargets targets;
-  Logger log{"hostd-test", LogLevel::error};
-  Clock::time_point now = Clock::time_point(std::chrono::seconds(1'800'000'000));
-  std::optional<StateDb> db;
-  std::unique_ptr<RolloutEngine> engine;
-  RolloutConfig rollout;
-  TimeoutConfig timeouts;
-
-  Rig() {
-    catalog.bundles = {{"hs-1", kNew, {"CVE-2024-1086"}, 1, ""}};
-    rollout.canary_count = 0;
-  }
-  void start() {
-    engine.reset();
-    db.reset();
-    auto opened = StateDb::open(dir / "hostd.db");
-    REQUIRE(opened);
-    db.emplace(std::move(*opened));
-    engine = std::make_unique<RolloutEngine>(*db, catalog, targets.factory(), log,
-                                             [this] { return now; });
-    REQUIRE(engine->start(rollout, timeouts));
-  }
-  GuestStatus status(const std::string& name) {
-    for (const auto& record : engine->coverage()) {
-      if (record.name == name) return record.status;
-    }
-    FAIL("no coverage record for " << name);
-    return GuestStatus::unknown;
-  }
-  std::string reason(const std::string& name) {
-    for (const auto& record : engine->coverage()) {
-      if (record.name == name) return record.reason;
-    }
-    return "";
-  }
-  // Completes the transfer and then the apply of the current bundle.
-  void complete(const std::string& name, Status apply_result = Status::ok()) {
-    targets.finish("uuid-" + name);
-    targets.finish("uuid-" + name, std::move(apply_result));
-  }
-  void advance(std::chrono::seconds by) {
-    now += by;
-    engine->tick();
-  }
-};
-
-}  // namespace
 
 TEST_CASE("automatic rollout patches guests whose kernel a bundle targets exactly") {
   Rig rig;

@@ -55,6 +55,11 @@ void SimFleet::kill_guests() {
   sim_.reset();
 }
 
+void SimFleet::signal_guests(int signal) {
+  REQUIRE(sim_);
+  REQUIRE(::kill(sim_->pid(), signal) == 0);
+}
+
 fs::path SimFleet::guest_sockets() const {
   return bench::sim_socket_dir(dir_ / "sim");
 }

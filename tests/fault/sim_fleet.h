@@ -39,6 +39,9 @@ class SimFleet {
   // (Re)starts the simulator; its guests keep their state (re-applied as at boot).
   void start_guests();
   void kill_guests();
+  // Sends signal to the simulator (SIGSTOP freezes every guest's agent: its channel stays
+  // connected and nothing answers; SIGCONT resumes it). REQUIREs a running simulator.
+  void signal_guests(int signal);
   bool guests_running() { return sim_ && sim_->running(); }
   fs::path guest_sockets() const;
   std::string guest_uuid(std::size_t index) const;
