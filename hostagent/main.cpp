@@ -18,7 +18,9 @@ The hotsplice host agent: finds the guests on this host (libvirt), keeps their k
 patched with the signed bundles that target them exactly, and answers `hotsplice status`,
 `hotsplice guests`, ... on its control socket. Configuration: docs/hostd.md.
 
-  --config FILE    configuration (default /etc/hotsplice/hostd.json; absent = all defaults)
+  --config FILE    configuration (default /etc/hotsplice/hostd.json); every key has a
+                   default except the repository (directory or url), so an absent
+                   file is refused
   --check-config   read the configuration, report what is wrong, and exit
   --help, --version
 Signals: SIGHUP re-reads the configuration; SIGTERM or SIGINT stop.
