@@ -8,6 +8,7 @@
 #include "core/base/version.h"
 #include "core/protocol/field_rules.h"
 #include "guestagent/memory_trim.h"
+#include "core/protocol/error_codes.h"
 
 namespace hotsplice::guestd {
 
@@ -126,12 +127,12 @@ Session::Replies Session::on(const Chunk& chunk) {
 Session::Replies Session::on(const Apply& apply) {
   std::error_code error;
   if (!offered_ || offered_->bundle_id != apply.bundle_id) {
-    return {refusal(apply.id, Error("not_transferred", "bundle " + apply.bundle_id +
+    return {refusal(apply.id, Error(protocol::errc::kNotTransferred, "bundle " + apply.bundle_id +
                                                            " was not offered to this agent"))};
   }
   std::filesystem::path staged = receiver_.bundle_path(offered_->sha256);
   if (!std::filesystem::is_regular_file(staged, error)) {
-    return {refusal(apply.id, Error("transfer_incomplete",
+    return {refusal(apply.id, Error(protocol::errc::kTransferIncomplete,
                                     "bundle " + apply.bundle_id + " is not completely received"))};
   }
   log_.info("applying bundle " + apply.bundle_id, {{"bundle_id", apply.bundle_id}});
