@@ -7,6 +7,7 @@
 #include "kmod/kernel_tree/patch_files.h"
 #include "kmod/kernel_tree/process.h"
 #include "kmod/kernel_tree/tree_lease.h"
+#include "kmod/kernel_tree/error_codes.h"
 
 namespace hotsplice::kernel_tree {
 namespace {
@@ -116,7 +117,7 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     auto command = compile_command_of(work, object);
     if (!command) return command.error();
     if (*command != before_commands[i]) {
-      return Error("build_mismatch", object + " was compiled with different flags after the patch");
+      return Error(errc::kBuildMismatch, object + " was compiled with different flags after the patch");
     }
     auto binary = binary_of_command(*command);
     if (!binary) return binary.error().with_context(object);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kmod/patchobj/error_codes.h"
+#include "core/base/error_codes.h"
 
 namespace hotsplice::patchobj {
 namespace {
@@ -31,7 +32,7 @@ class Rewriter {
   Expected<RewriteSummary> run() {
     if (elf_version(EV_CURRENT) == EV_NONE) return failure("elf_version");
     fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) return Error("io_error", "cannot open " + path_.string());
+    if (fd_ < 0) return Error(hotsplice::errc::kIoError, "cannot open " + path_.string());
     auto result = rewrite();
     elf_.reset();
     ::close(fd_);
@@ -41,7 +42,7 @@ class Rewriter {
  private:
   Error failure(const std::string& call) const {
     const char* text = elf_errmsg(-1);
-    return Error("elf_write_failed", path_.string() + ": " + call +
+    return Error(errc::kElfWriteFailed, path_.string() + ": " + call +
                                          " failed: " + (text ? text : "unknown libelf error"));
   }
 
