@@ -8,6 +8,9 @@
 
 namespace hotsplice::protocol::errc {
 
+// Not an error: the code of a successful result message ("ok": true), by convention.
+inline constexpr char kOk[] = "ok";
+
 // Framing (frame_codec.h): what was wrong with one frame; decoding resumes at the next 0x00.
 inline constexpr char kFrameTooLarge[] = "frame_too_large";
 inline constexpr char kTruncatedFrame[] = "truncated_frame";
