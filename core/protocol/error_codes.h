@@ -6,6 +6,8 @@
 // core/base/error_codes.h.
 #pragma once
 
+#include "core/base/error_codes.h"
+
 namespace hotsplice::protocol::errc {
 
 // Not an error: the code of a successful result message ("ok": true), by convention.
@@ -17,8 +19,9 @@ inline constexpr char kTruncatedFrame[] = "truncated_frame";
 inline constexpr char kBadCrc[] = "bad_crc";
 inline constexpr char kBadVersion[] = "bad_version";
 inline constexpr char kBadJsonLength[] = "bad_json_length";
-// The frame's JSON is valid but not an object (parse errors come from core/base's reader).
-inline constexpr char kInvalidJson[] = "invalid_json";
+// The frame's JSON is valid but not an object: core/base's code, as for JSON that does not
+// parse.
+inline constexpr const auto& kInvalidJson = hotsplice::errc::kInvalidJson;
 
 // Messages (messages.cpp). Either side answers an unparseable frame with an error message
 // carrying the code; the host counts it as a bad frame.

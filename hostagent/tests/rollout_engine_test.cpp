@@ -6,6 +6,7 @@
 #include "hostagent/tests/list_catalog.h"
 #include "hostagent/tests/recording_patch_target.h"
 #include "tests/support/temp_dir.h"
+#include "core/apply/error_codes.h"
 
 using namespace hotsplice;
 using namespace hotsplice::hostd;
@@ -185,13 +186,13 @@ TEST_CASE("a failed canary stops the rollout, leaves the others untouched, and s
   for (auto name : {"a", "b", "c"}) rig.engine->guest_seen(guest(name));
   for (auto name : {"a", "b", "c"})
     rig.targets.answer_hello(std::string("uuid-") + name, hello(kNew));
-  rig.complete("a", Error("transition_timeout", "tasks still on the old code after 15 s"));
+  rig.complete("a", Error(apply::errc::kTransitionStalled, "tasks still on the old code after 15 s"));
   auto status = rig.engine->rollout_status();
   CHECK(status["stage"] == "stopped");
   CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("a failed to apply hs-1"));
-  CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("transition_timeout"));
+  CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("transition_stalled"));
   CHECK(rig.status("a") == GuestStatus::failed);
-  CHECK_THAT(rig.reason("a"), Catch::Contains("transition_timeout"));
+  CHECK_THAT(rig.reason("a"), Catch::Contains("transition_stalled"));
   rig.advance(std::chrono::seconds(3600));
   for (auto name : {"b", "c"}) {
     CHECK(rig.targets[std::string("uuid-") + name].count("send hs-1") == 0);

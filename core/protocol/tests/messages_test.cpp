@@ -5,6 +5,7 @@
 
 #include "core/protocol/field_rules.h"
 #include "core/protocol/tests/protocol_test_helpers.h"
+#include "core/base/error_codes.h"
 
 namespace hotsplice::protocol {
 namespace {
@@ -273,7 +274,7 @@ TEST_CASE("an error reply names the refused request and carries safe text") {
   CHECK(reply.code == "invalid_field");
 
   ErrorMessage from_garbage =
-      ErrorMessage::answering(Error("invalid_json", "bad byte \x01\xff here"), std::nullopt);
+      ErrorMessage::answering(Error(hotsplice::errc::kInvalidJson, "bad byte \x01\xff here"), std::nullopt);
   CHECK_FALSE(from_garbage.re);
   CHECK(from_garbage.message == "bad byte ?? here");
   auto reparsed = parse_json_message(from_garbage.to_json());
