@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/livepatch/error_codes.h"
+#include "core/protocol/error_codes.h"
 
 namespace hotsplice::apply::errc {
 
@@ -45,6 +46,6 @@ inline constexpr char kTaintUnreadable[] = "taint_unreadable";
 // clear_crash_record for a bundle that has no crash record.
 inline constexpr char kNoCrashRecord[] = "no_crash_record";
 // A job of the ApplyWorker threw.
-inline constexpr char kInternalError[] = "internal_error";
+inline constexpr const auto& kInternalError = protocol::errc::kInternalError;
 
 }  // namespace hotsplice::apply::errc

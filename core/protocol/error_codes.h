@@ -23,6 +23,11 @@ inline constexpr char kBadJsonLength[] = "bad_json_length";
 // parse.
 inline constexpr const auto& kInvalidJson = hotsplice::errc::kInvalidJson;
 
+// An error message or result whose code is not a valid wire code (field_rules.h) is sent
+// with this one (ErrorMessage::answering); apply::errc::kInternalError names it too (a job
+// of guestd's apply worker threw).
+inline constexpr char kInternalError[] = "internal_error";
+
 // Messages (messages.cpp). Either side answers an unparseable frame with an error message
 // carrying the code; the host counts it as a bad frame.
 // A hello whose protocol_version is newer than this side's: the host fails the session.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/protocol/field_rules.h"
+#include "core/base/error_codes.h"
 
 namespace hotsplice::protocol {
 namespace {
@@ -62,7 +63,7 @@ Expected<Correlation> read_correlation(const JsonObject& object) {
   bool has_id = object.has("id");
   bool has_re = object.has("re");
   if (has_id == has_re) {
-    return Error(has_id ? "invalid_field" : "missing_field",
+    return Error(has_id ? hotsplice::errc::kInvalidField : hotsplice::errc::kMissingField,
                  object.path() + ": needs exactly one of \"id\" (request) and \"re\" (reply)");
   }
   auto number = read_u32(object, has_re ? "re" : "id");

@@ -339,7 +339,7 @@ Expected<Heartbeat> Heartbeat::parse(const JsonObject& fields, const Json&) {
 
 ErrorMessage ErrorMessage::answering(const Error& error, std::optional<std::uint32_t> request_id) {
   return ErrorMessage{request_id,
-                      is_valid_code(error.code()) ? error.code() : std::string("internal_error"),
+                      is_valid_code(error.code()) ? error.code() : std::string(errc::kInternalError),
                       to_display_text(error.message())};
 }
 

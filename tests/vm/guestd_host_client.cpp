@@ -92,7 +92,7 @@ Expected<AgentClient> AgentClient::connect(const std::filesystem::path& socket,
                                            std::chrono::milliseconds timeout,
                                            HostSessionOptions options) {
   auto deadline = Clock::now() + timeout;
-  Error last("timeout", "agent did not answer sync on " + socket.string());
+  Error last(protocol::errc::kTimeout, "agent did not answer sync on " + socket.string());
   while (Clock::now() < deadline) {
     auto fd = connect_once(socket);
     if (!fd) {
