@@ -6,8 +6,6 @@
 // core/base/error_codes.h.
 #pragma once
 
-#include "core/base/error_codes.h"
-
 namespace hotsplice::protocol::errc {
 
 // Not an error: the code of a successful result message ("ok": true), by convention.
@@ -19,9 +17,8 @@ inline constexpr char kTruncatedFrame[] = "truncated_frame";
 inline constexpr char kBadCrc[] = "bad_crc";
 inline constexpr char kBadVersion[] = "bad_version";
 inline constexpr char kBadJsonLength[] = "bad_json_length";
-// The frame's JSON is valid but not an object: core/base's code, as for JSON that does not
-// parse.
-inline constexpr const auto& kInvalidJson = hotsplice::errc::kInvalidJson;
+// (A frame whose JSON does not parse, or is not an object, is core/base's
+// hotsplice::errc::kInvalidJson.)
 
 // An error message or result whose code is not a valid wire code (field_rules.h) is sent
 // with this one (ErrorMessage::answering); apply::errc::kInternalError names it too (a job
