@@ -9,8 +9,8 @@
 #include <cerrno>
 
 #include "guestagent/channel.h"
-#include "guestagent/port_finder.h"
 #include "guestagent/error_codes.h"
+#include "guestagent/port_finder.h"
 
 namespace hotsplice::guestd {
 namespace {

@@ -6,9 +6,9 @@
 
 #include "core/apply/error_codes.h"
 #include "core/base/version.h"
+#include "core/protocol/error_codes.h"
 #include "core/protocol/field_rules.h"
 #include "guestagent/memory_trim.h"
-#include "core/protocol/error_codes.h"
 
 namespace hotsplice::guestd {
 
@@ -127,8 +127,9 @@ Session::Replies Session::on(const Chunk& chunk) {
 Session::Replies Session::on(const Apply& apply) {
   std::error_code error;
   if (!offered_ || offered_->bundle_id != apply.bundle_id) {
-    return {refusal(apply.id, Error(protocol::errc::kNotTransferred, "bundle " + apply.bundle_id +
-                                                           " was not offered to this agent"))};
+    return {
+        refusal(apply.id, Error(protocol::errc::kNotTransferred,
+                                "bundle " + apply.bundle_id + " was not offered to this agent"))};
   }
   std::filesystem::path staged = receiver_.bundle_path(offered_->sha256);
   if (!std::filesystem::is_regular_file(staged, error)) {

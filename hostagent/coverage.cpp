@@ -36,7 +36,8 @@ AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts)
                            "the kernel did not survive applying it last boot; not re-applied "
                            "until an operator applies it again"};
   } else if (row && row->state == BundleEvent::failed) {
-    out.why_not = row->code == apply::errc::kCrashedLastTime ? why_not::kCrashedLastTime : why_not::kFailed;
+    out.why_not =
+        row->code == apply::errc::kCrashedLastTime ? why_not::kCrashedLastTime : why_not::kFailed;
     out.error = PatchError{row->code, row->message};
   } else if (row && row->state == BundleEvent::rolled_back) {
     out.why_not = why_not::kPolicy;

@@ -27,7 +27,8 @@ Meaning load_meaning(int errnum) {
     case EEXIST:
       return {livepatch::errc::kModuleAlreadyLoaded, "a module with this name is already loaded"};
     case ENOEXEC:
-      return {livepatch::errc::kModuleRejected, "not a module this kernel can load: bad ELF or vermagic mismatch"};
+      return {livepatch::errc::kModuleRejected,
+              "not a module this kernel can load: bad ELF or vermagic mismatch"};
     case EINVAL:
       return {livepatch::errc::kModuleRejected,
               "invalid module parameters or a livepatch the kernel refused; "
@@ -49,9 +50,11 @@ Meaning load_meaning(int errnum) {
     case ENOSYS:
       return kUnsupported;
     case EBUSY:
-      return {livepatch::errc::kLivepatchBusy, "another livepatch transition is in progress; retry when it ends"};
+      return {livepatch::errc::kLivepatchBusy,
+              "another livepatch transition is in progress; retry when it ends"};
     default:
-      return {livepatch::errc::kModuleLoadFailed, "the kernel refused the module; see the kernel log"};
+      return {livepatch::errc::kModuleLoadFailed,
+              "the kernel refused the module; see the kernel log"};
   }
 }
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/protocol/crc32.h"
 #include "core/base/error_codes.h"
+#include "core/protocol/crc32.h"
 #include "core/protocol/error_codes.h"
 
 namespace hotsplice::protocol {

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "core/base/file_io.h"
 #include "core/base/error_codes.h"
+#include "core/base/file_io.h"
 #include "core/protocol/error_codes.h"
 
 namespace hotsplice::protocol {
@@ -31,7 +31,8 @@ Status wait_until_ready(int fd, short events, Clock::time_point deadline) {
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return io_error("poll", errno);
     if (ready == 0) return Error(errc::kTimeout, "peer did not respond in time");
-    if (entry.revents & POLLNVAL) return Error(hotsplice::errc::kIoError, "poll: channel descriptor is not open");
+    if (entry.revents & POLLNVAL)
+      return Error(hotsplice::errc::kIoError, "poll: channel descriptor is not open");
     return Status::ok();
   }
 }

@@ -3,8 +3,8 @@
 #include <array>
 #include <utility>
 
-#include "core/protocol/field_rules.h"
 #include "core/base/error_codes.h"
+#include "core/protocol/field_rules.h"
 
 namespace hotsplice::protocol {
 namespace {

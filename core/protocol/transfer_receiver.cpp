@@ -7,13 +7,13 @@
 #include <cerrno>
 #include <utility>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
-#include "core/crypto/sha256.h"
-#include "core/protocol/field_rules.h"
-#include "core/base/error_codes.h"
 #include "core/bundle/error_codes.h"
+#include "core/crypto/sha256.h"
 #include "core/protocol/error_codes.h"
+#include "core/protocol/field_rules.h"
 
 namespace hotsplice::protocol {
 namespace {
@@ -73,8 +73,8 @@ Expected<std::uint64_t> TransferReceiver::offer(std::string_view sha256, std::ui
     return Error(errc::kInvalidSize, "offered bundle " + std::string(sha256) + " is empty");
   if (size > max_bundle_bytes_) {
     return Error(bundle::errc::kBundleTooLarge, "offered bundle of " + std::to_string(size) +
-                                         " bytes exceeds the limit of " +
-                                         std::to_string(max_bundle_bytes_));
+                                                    " bytes exceeds the limit of " +
+                                                    std::to_string(max_bundle_bytes_));
   }
   if (transfer_ && transfer_->sha256 == sha256 && transfer_->size == size) return transfer_->staged;
   close_transfer();
@@ -139,23 +139,26 @@ Status TransferReceiver::remove_other_partials(std::string_view keep_sha256) con
       }
     }
   }
-  if (error) return Error(hotsplice::errc::kIoError, "list " + staging_dir_.string() + ": " + error.message());
+  if (error)
+    return Error(hotsplice::errc::kIoError,
+                 "list " + staging_dir_.string() + ": " + error.message());
   return Status::ok();
 }
 
 Expected<ChunkProgress> TransferReceiver::write_chunk(std::string_view sha256, std::uint64_t offset,
                                                       std::string_view data) {
   if (!transfer_ || transfer_->sha256 != sha256) {
-    return Error(errc::kUnexpectedChunk, "chunk for a bundle that was not offered (or is complete)");
+    return Error(errc::kUnexpectedChunk,
+                 "chunk for a bundle that was not offered (or is complete)");
   }
   if (offset != transfer_->staged) {
     return Error(errc::kBadOffset, "chunk at offset " + std::to_string(offset) + ", expected " +
-                                   std::to_string(transfer_->staged));
+                                       std::to_string(transfer_->staged));
   }
   if (data.size() > transfer_->size - transfer_->staged) {
-    return Error(bundle::errc::kBundleTooLarge, "chunk ends at " + std::to_string(offset + data.size()) +
-                                         ", past the offered size " +
-                                         std::to_string(transfer_->size));
+    return Error(bundle::errc::kBundleTooLarge,
+                 "chunk ends at " + std::to_string(offset + data.size()) +
+                     ", past the offered size " + std::to_string(transfer_->size));
   }
   if (Status appended = append(data); !appended) return appended.error();
   ChunkProgress progress{transfer_->staged, transfer_->size, std::nullopt};
@@ -200,8 +203,8 @@ Expected<std::filesystem::path> TransferReceiver::publish() {
   if (to_hex(*digest) != sha256) {
     close_transfer();
     ::unlink(partial.c_str());
-    return Error(errc::kSha256Mismatch, "staged bundle hashes to " + to_hex(*digest) + ", offered as " +
-                                        sha256 + "; partial file deleted");
+    return Error(errc::kSha256Mismatch, "staged bundle hashes to " + to_hex(*digest) +
+                                            ", offered as " + sha256 + "; partial file deleted");
   }
   int fd = std::exchange(transfer_->fd, -1);
   close_transfer();

@@ -1,12 +1,12 @@
 // The rollout engine against recording targets, a list catalogue and a real SQLite file.
 #include <catch2/catch.hpp>
 
+#include "core/apply/error_codes.h"
 #include "hostagent/error_codes.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/tests/list_catalog.h"
 #include "hostagent/tests/recording_patch_target.h"
 #include "tests/support/temp_dir.h"
-#include "core/apply/error_codes.h"
 
 using namespace hotsplice;
 using namespace hotsplice::hostd;
@@ -186,7 +186,8 @@ TEST_CASE("a failed canary stops the rollout, leaves the others untouched, and s
   for (auto name : {"a", "b", "c"}) rig.engine->guest_seen(guest(name));
   for (auto name : {"a", "b", "c"})
     rig.targets.answer_hello(std::string("uuid-") + name, hello(kNew));
-  rig.complete("a", Error(apply::errc::kTransitionStalled, "tasks still on the old code after 15 s"));
+  rig.complete("a",
+               Error(apply::errc::kTransitionStalled, "tasks still on the old code after 15 s"));
   auto status = rig.engine->rollout_status();
   CHECK(status["stage"] == "stopped");
   CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("a failed to apply hs-1"));

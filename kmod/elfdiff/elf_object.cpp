@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "core/base/file_io.h"
-#include "kmod/elfdiff/x86_relocations.h"
 #include "kmod/elfdiff/error_codes.h"
+#include "kmod/elfdiff/x86_relocations.h"
 
 namespace hotsplice::elfdiff {
 namespace {

@@ -3,9 +3,9 @@
 #include <charconv>
 #include <map>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/subprocess.h"
-#include "core/base/error_codes.h"
 #include "kmod/kernel_tree/error_codes.h"
 
 namespace hotsplice::kernel_tree {
@@ -145,7 +145,8 @@ Status add_line_directives(const fs::path& file, const std::string& original,
   if (!compared) return compared.error();
   // diff(1) exits 0 (same), 1 (different) or 2 (trouble).
   if (!WIFEXITED(compared->wait_status) || WEXITSTATUS(compared->wait_status) > 1) {
-    return Error(hotsplice::errc::kCommandFailed, "diff -U0 " + file.string() + " " + compared->how_it_ended());
+    return Error(hotsplice::errc::kCommandFailed,
+                 "diff -U0 " + file.string() + " " + compared->how_it_ended());
   }
   auto hunks = line_hunks_of(compared->output);
   if (!hunks) return hunks.error();

@@ -1,9 +1,9 @@
 #include "kmod/kernel_tree/object_build.h"
 
 #include "core/base/file_io.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/kernel_tree/pristine_tree.h"
 #include "kmod/kernel_tree/process.h"
-#include "kmod/kernel_tree/error_codes.h"
 
 namespace hotsplice::kernel_tree {
 

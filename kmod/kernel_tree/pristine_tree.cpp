@@ -5,9 +5,9 @@
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
 #include "core/crypto/sha256.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/kernel_tree/file_lock.h"
 #include "kmod/kernel_tree/process.h"
-#include "kmod/kernel_tree/error_codes.h"
 
 namespace hotsplice::kernel_tree {
 namespace {

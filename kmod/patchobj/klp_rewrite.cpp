@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "kmod/patchobj/error_codes.h"
 #include "core/base/error_codes.h"
+#include "kmod/patchobj/error_codes.h"
 
 namespace hotsplice::patchobj {
 namespace {
@@ -43,7 +43,7 @@ class Rewriter {
   Error failure(const std::string& call) const {
     const char* text = elf_errmsg(-1);
     return Error(errc::kElfWriteFailed, path_.string() + ": " + call +
-                                         " failed: " + (text ? text : "unknown libelf error"));
+                                            " failed: " + (text ? text : "unknown libelf error"));
   }
 
   Expected<RewriteSummary> rewrite() {

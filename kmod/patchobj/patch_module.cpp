@@ -2,15 +2,15 @@
 
 #include <system_error>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/names.h"
 #include "kmod/kernel_tree/process.h"
+#include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/patch_tables.h"
 #include "kmod/patchobj/relocatable.h"
 #include "kmod/patchobj/target_symbols.h"
 #include "kmod/patchobj/trampoline_files.h"
-#include "core/base/error_codes.h"
-#include "kmod/patchobj/error_codes.h"
 
 namespace hotsplice::patchobj {
 namespace {
@@ -132,7 +132,8 @@ class PatchModuleBuilder {
                           const std::set<std::string>& klp_objects) {
     std::error_code error;
     fs::create_directories(request_.work_dir, error);
-    if (error) return Error(hotsplice::errc::kIoError, "cannot create " + request_.work_dir.string());
+    if (error)
+      return Error(hotsplice::errc::kIoError, "cannot create " + request_.work_dir.string());
     const fs::path& dir = request_.work_dir;
     if (auto status = write_relocatable(patch_object_, dir / "hotsplice_patch_code.o_shipped");
         !status) {

@@ -57,7 +57,8 @@ class Writer {
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Error(hotsplice::errc::kIoError, "cannot create " + path_.string());
     Status status = write_to(fd);
-    if (::close(fd) != 0 && status) status = Error(hotsplice::errc::kIoError, "cannot close " + path_.string());
+    if (::close(fd) != 0 && status)
+      status = Error(hotsplice::errc::kIoError, "cannot close " + path_.string());
     return status;
   }
 
@@ -65,7 +66,7 @@ class Writer {
   Error failure(const std::string& call) const {
     const char* text = elf_errmsg(-1);
     return Error(errc::kElfWriteFailed, path_.string() + ": " + call +
-                                         " failed: " + (text ? text : "unknown libelf error"));
+                                            " failed: " + (text ? text : "unknown libelf error"));
   }
 
   // Adds a section whose data libelf takes from `buffer` (kept alive until elf_update).

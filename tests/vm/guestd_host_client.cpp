@@ -191,8 +191,9 @@ Expected<std::uint64_t> AgentClient::send_bundle(const std::string& bundle_id,
   if (!event) return event.error();
   if (auto* done = std::get_if<TransferDone>(&*event)) return done->resumed_from;
   if (auto* result = std::get_if<RequestResult>(&*event)) {
-    return Error(errc::kTransferFailed, std::string(request_kind_name(result->kind)) + " refused: " +
-                                        result->result.code + ": " + result->result.message);
+    return Error(errc::kTransferFailed, std::string(request_kind_name(result->kind)) +
+                                            " refused: " + result->result.code + ": " +
+                                            result->result.message);
   }
   return Error(errc::kUnexpectedEvent, "the transfer ended with another event");
 }

@@ -19,7 +19,6 @@ using namespace hotsplice::testing;
 using namespace std::chrono_literals;
 using Fixture = PatchManagerFixture;
 
-
 TEST_CASE("patch manager: apply and rollback, logged with fields") {
   Fixture f;
   auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));

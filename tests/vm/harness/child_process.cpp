@@ -11,8 +11,8 @@
 #include <thread>
 #include <utility>
 
-#include "core/base/file_io.h"
 #include "core/base/error_codes.h"
+#include "core/base/file_io.h"
 #include "tests/vm/harness/error_codes.h"
 
 extern char** environ;
@@ -122,11 +122,12 @@ Status run_command(const std::vector<std::string>& argv, const std::filesystem::
   if (!child) return child.error();
   std::optional<int> status = child->wait_until(deadline);
   if (!status) {
-    return Error(errc::kTimeout, argv[0] + " did not finish in time; output:\n" + file_tail(output_log));
+    return Error(errc::kTimeout,
+                 argv[0] + " did not finish in time; output:\n" + file_tail(output_log));
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return Error(hotsplice::errc::kCommandFailed, argv[0] + " " + describe_wait_status(*status) + "; output:\n" +
-                                       file_tail(output_log));
+    return Error(hotsplice::errc::kCommandFailed, argv[0] + " " + describe_wait_status(*status) +
+                                                      "; output:\n" + file_tail(output_log));
   }
   return Status::ok();
 }

@@ -29,12 +29,12 @@ Status wait_for_guest_ready(const std::filesystem::path& console_log, const Dead
         // Give the kernel a moment to finish printing the panic and its stack.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         return Error(errc::kGuestFailed, "guest console reports \"" + std::string(fatal) + "\"" +
-                                         console_log_excerpt(console_log));
+                                             console_log_excerpt(console_log));
       }
     }
     if (auto gone = guest_gone()) {
       return Error(errc::kGuestFailed, "guest stopped before it was ready: " + *gone +
-                                       console_log_excerpt(console_log));
+                                           console_log_excerpt(console_log));
     }
     if (deadline.expired()) {
       return Error(errc::kTimeout, "guest not ready in time" + console_log_excerpt(console_log));

@@ -1,7 +1,7 @@
 #include "tests/vm/harness/echo_port.h"
 
-#include "tests/vm/harness/unix_stream.h"
 #include "tests/vm/harness/error_codes.h"
+#include "tests/vm/harness/unix_stream.h"
 
 namespace hotsplice::vm {
 

@@ -9,8 +9,8 @@
 #include "core/base/subprocess.h"
 #include "core/crypto/sha256.h"
 #include "tests/vm/harness/cpio_writer.h"
-#include "tests/vm/harness/guest_kernel.h"
 #include "tests/vm/harness/error_codes.h"
+#include "tests/vm/harness/guest_kernel.h"
 
 namespace hotsplice::vm {
 namespace {

@@ -12,9 +12,9 @@
 
 #include "core/base/file_io.h"
 #include "core/crypto/sha256.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/kernel_image.h"
 #include "tests/vm/harness/child_process.h"
-#include "core/kernel/error_codes.h"
 #include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {

@@ -12,8 +12,9 @@ Expected<std::filesystem::path> build_kernel_module(const std::filesystem::path&
                                                     const std::filesystem::path& work_dir) {
   std::filesystem::path headers = std::filesystem::path("/lib/modules") / release / "build";
   if (!std::filesystem::exists(headers / "Makefile")) {
-    return Error(errc::kHeadersMissing, headers.string() + " has no Makefile: install linux-headers-" +
-                                        release + " (scripts/setup does)");
+    return Error(errc::kHeadersMissing, headers.string() +
+                                            " has no Makefile: install linux-headers-" + release +
+                                            " (scripts/setup does)");
   }
   if (Status made = ensure_directory(work_dir); !made) return made.error();
   std::error_code error;
