@@ -177,7 +177,7 @@ Session::Replies Session::on_unexpected(const Message& message) {
   // Results and errors are never answered, for the same reason as replies above.
   if (type == Result::kType || type == ErrorMessage::kType) return {};
   ErrorMessage error;
-  error.code = "unexpected_message";
+  error.code = protocol::errc::kUnexpectedMessage;
   error.message = "a guest agent does not accept " + std::string(type) + " messages";
   return {error};
 }

@@ -33,6 +33,9 @@ inline constexpr char kUnsupportedVersion[] = "unsupported_version";
 inline constexpr char kUnknownMessage[] = "unknown_message";
 // A frame other than a chunk that carries body bytes.
 inline constexpr char kUnexpectedBody[] = "unexpected_body";
+// A message the receiving side never accepts (guestd is sent a hello, an offer_accept, ...
+// that only a guest sends): answered with an error message, which hostd counts as refused.
+inline constexpr char kUnexpectedMessage[] = "unexpected_message";
 
 // The frame stream (frame_stream.cpp): the peer closed or reset the channel.
 inline constexpr char kDisconnected[] = "disconnected";
