@@ -1,5 +1,6 @@
 #include "cli/command.h"
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/outside_text.h"
 
@@ -9,7 +10,7 @@ int report_error(CommandContext& context, const std::string& what, const Error& 
   // Messages quote outside text (paths, names read from files): never raw to a terminal.
   context.err << "hotsplice: " << terminal_text(what) << ": " << terminal_text(error.message())
               << " [" << terminal_text(error.code()) << "]\n";
-  return error.code() == "usage" ? kExitUsage : kExitFailure;
+  return error.code() == hotsplice::errc::kUsage ? kExitUsage : kExitFailure;
 }
 
 Expected<Ed25519PrivateKey> load_private_key(const std::string& path) {

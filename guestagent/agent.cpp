@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "guestagent/channel.h"
+#include "guestagent/error_codes.h"
 #include "guestagent/port_finder.h"
 
 namespace hotsplice::guestd {
@@ -86,7 +87,7 @@ int run_agent(const Options& options, Session& session, Signals& signals, const 
   bool said_waiting = false;
   while (!signals.stop_requested()) {
     auto device = locate_port(options);
-    Expected<int> opened = device ? open_port(*device) : Error("absent", "port not found");
+    Expected<int> opened = device ? open_port(*device) : Error(errc::kPortAbsent, "port not found");
     if (!opened) {
       if (!said_waiting) {
         log.info("waiting for port " + options.port_name + ": " + opened.error().message(),

@@ -3,12 +3,13 @@
 #include <charconv>
 
 #include "core/base/arguments.h"
+#include "core/base/error_codes.h"
 
 namespace hotsplice::guestd {
 namespace {
 
 Error usage_error(const std::string& message) {
-  return Error("usage", message + " (see hotsplice-guestd --help)");
+  return Error(hotsplice::errc::kUsage, message + " (see hotsplice-guestd --help)");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/base/file_io.h"
+#include "guestagent/error_codes.h"
 
 namespace hotsplice::guestd {
 namespace {
@@ -28,7 +29,7 @@ Expected<int> connect_unix_socket(const std::filesystem::path& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.string().size() >= sizeof(address.sun_path)) {
-    return Error("invalid_port", "socket path too long: " + path.string());
+    return Error(errc::kInvalidPort, "socket path too long: " + path.string());
   }
   std::memcpy(address.sun_path, path.c_str(), path.string().size());
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -8,6 +8,7 @@
 
 #include "core/apply/error_codes.h"
 #include "core/base/version.h"
+#include "core/protocol/error_codes.h"
 #include "core/protocol/field_rules.h"
 #include "guestagent/memory_trim.h"
 
@@ -146,12 +147,13 @@ Session::Replies Session::on(const Chunk& chunk) {
 Session::Replies Session::on(const Apply& apply) {
   std::error_code error;
   if (!offered_ || offered_->bundle_id != apply.bundle_id) {
-    return {refusal(apply.id, Error("not_transferred", "bundle " + apply.bundle_id +
-                                                           " was not offered to this agent"))};
+    return {
+        refusal(apply.id, Error(protocol::errc::kNotTransferred,
+                                "bundle " + apply.bundle_id + " was not offered to this agent"))};
   }
   std::filesystem::path staged = receiver_.bundle_path(offered_->sha256);
   if (!std::filesystem::is_regular_file(staged, error)) {
-    return {refusal(apply.id, Error("transfer_incomplete",
+    return {refusal(apply.id, Error(protocol::errc::kTransferIncomplete,
                                     "bundle " + apply.bundle_id + " is not completely received"))};
   }
   log_.info("applying bundle " + apply.bundle_id, {{"bundle_id", apply.bundle_id}});
@@ -195,7 +197,7 @@ Session::Replies Session::on_unexpected(const Message& message) {
   // Results and errors are never answered, for the same reason as replies above.
   if (type == Result::kType || type == ErrorMessage::kType) return {};
   ErrorMessage error;
-  error.code = "unexpected_message";
+  error.code = protocol::errc::kUnexpectedMessage;
   error.message = "a guest agent does not accept " + std::string(type) + " messages";
   return {error};
 }

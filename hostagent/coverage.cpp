@@ -4,14 +4,11 @@
 #include <ctime>
 #include <set>
 
+#include "core/apply/error_codes.h"
 #include "hostagent/bundle_choice.h"
 
 namespace hotsplice::hostd {
 namespace {
-
-// The code a crash-loop guard record carries (core/apply declares it for the guest side; the
-// host sees it as a failed event's code or through crashed_bundles).
-constexpr char kCrashedLastTimeCode[] = "crashed_last_time";
 
 const CatalogBundle* find_bundle(const std::vector<CatalogBundle>& bundles, const std::string& id) {
   auto it = std::find_if(bundles.begin(), bundles.end(),
@@ -35,11 +32,12 @@ AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts)
   const GuestBundleRow* row = find_row(facts.recorded, bundle.id);
   if (contains(facts.crashed_bundles, bundle.id)) {
     out.why_not = why_not::kCrashedLastTime;
-    out.error = PatchError{kCrashedLastTimeCode,
+    out.error = PatchError{apply::errc::kCrashedLastTime,
                            "the kernel did not survive applying it last boot; not re-applied "
                            "until an operator applies it again"};
   } else if (row && row->state == BundleEvent::failed) {
-    out.why_not = row->code == kCrashedLastTimeCode ? why_not::kCrashedLastTime : why_not::kFailed;
+    out.why_not =
+        row->code == apply::errc::kCrashedLastTime ? why_not::kCrashedLastTime : why_not::kFailed;
     out.error = PatchError{row->code, row->message};
   } else if (row && row->state == BundleEvent::rolled_back) {
     out.why_not = why_not::kPolicy;

@@ -57,7 +57,7 @@ void HostKernel::apply_stored(std::function<void(std::size_t)> done) {
   worker_.submit(
       [this, live] {
         *live = manager_.apply_stored();
-        return apply::Outcome{true, "ok", "", {}};
+        return apply::Outcome::success("");
       },
       [this, live, done = std::move(done)](const apply::Outcome&) {
         settle_.watch();  // the re-applied patches settle from now on

@@ -26,7 +26,7 @@ Status status_of(const apply::Outcome& outcome) {
 }
 
 apply::Outcome ok_outcome() {
-  return {true, "ok", "", {}};
+  return apply::Outcome::success("");
 }
 
 }  // namespace

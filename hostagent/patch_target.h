@@ -39,7 +39,7 @@ class PatchTarget {
   virtual void send_bundle(const std::string& bundle_id,
                            std::shared_ptr<const std::string> bundle_bytes, Done done) = 0;
   // Applies a bundle the target holds. An Error carries the target's own code and message
-  // (e.g. wrong_kernel, transition_timeout) or the transport's (channel_timeout, ...).
+  // (e.g. wrong_kernel, transition_stalled) or the transport's (channel_timeout, ...).
   virtual void apply(const std::string& bundle_id, Done done) = 0;
   // An operator's apply of a bundle the target reported in crash_records: the target clears
   // the record, then applies. A target without a crash guard just applies.

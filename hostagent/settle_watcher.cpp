@@ -32,7 +32,7 @@ void SettleWatcher::check() {
       [&manager = manager_, checked] {
         checked->concluded = manager.poll_settling();
         checked->next = manager.next_settle_check();
-        return apply::Outcome{true, "ok", "", {}};
+        return apply::Outcome::success("");
       },
       [this, alive, checked](const apply::Outcome&) {
         if (alive.expired()) return;
@@ -63,7 +63,7 @@ void SettleWatcher::end_at_stop() {
           ~Release() { ended.set_value(); }
         } release{ended};
         (void)manager.end_settling_at_stop();  // each patch's end is logged there
-        return apply::Outcome{true, "ok", "", {}};
+        return apply::Outcome::success("");
       },
       [](const apply::Outcome&) {});
   done.wait();

@@ -2,6 +2,9 @@
 // rollback reports, on the wire (guestd's result messages) and in hostd's records.
 #pragma once
 
+#include "core/livepatch/error_codes.h"
+#include "core/protocol/error_codes.h"
+
 namespace hotsplice::apply::errc {
 
 // Refusals before anything is loaded (and platform::errc::kSharedKernelContainer /
@@ -11,13 +14,14 @@ inline constexpr char kInvalidName[] = "invalid_name";
 inline constexpr char kInvalidId[] = "invalid_id";
 inline constexpr char kNotLivepatch[] = "not_livepatch";
 inline constexpr char kModuleNameMismatch[] = "module_name_mismatch";
-inline constexpr char kModuleAlreadyLoaded[] = "module_already_loaded";
+// core/livepatch's code (a module of this name is loaded), also given before loading.
+inline constexpr const auto& kModuleAlreadyLoaded = livepatch::errc::kModuleAlreadyLoaded;
 // The trampoline's run-pre check refused: the running code is not what the patch expects.
 inline constexpr char kRunPreMismatch[] = "run_pre_mismatch";
-// The transition did not finish, even after the fake signal (core/livepatch's code too).
-inline constexpr char kTransitionStalled[] = "transition_stalled";
+// The transition did not finish, even after the fake signal (declared by core/livepatch).
+inline constexpr const auto& kTransitionStalled = livepatch::errc::kTransitionStalled;
 // core/livepatch's answer when the module is already gone: a rollback's goal reached.
-inline constexpr char kModuleNotLoaded[] = "module_not_loaded";
+inline constexpr const auto& kModuleNotLoaded = livepatch::errc::kModuleNotLoaded;
 // A rollback of a bundle this kernel does not have.
 inline constexpr char kNotApplied[] = "not_applied";
 // The crash-loop guard (crash_guard.h, kernel_health.h).
@@ -42,6 +46,6 @@ inline constexpr char kTaintUnreadable[] = "taint_unreadable";
 // clear_crash_record for a bundle that has no crash record.
 inline constexpr char kNoCrashRecord[] = "no_crash_record";
 // A job of the ApplyWorker threw.
-inline constexpr char kInternalError[] = "internal_error";
+inline constexpr const auto& kInternalError = protocol::errc::kInternalError;
 
 }  // namespace hotsplice::apply::errc

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/base/expected.h"
 #include "core/base/json_reader.h"
+#include "core/protocol/error_codes.h"
 
 namespace hotsplice::apply {
 
@@ -25,10 +27,13 @@ struct PatchTimeouts {
 
 struct Outcome {
   bool ok = false;
-  std::string code;  // "ok", or the refusal's code
+  std::string code;  // protocol::errc::kOk ("ok"), or the refusal's code
   std::string message;
   std::optional<Json> state;  // the patch's state as read back from sysfs
 
+  static Outcome success(std::string message, std::optional<Json> state = std::nullopt) {
+    return {true, protocol::errc::kOk, std::move(message), std::move(state)};
+  }
   static Outcome failure(const Error& error) { return {false, error.code(), error.message(), {}}; }
 };
 

@@ -218,7 +218,7 @@ std::optional<Outcome> PatchManager::conclude_settling(const std::string& bundle
     }
     log_.info("bundle " + bundle_id + " settled: the kernel stayed healthy",
               {{"bundle_id", bundle_id}});
-    return Outcome{true, "ok", "bundle " + bundle_id + " settled", Json{{"bundle_id", bundle_id}}};
+    return Outcome::success("bundle " + bundle_id + " settled", Json{{"bundle_id", bundle_id}});
   }
   // The kernel showed a bug (new taint, an oops/BUG/WARNING) while this patch was new. It
   // is rolled back: the new code is the likeliest cause, and a kernel that oopsed in patched
@@ -392,7 +392,7 @@ Outcome PatchManager::rollback(std::string_view bundle_id) {
   log_.info("bundle " + id + " rolled back: livepatch " + module + " disabled and unloaded",
             {{"bundle_id", id}, {"module", module}});
   Json state{{"bundle_id", id}, {"name", module}, {"loaded", is_live(root_, module)}};
-  return {true, "ok", "bundle " + id + " rolled back", std::move(state)};
+  return Outcome::success("bundle " + id + " rolled back", std::move(state));
 }
 
 Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::string& module,
@@ -401,7 +401,7 @@ Outcome PatchManager::live_outcome(const std::string& bundle_id, const std::stri
   if (!state) return Outcome::failure(state.error());
   Json json = to_json(*state);
   json["bundle_id"] = bundle_id;
-  return {true, "ok", std::move(message), std::move(json)};
+  return Outcome::success(std::move(message), std::move(json));
 }
 
 std::size_t PatchManager::apply_stored() {

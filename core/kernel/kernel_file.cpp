@@ -51,7 +51,7 @@ Expected<std::string> read_kernel_line(const std::filesystem::path& path, std::s
   // long by us rather than as a generic file_too_large.
   auto content = read_file(path, max_length + 2);
   if (!content) {
-    if (content.error().code() == "file_too_large") {
+    if (content.error().code() == errc::kFileTooLarge) {
       return Error(kernel::errc::kValueTooLong,
                    path.string() + ": longer than " + std::to_string(max_length) + " bytes");
     }
@@ -75,7 +75,7 @@ Expected<std::int64_t> read_kernel_integer(const std::filesystem::path& path, st
   auto text = read_kernel_line(path, kMaxIntegerText);
   std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (!text) {
-    if (text.error().code() == "io_error") return text.error();
+    if (text.error().code() == errc::kIoError) return text.error();
     return Error(kernel::errc::kInvalidValue,
                  text.error().message() + " (expected " + expected + ")");
   }

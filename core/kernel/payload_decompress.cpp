@@ -71,7 +71,7 @@ Expected<std::string> gzip_decompress(std::string_view input, std::size_t max_ou
   inflateEnd(&stream);
   if (result != Z_STREAM_END) {
     return Error(
-        "decompress_failed",
+        kernel::errc::kDecompressFailed,
         std::string("gzip: ") + (stream.msg ? stream.msg : "data ends early or is corrupt"));
   }
   return output;

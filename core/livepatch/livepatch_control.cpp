@@ -128,7 +128,7 @@ Status LivepatchControl::unload_released(std::string_view module_name,
   auto deadline = std::chrono::steady_clock::now() + settle;
   for (;;) {
     Status unloaded = unload(module_name);
-    if (unloaded || unloaded.error().code() != "module_busy") return unloaded;
+    if (unloaded || unloaded.error().code() != livepatch::errc::kModuleBusy) return unloaded;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return unloaded;
     std::this_thread::sleep_for(

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/base/file_io.h"
+#include "core/livepatch/error_codes.h"
 
 namespace hotsplice {
 namespace {
@@ -14,7 +15,7 @@ struct Meaning {
 };
 
 constexpr Meaning kUnsupported = {
-    "modules_unsupported",
+    livepatch::errc::kModulesUnsupported,
     "this kernel has no module support (CONFIG_MODULES off), or a seccomp filter blocks the call"};
 
 constexpr const char* kPermission =
@@ -24,52 +25,55 @@ constexpr const char* kPermission =
 Meaning load_meaning(int errnum) {
   switch (errnum) {
     case EEXIST:
-      return {"module_already_loaded", "a module with this name is already loaded"};
+      return {livepatch::errc::kModuleAlreadyLoaded, "a module with this name is already loaded"};
     case ENOEXEC:
-      return {"module_rejected", "not a module this kernel can load: bad ELF or vermagic mismatch"};
+      return {livepatch::errc::kModuleRejected,
+              "not a module this kernel can load: bad ELF or vermagic mismatch"};
     case EINVAL:
-      return {"module_rejected",
+      return {livepatch::errc::kModuleRejected,
               "invalid module parameters or a livepatch the kernel refused; "
               "see the kernel log"};
     case ENOENT:
-      return {"module_rejected",
+      return {livepatch::errc::kModuleRejected,
               "the module needs a symbol this kernel does not have; see the "
               "kernel log"};
     case EKEYREJECTED:
-      return {"module_signature_rejected", "the module's signature was rejected"};
+      return {livepatch::errc::kModuleSignatureRejected, "the module's signature was rejected"};
     case ENOKEY:
-      return {"module_signature_rejected",
+      return {livepatch::errc::kModuleSignatureRejected,
               "the module is unsigned or signed by a key the kernel does not trust"};
     case EBADMSG:
-      return {"module_signature_rejected", "the module's signature is malformed"};
+      return {livepatch::errc::kModuleSignatureRejected, "the module's signature is malformed"};
     case EPERM:
     case EACCES:
-      return {"permission_denied", kPermission};
+      return {livepatch::errc::kPermissionDenied, kPermission};
     case ENOSYS:
       return kUnsupported;
     case EBUSY:
-      return {"livepatch_busy", "another livepatch transition is in progress; retry when it ends"};
+      return {livepatch::errc::kLivepatchBusy,
+              "another livepatch transition is in progress; retry when it ends"};
     default:
-      return {"module_load_failed", "the kernel refused the module; see the kernel log"};
+      return {livepatch::errc::kModuleLoadFailed,
+              "the kernel refused the module; see the kernel log"};
   }
 }
 
 Meaning unload_meaning(int errnum) {
   switch (errnum) {
     case ENOENT:
-      return {"module_not_loaded", "no module of this name is loaded"};
+      return {livepatch::errc::kModuleNotLoaded, "no module of this name is loaded"};
     case EWOULDBLOCK:
-      return {"module_busy",
+      return {livepatch::errc::kModuleBusy,
               "the module is in use; a livepatch module stays in use until it is disabled"};
     case EBUSY:
-      return {"module_busy", "the module is in use or still initialising"};
+      return {livepatch::errc::kModuleBusy, "the module is in use or still initialising"};
     case ENOSYS:
       return kUnsupported;
     case EPERM:
     case EACCES:
-      return {"permission_denied", kPermission};
+      return {livepatch::errc::kPermissionDenied, kPermission};
     default:
-      return {"module_unload_failed", "the kernel refused to unload the module"};
+      return {livepatch::errc::kModuleUnloadFailed, "the kernel refused to unload the module"};
   }
 }
 

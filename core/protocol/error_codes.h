@@ -1,9 +1,15 @@
-// Error codes of the wire protocol: framing (frame_codec.h) and the host side
-// (host_session.h). Older protocol code still writes its codes at the call site; new codes
-// are declared here, once.
+// Error codes of the wire protocol, declared once: framing (frame_codec.h), messages
+// (messages.h), the frame stream (frame_stream.h), the guest's transfer receiver
+// (transfer_receiver.h), the host side (host_session.h) and the refusals guestd sends in its
+// results. A code that travels on the wire is declared here and named by both its sender and
+// its receiver. Codes every component shares (io_error, invalid_field, invalid_json) are in
+// core/base/error_codes.h.
 #pragma once
 
 namespace hotsplice::protocol::errc {
+
+// Not an error: the code of a successful result message ("ok": true), by convention.
+inline constexpr char kOk[] = "ok";
 
 // Framing (frame_codec.h): what was wrong with one frame; decoding resumes at the next 0x00.
 inline constexpr char kFrameTooLarge[] = "frame_too_large";
@@ -11,8 +17,50 @@ inline constexpr char kTruncatedFrame[] = "truncated_frame";
 inline constexpr char kBadCrc[] = "bad_crc";
 inline constexpr char kBadVersion[] = "bad_version";
 inline constexpr char kBadJsonLength[] = "bad_json_length";
-// The frame's JSON is valid but not an object (parse errors come from core/base's reader).
-inline constexpr char kInvalidJson[] = "invalid_json";
+// (A frame whose JSON does not parse, or is not an object, is core/base's
+// hotsplice::errc::kInvalidJson.)
+
+// An error message or result whose code is not a valid wire code (field_rules.h) is sent
+// with this one (ErrorMessage::answering); apply::errc::kInternalError names it too (a job
+// of guestd's apply worker threw).
+inline constexpr char kInternalError[] = "internal_error";
+
+// Messages (messages.cpp). Either side answers an unparseable frame with an error message
+// carrying the code; the host counts it as a bad frame.
+// A hello whose protocol_version is newer than this side's: the host fails the session.
+inline constexpr char kUnsupportedVersion[] = "unsupported_version";
+// A frame whose "type" names no message this side knows.
+inline constexpr char kUnknownMessage[] = "unknown_message";
+// A frame other than a chunk that carries body bytes.
+inline constexpr char kUnexpectedBody[] = "unexpected_body";
+// A message the receiving side never accepts (guestd is sent a hello, an offer_accept, ...
+// that only a guest sends): answered with an error message, which hostd counts as refused.
+inline constexpr char kUnexpectedMessage[] = "unexpected_message";
+
+// The frame stream (frame_stream.cpp): the peer closed or reset the channel.
+inline constexpr char kDisconnected[] = "disconnected";
+
+// The guest's transfer receiver (transfer_receiver.cpp). guestd sends these to hostd as the
+// code of a failed transfer_offer or chunk result; hostd records them on the transfer.
+// An offer whose sha256 is not 64 lower-case hex digits.
+inline constexpr char kInvalidSha256[] = "invalid_sha256";
+// An offer of an empty bundle.
+inline constexpr char kInvalidSize[] = "invalid_size";
+// (An offer over the guest's bound, or a chunk that runs past the offered size, is
+// bundle::errc::kBundleTooLarge: a bundle over its reader's bound.)
+// A chunk for a bundle that was not offered or is already complete.
+inline constexpr char kUnexpectedChunk[] = "unexpected_chunk";
+// A chunk that does not start where the staged bytes end (the message gives both offsets).
+inline constexpr char kBadOffset[] = "bad_offset";
+// All bytes arrived but hash to another SHA-256 than offered: the partial file is deleted and
+// the transfer starts over.
+inline constexpr char kSha256Mismatch[] = "sha256_mismatch";
+
+// guestd's refusals of an apply, sent to hostd as the code of the apply's result.
+// The bundle to apply was never offered to this guest (or is not staged any more).
+inline constexpr char kNotTransferred[] = "not_transferred";
+// The bundle was offered but not all of its bytes have arrived.
+inline constexpr char kTransferIncomplete[] = "transfer_incomplete";
 
 // A wait on the guest ran out (sync, hello, a request's reply, a window acknowledgement).
 inline constexpr char kTimeout[] = "timeout";

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/base/error_codes.h"
 #include "core/protocol/crc32.h"
 #include "core/protocol/error_codes.h"
 
@@ -158,7 +159,7 @@ Expected<Frame> FrameDecoder::parse_content() const {
   auto message = parse_json(payload.substr(0, json_length), "frame json", kMaxMessageDepth);
   if (!message) return message.error();
   if (!message->is_object()) {
-    return Error(errc::kInvalidJson,
+    return Error(hotsplice::errc::kInvalidJson,
                  std::string("frame json: expected an object, found ") + message->type_name());
   }
   return Frame{std::move(*message), std::string(payload.substr(json_length))};

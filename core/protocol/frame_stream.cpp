@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
+#include "core/protocol/error_codes.h"
 
 namespace hotsplice::protocol {
 namespace {
@@ -28,8 +30,9 @@ Status wait_until_ready(int fd, short events, Clock::time_point deadline) {
         ::poll(&entry, 1, static_cast<int>(std::min<std::int64_t>(remaining.count(), INT32_MAX)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return io_error("poll", errno);
-    if (ready == 0) return Error("timeout", "peer did not respond in time");
-    if (entry.revents & POLLNVAL) return Error("io_error", "poll: channel descriptor is not open");
+    if (ready == 0) return Error(errc::kTimeout, "peer did not respond in time");
+    if (entry.revents & POLLNVAL)
+      return Error(hotsplice::errc::kIoError, "poll: channel descriptor is not open");
     return Status::ok();
   }
 }
@@ -69,7 +72,7 @@ Status FrameStream::write_all(std::string_view bytes, Clock::time_point deadline
     if (written < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       if (errno == EPIPE || errno == ECONNRESET)
-        return Error("disconnected", "peer closed the channel");
+        return Error(errc::kDisconnected, "peer closed the channel");
       return io_error("write to channel", errno);
     }
     bytes.remove_prefix(static_cast<std::size_t>(written));
@@ -97,9 +100,9 @@ Status FrameStream::fill_buffer(Clock::time_point deadline) {
     buffer_.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
     unread_ = 0;
     if (got > 0) return Status::ok();
-    if (got == 0) return Error("disconnected", "peer closed the channel");
+    if (got == 0) return Error(errc::kDisconnected, "peer closed the channel");
     if (saved == EINTR || saved == EAGAIN || saved == EWOULDBLOCK) continue;
-    if (saved == ECONNRESET) return Error("disconnected", "peer reset the channel");
+    if (saved == ECONNRESET) return Error(errc::kDisconnected, "peer reset the channel");
     return io_error("read from channel", saved);
   }
 }

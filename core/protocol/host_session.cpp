@@ -103,7 +103,7 @@ void HostSession::handle_frame(Expected<Frame> frame) {
   if (!incoming.message) {
     const Error& error = incoming.message.error();
     // A hello from a newer agent fails to parse; nothing else will work with it either.
-    if (phase_ == Phase::greeting && error.code() == "unsupported_version") {
+    if (phase_ == Phase::greeting && error.code() == errc::kUnsupportedVersion) {
       fail(error.with_context("guest hello"));
       return;
     }

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "core/base/error_codes.h"
 #include "core/protocol/field_rules.h"
 
 namespace hotsplice::protocol {
@@ -62,7 +63,7 @@ Expected<Correlation> read_correlation(const JsonObject& object) {
   bool has_id = object.has("id");
   bool has_re = object.has("re");
   if (has_id == has_re) {
-    return Error(has_id ? "invalid_field" : "missing_field",
+    return Error(has_id ? hotsplice::errc::kInvalidField : hotsplice::errc::kMissingField,
                  object.path() + ": needs exactly one of \"id\" (request) and \"re\" (reply)");
   }
   auto number = read_u32(object, has_re ? "re" : "id");

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/base/error_codes.h"
+#include "core/protocol/error_codes.h"
 #include "core/protocol/field_rules.h"
 
 namespace hotsplice::protocol {
@@ -22,8 +24,9 @@ Expected<std::vector<std::string>> read_capabilities(const JsonObject& fields) {
   if (!capabilities) return capabilities.error();
   for (std::size_t i = 0; i < capabilities->size(); ++i) {
     if (!is_valid_token((*capabilities)[i])) {
-      return Error("invalid_field", fields.path() + ".capabilities[" + std::to_string(i) +
-                                        "]: expected 1-64 characters from [a-z0-9._-]");
+      return Error(hotsplice::errc::kInvalidField,
+                   fields.path() + ".capabilities[" + std::to_string(i) +
+                       "]: expected 1-64 characters from [a-z0-9._-]");
     }
   }
   return capabilities;
@@ -34,9 +37,9 @@ Expected<std::uint32_t> read_protocol_version(const JsonObject& fields) {
   if (!version) return version.error();
   if (*version == 0) return fields.invalid("protocol_version", "must be at least 1");
   if (*version > kProtocolVersion) {
-    return Error("unsupported_version", fields.path() + ".protocol_version: the peer speaks " +
-                                            std::to_string(*version) + ", this side speaks " +
-                                            std::to_string(kProtocolVersion));
+    return Error(errc::kUnsupportedVersion, fields.path() + ".protocol_version: the peer speaks " +
+                                                std::to_string(*version) + ", this side speaks " +
+                                                std::to_string(kProtocolVersion));
   }
   return version;
 }
@@ -69,7 +72,7 @@ Expected<Command> read_bundle_command(const JsonObject& fields) {
 template <std::size_t Index = 0>
 Expected<Message> parse_as_type(std::string_view type, const Json& json) {
   if constexpr (Index == std::variant_size_v<Message>) {
-    return Error("unknown_message",
+    return Error(errc::kUnknownMessage,
                  "unknown message type \"" + to_display_text(type, kMaxTokenLength) + "\"");
   } else {
     using Candidate = std::variant_alternative_t<Index, Message>;
@@ -336,9 +339,9 @@ Expected<Heartbeat> Heartbeat::parse(const JsonObject& fields, const Json&) {
 }
 
 ErrorMessage ErrorMessage::answering(const Error& error, std::optional<std::uint32_t> request_id) {
-  return ErrorMessage{request_id,
-                      is_valid_code(error.code()) ? error.code() : std::string("internal_error"),
-                      to_display_text(error.message())};
+  return ErrorMessage{
+      request_id, is_valid_code(error.code()) ? error.code() : std::string(errc::kInternalError),
+      to_display_text(error.message())};
 }
 
 Json ErrorMessage::to_json() const {
@@ -396,14 +399,15 @@ Expected<Message> parse_message(Frame frame) {
   if (!message) return message;
   if (auto* chunk = std::get_if<Chunk>(&*message)) {
     if (frame.body.empty() || frame.body.size() > kMaxChunkBytes) {
-      return Error("invalid_field", "chunk.body: expected 1 to " + std::to_string(kMaxChunkBytes) +
-                                        " bytes, found " + std::to_string(frame.body.size()));
+      return Error(hotsplice::errc::kInvalidField,
+                   "chunk.body: expected 1 to " + std::to_string(kMaxChunkBytes) +
+                       " bytes, found " + std::to_string(frame.body.size()));
     }
     chunk->data = std::move(frame.body);
   } else if (!frame.body.empty()) {
-    return Error("unexpected_body", std::string(type_of(*message)) + ": frame carries " +
-                                        std::to_string(frame.body.size()) +
-                                        " body bytes; only chunk frames have a body");
+    return Error(errc::kUnexpectedBody, std::string(type_of(*message)) + ": frame carries " +
+                                            std::to_string(frame.body.size()) +
+                                            " body bytes; only chunk frames have a body");
   }
   return message;
 }

@@ -7,9 +7,12 @@
 #include <cerrno>
 #include <utility>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
+#include "core/bundle/error_codes.h"
 #include "core/crypto/sha256.h"
+#include "core/protocol/error_codes.h"
 #include "core/protocol/field_rules.h"
 
 namespace hotsplice::protocol {
@@ -64,14 +67,14 @@ void TransferReceiver::close_transfer() {
 
 Expected<std::uint64_t> TransferReceiver::offer(std::string_view sha256, std::uint64_t size) {
   if (!is_sha256_hex(sha256)) {
-    return Error("invalid_sha256", "offered digest is not 64 lower-case hex digits");
+    return Error(errc::kInvalidSha256, "offered digest is not 64 lower-case hex digits");
   }
   if (size == 0)
-    return Error("invalid_size", "offered bundle " + std::string(sha256) + " is empty");
+    return Error(errc::kInvalidSize, "offered bundle " + std::string(sha256) + " is empty");
   if (size > max_bundle_bytes_) {
-    return Error("bundle_too_large", "offered bundle of " + std::to_string(size) +
-                                         " bytes exceeds the limit of " +
-                                         std::to_string(max_bundle_bytes_));
+    return Error(bundle::errc::kBundleTooLarge, "offered bundle of " + std::to_string(size) +
+                                                    " bytes exceeds the limit of " +
+                                                    std::to_string(max_bundle_bytes_));
   }
   if (transfer_ && transfer_->sha256 == sha256 && transfer_->size == size) return transfer_->staged;
   close_transfer();
@@ -91,7 +94,7 @@ Expected<std::uint64_t> TransferReceiver::offer(std::string_view sha256, std::ui
   // chunk will come to trigger it. A corrupt partial is deleted, so start over.
   auto bundle = publish();
   if (bundle) return size;
-  if (bundle.error().code() != "sha256_mismatch") return bundle.error();
+  if (bundle.error().code() != errc::kSha256Mismatch) return bundle.error();
   auto fresh = open_partial(sha256, size);
   if (!fresh) return fresh.error();
   transfer_ = std::move(*fresh);
@@ -106,7 +109,7 @@ Expected<TransferReceiver::Transfer> TransferReceiver::open_partial(std::string_
   struct stat status {};
   if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
     ::close(fd);
-    return Error("io_error", path.string() + " is not a regular file");
+    return Error(hotsplice::errc::kIoError, path.string() + " is not a regular file");
   }
   auto staged = static_cast<std::uint64_t>(status.st_size);
   if (staged > size) {  // cannot be a prefix of this bundle
@@ -136,23 +139,26 @@ Status TransferReceiver::remove_other_partials(std::string_view keep_sha256) con
       }
     }
   }
-  if (error) return Error("io_error", "list " + staging_dir_.string() + ": " + error.message());
+  if (error)
+    return Error(hotsplice::errc::kIoError,
+                 "list " + staging_dir_.string() + ": " + error.message());
   return Status::ok();
 }
 
 Expected<ChunkProgress> TransferReceiver::write_chunk(std::string_view sha256, std::uint64_t offset,
                                                       std::string_view data) {
   if (!transfer_ || transfer_->sha256 != sha256) {
-    return Error("unexpected_chunk", "chunk for a bundle that was not offered (or is complete)");
+    return Error(errc::kUnexpectedChunk,
+                 "chunk for a bundle that was not offered (or is complete)");
   }
   if (offset != transfer_->staged) {
-    return Error("bad_offset", "chunk at offset " + std::to_string(offset) + ", expected " +
-                                   std::to_string(transfer_->staged));
+    return Error(errc::kBadOffset, "chunk at offset " + std::to_string(offset) + ", expected " +
+                                       std::to_string(transfer_->staged));
   }
   if (data.size() > transfer_->size - transfer_->staged) {
-    return Error("bundle_too_large", "chunk ends at " + std::to_string(offset + data.size()) +
-                                         ", past the offered size " +
-                                         std::to_string(transfer_->size));
+    return Error(bundle::errc::kBundleTooLarge,
+                 "chunk ends at " + std::to_string(offset + data.size()) +
+                     ", past the offered size " + std::to_string(transfer_->size));
   }
   if (Status appended = append(data); !appended) return appended.error();
   ChunkProgress progress{transfer_->staged, transfer_->size, std::nullopt};
@@ -197,8 +203,8 @@ Expected<std::filesystem::path> TransferReceiver::publish() {
   if (to_hex(*digest) != sha256) {
     close_transfer();
     ::unlink(partial.c_str());
-    return Error("sha256_mismatch", "staged bundle hashes to " + to_hex(*digest) + ", offered as " +
-                                        sha256 + "; partial file deleted");
+    return Error(errc::kSha256Mismatch, "staged bundle hashes to " + to_hex(*digest) +
+                                            ", offered as " + sha256 + "; partial file deleted");
   }
   int fd = std::exchange(transfer_->fd, -1);
   close_transfer();

@@ -21,6 +21,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The test's own codes: the pair stopped carrying bytes at the test's bound (a disconnect in
+// the middle of a transfer), or produced no event at all (the test has failed already).
+constexpr char kCutByTest[] = "cut";
+constexpr char kNoEvent[] = "no_event";
+
 class Pair {
  public:
   explicit Pair(HostSessionOptions options = small_chunks())
@@ -71,13 +76,13 @@ class Pair {
       // The host vanishes once it wrote that much of a transfer: its replies go nowhere.
       auto progress = host_->transfer_progress();
       if (stop_writing_after && progress && progress->queued >= *stop_writing_after) {
-        return SessionFailed{Error("cut", "the test cut the connection")};
+        return SessionFailed{Error(kCutByTest, "the test cut the connection")};
       }
       host_->on_bytes(replies);
       if (output.empty() && replies.empty()) host_->tick();
     }
     FAIL("no event from the host session");
-    return SessionFailed{Error("unreachable", "")};
+    return SessionFailed{Error(kNoEvent, "no event from the host session")};
   }
 
   template <typename T>
@@ -169,7 +174,7 @@ TEST_CASE("host session with guestd: a transfer cut by a disconnect resumes") {
   // The first window is written (and staged), then the host goes away.
   HostEvent cut = pair.wait_for_event(pair.options_.window_bytes);
   REQUIRE(std::holds_alternative<SessionFailed>(cut));
-  CHECK(std::get<SessionFailed>(cut).error.code() == "cut");
+  CHECK(std::get<SessionFailed>(cut).error.code() == kCutByTest);
 
   pair.connect();
   TransferDone done = pair.transfer("hs-test-0001", bundle);

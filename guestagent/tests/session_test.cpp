@@ -188,6 +188,15 @@ TEST_CASE("session: refusals leave the fake kernel untouched") {
   SECTION("apply without a transfer") {
     CHECK(harness.apply("hs-other").code == "not_transferred");
   }
+  SECTION("apply of a bundle only partly received") {
+    std::string bundle = make_bundle(module, harness.key_);
+    auto accept = harness.exchange(Offer{1, "hs-test-0001", sha256_hex(bundle), bundle.size()});
+    REQUIRE(std::holds_alternative<OfferAccept>(accept));
+    // Half the bytes: the guest answers nothing until the transfer is complete.
+    REQUIRE(harness.host_->send(
+        Chunk{2, sha256_hex(bundle), 0, bundle.substr(0, bundle.size() / 2)}, 5s));
+    CHECK(harness.apply().code == "transfer_incomplete");
+  }
   CHECK_FALSE(harness.kernel_.loaded);
   CHECK(harness.store_.applied_ids().empty());
 }

@@ -38,8 +38,9 @@ TEST_CASE("requests round-trip and malformed ones are refused naming the problem
              Catch::Contains("extra"));
   CHECK(parse_request(std::string(kMaxControlRequestBytes + 1, ' ')).error().code() ==
         errc::kControlTooLarge);
-  CHECK(parse_response(encode_error(Error("unknown_guest", "no guest named x"))).error().code() ==
-        "unknown_guest");
+  CHECK(
+      parse_response(encode_error(Error(errc::kUnknownGuest, "no guest named x"))).error().code() ==
+      "unknown_guest");
   CHECK(parse_response("[]").error().code() == errc::kControlBadResponse);
 }
 

@@ -1,6 +1,7 @@
 // The rollout engine against recording targets, a list catalogue and a real SQLite file.
 #include <catch2/catch.hpp>
 
+#include "core/apply/error_codes.h"
 #include "hostagent/error_codes.h"
 #include "hostagent/tests/engine_rig.h"
 
@@ -109,13 +110,14 @@ TEST_CASE("a failed canary stops the rollout, leaves the others untouched, and s
   for (auto name : {"a", "b", "c"}) rig.engine->guest_seen(guest(name));
   for (auto name : {"a", "b", "c"})
     rig.targets.answer_hello(std::string("uuid-") + name, hello(kNew));
-  rig.complete("a", Error("transition_timeout", "tasks still on the old code after 15 s"));
+  rig.complete("a",
+               Error(apply::errc::kTransitionStalled, "tasks still on the old code after 15 s"));
   auto status = rig.engine->rollout_status();
   CHECK(status["stage"] == "stopped");
   CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("a failed to apply hs-1"));
-  CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("transition_timeout"));
+  CHECK_THAT(status["reason"].get<std::string>(), Catch::Contains("transition_stalled"));
   CHECK(rig.status("a") == GuestStatus::failed);
-  CHECK_THAT(rig.reason("a"), Catch::Contains("transition_timeout"));
+  CHECK_THAT(rig.reason("a"), Catch::Contains("transition_stalled"));
   rig.advance(std::chrono::seconds(3600));
   for (auto name : {"b", "c"}) {
     CHECK(rig.targets[std::string("uuid-") + name].count("send hs-1") == 0);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/base/file_io.h"
+#include "kmod/elfdiff/error_codes.h"
 #include "kmod/elfdiff/x86_relocations.h"
 
 namespace hotsplice::elfdiff {
@@ -52,7 +53,7 @@ class Loader {
 
  private:
   Error invalid(std::string_view problem) const {
-    return Error("invalid_object", object_.path.string() + ": " + std::string(problem));
+    return Error(errc::kInvalidObject, object_.path.string() + ": " + std::string(problem));
   }
   Error libelf_failure(std::string_view call) const {
     const char* text = elf_errmsg(-1);

@@ -8,4 +8,7 @@ inline constexpr char kUnknownFunction[] = "unknown_function";
 // the target kernel does not give (not in its BTF): refused, since compared as plain data a
 // changed entry would go unseen.
 inline constexpr char kUnknownTableLayout[] = "unknown_table_layout";
+// An object file that libelf or our checks reject (a header, section or table that breaks
+// its format's rules): hotsplice-build exits 1 naming the file and what was wrong.
+inline constexpr char kInvalidObject[] = "invalid_object";
 }  // namespace hotsplice::elfdiff::errc

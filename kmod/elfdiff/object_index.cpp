@@ -252,9 +252,9 @@ Status ObjectIndex::index_special_entries() {
     }
     const SpecialTable& table = *layout;
     if (section.size % table.entry_size != 0 || section.bytes.size() != section.size) {
-      return Error("invalid_object", object_->path.string() + ": section " + section.name +
-                                         " is not a whole number of " +
-                                         std::to_string(table.entry_size) + "-byte entries");
+      return Error(errc::kInvalidObject, object_->path.string() + ": section " + section.name +
+                                             " is not a whole number of " +
+                                             std::to_string(table.entry_size) + "-byte entries");
     }
     for (std::uint64_t begin = 0; begin < section.size; begin += table.entry_size) {
       const std::uint64_t end = begin + table.entry_size;

@@ -2,6 +2,7 @@
 
 #include "core/base/file_io.h"
 #include "kmod/elfdiff/comparison.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/kernel_tree/line_directives.h"
 #include "kmod/kernel_tree/object_build.h"
 #include "kmod/kernel_tree/patch_files.h"
@@ -116,7 +117,8 @@ Expected<std::vector<elfdiff::ObjectReport>> run_session(const SessionRequest& r
     auto command = compile_command_of(work, object);
     if (!command) return command.error();
     if (*command != before_commands[i]) {
-      return Error("build_mismatch", object + " was compiled with different flags after the patch");
+      return Error(errc::kBuildMismatch,
+                   object + " was compiled with different flags after the patch");
     }
     auto binary = binary_of_command(*command);
     if (!binary) return binary.error().with_context(object);

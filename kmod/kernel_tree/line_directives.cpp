@@ -3,8 +3,10 @@
 #include <charconv>
 #include <map>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/subprocess.h"
+#include "kmod/kernel_tree/error_codes.h"
 
 namespace hotsplice::kernel_tree {
 namespace {
@@ -88,7 +90,7 @@ Expected<std::vector<LineHunk>> line_hunks_of(std::string_view unified_diff) {
     if (plus == std::string_view::npos || close == std::string_view::npos || close < plus ||
         !parse_range(line.substr(4, plus - 4), hunk.old_start, hunk.old_count) ||
         !parse_range(line.substr(plus + 2, close - plus - 2), hunk.new_start, hunk.new_count)) {
-      return Error("invalid_patch",
+      return Error(errc::kInvalidPatch,
                    "malformed hunk header in diff output: " + std::string(line.substr(0, 80)));
     }
     hunks.push_back(hunk);
@@ -143,7 +145,8 @@ Status add_line_directives(const fs::path& file, const std::string& original,
   if (!compared) return compared.error();
   // diff(1) exits 0 (same), 1 (different) or 2 (trouble).
   if (!WIFEXITED(compared->wait_status) || WEXITSTATUS(compared->wait_status) > 1) {
-    return Error("command_failed", "diff -U0 " + file.string() + " " + compared->how_it_ended());
+    return Error(hotsplice::errc::kCommandFailed,
+                 "diff -U0 " + file.string() + " " + compared->how_it_ended());
   }
   auto hunks = line_hunks_of(compared->output);
   if (!hunks) return hunks.error();

@@ -1,6 +1,7 @@
 #include "kmod/kernel_tree/object_build.h"
 
 #include "core/base/file_io.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/kernel_tree/pristine_tree.h"
 #include "kmod/kernel_tree/process.h"
 
@@ -30,7 +31,7 @@ Expected<std::string> compile_command_of(const fs::path& tree, const std::string
       return content->substr(prefix.size(), content->find('\n') - prefix.size());
     }
   }
-  return Error("invalid_build_record",
+  return Error(errc::kInvalidBuildRecord,
                record.string() + " does not start with cmd_" + object + " := (or savedcmd_)");
 }
 
@@ -40,12 +41,12 @@ Expected<std::string> binary_of_command(const std::string& command) {
   const std::string marker = "-DKBUILD_MODNAME='\"";
   const std::size_t begin = command.find(marker);
   if (begin == std::string::npos) {
-    return Error("invalid_build_record", "module object compiled without KBUILD_MODNAME");
+    return Error(errc::kInvalidBuildRecord, "module object compiled without KBUILD_MODNAME");
   }
   const std::size_t name = begin + marker.size();
   const std::size_t end = command.find('"', name);
   if (end == std::string::npos || end == name) {
-    return Error("invalid_build_record", "malformed KBUILD_MODNAME in the compile command");
+    return Error(errc::kInvalidBuildRecord, "malformed KBUILD_MODNAME in the compile command");
   }
   return command.substr(name, end - name);
 }

@@ -5,6 +5,7 @@
 #include "core/base/file_io.h"
 #include "core/base/hex.h"
 #include "core/crypto/sha256.h"
+#include "kmod/kernel_tree/error_codes.h"
 #include "kmod/kernel_tree/file_lock.h"
 #include "kmod/kernel_tree/process.h"
 
@@ -34,11 +35,11 @@ Expected<fs::path> only_directory_in(const fs::path& directory) {
   fs::path found;
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (!entry.is_directory() || !found.empty()) {
-      return Error("invalid_source", "the kernel tarball should unpack to one directory");
+      return Error(errc::kInvalidSource, "the kernel tarball should unpack to one directory");
     }
     found = entry.path();
   }
-  if (found.empty()) return Error("invalid_source", "the kernel tarball is empty");
+  if (found.empty()) return Error(errc::kInvalidSource, "the kernel tarball is empty");
   return found;
 }
 

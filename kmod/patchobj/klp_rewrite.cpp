@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/error_codes.h"
 #include "kmod/patchobj/error_codes.h"
 
 namespace hotsplice::patchobj {
@@ -31,7 +32,7 @@ class Rewriter {
   Expected<RewriteSummary> run() {
     if (elf_version(EV_CURRENT) == EV_NONE) return failure("elf_version");
     fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) return Error("io_error", "cannot open " + path_.string());
+    if (fd_ < 0) return Error(hotsplice::errc::kIoError, "cannot open " + path_.string());
     auto result = rewrite();
     elf_.reset();
     ::close(fd_);
@@ -41,8 +42,8 @@ class Rewriter {
  private:
   Error failure(const std::string& call) const {
     const char* text = elf_errmsg(-1);
-    return Error("elf_write_failed", path_.string() + ": " + call +
-                                         " failed: " + (text ? text : "unknown libelf error"));
+    return Error(errc::kElfWriteFailed, path_.string() + ": " + call +
+                                            " failed: " + (text ? text : "unknown libelf error"));
   }
 
   Expected<RewriteSummary> rewrite() {

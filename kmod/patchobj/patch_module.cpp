@@ -2,9 +2,11 @@
 
 #include <system_error>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
 #include "core/base/names.h"
 #include "kmod/kernel_tree/process.h"
+#include "kmod/patchobj/error_codes.h"
 #include "kmod/patchobj/patch_tables.h"
 #include "kmod/patchobj/relocatable.h"
 #include "kmod/patchobj/target_symbols.h"
@@ -28,7 +30,7 @@ Expected<fs::path> find_module_file(const fs::path& tree, const std::string& bin
     for (char& c : stem) c = c == '-' ? '_' : c;
     if (stem == binary) return it->path();
   }
-  return Error("module_not_found", "no " + binary + ".ko under " + (tree / "kernel").string());
+  return Error(errc::kModuleNotFound, "no " + binary + ".ko under " + (tree / "kernel").string());
 }
 
 class PatchModuleBuilder {
@@ -37,7 +39,7 @@ class PatchModuleBuilder {
 
   Expected<PatchModule> run() {
     if (!is_valid_module_name(request_.module_name)) {
-      return Error("invalid_argument", "not a valid module name: " + request_.module_name);
+      return Error(errc::kInvalidArgument, "not a valid module name: " + request_.module_name);
     }
     auto exports = Exports::from_symvers(request_.kernel_build / "Module.symvers");
     if (!exports) return exports.error();
@@ -92,7 +94,7 @@ class PatchModuleBuilder {
       if (positions_.count(builds.binary)) continue;
       if (builds.binary == "vmlinux") {
         if (request_.kallsyms.empty()) {
-          return Error("invalid_argument",
+          return Error(errc::kInvalidArgument,
                        "patching vmlinux needs /proc/kallsyms of the target kernel (--kallsyms)");
         }
         auto text = read_file(request_.kallsyms, kMaxKallsymsBytes);
@@ -130,7 +132,8 @@ class PatchModuleBuilder {
                           const std::set<std::string>& klp_objects) {
     std::error_code error;
     fs::create_directories(request_.work_dir, error);
-    if (error) return Error("io_error", "cannot create " + request_.work_dir.string());
+    if (error)
+      return Error(hotsplice::errc::kIoError, "cannot create " + request_.work_dir.string());
     const fs::path& dir = request_.work_dir;
     if (auto status = write_relocatable(patch_object_, dir / "hotsplice_patch_code.o_shipped");
         !status) {

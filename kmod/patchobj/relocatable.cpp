@@ -9,6 +9,9 @@
 #include <map>
 #include <memory>
 
+#include "core/base/error_codes.h"
+#include "kmod/patchobj/error_codes.h"
+
 namespace hotsplice::patchobj {
 
 std::size_t RelocatableObject::add_section(OutputSection section) {
@@ -52,17 +55,18 @@ class Writer {
   Status run() {
     if (elf_version(EV_CURRENT) == EV_NONE) return failure("elf_version");
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Error("io_error", "cannot create " + path_.string());
+    if (fd < 0) return Error(hotsplice::errc::kIoError, "cannot create " + path_.string());
     Status status = write_to(fd);
-    if (::close(fd) != 0 && status) status = Error("io_error", "cannot close " + path_.string());
+    if (::close(fd) != 0 && status)
+      status = Error(hotsplice::errc::kIoError, "cannot close " + path_.string());
     return status;
   }
 
  private:
   Error failure(const std::string& call) const {
     const char* text = elf_errmsg(-1);
-    return Error("elf_write_failed", path_.string() + ": " + call +
-                                         " failed: " + (text ? text : "unknown libelf error"));
+    return Error(errc::kElfWriteFailed, path_.string() + ": " + call +
+                                            " failed: " + (text ? text : "unknown libelf error"));
   }
 
   // Adds a section whose data libelf takes from `buffer` (kept alive until elf_update).

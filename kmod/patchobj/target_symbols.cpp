@@ -31,7 +31,7 @@ Expected<Exports> Exports::from_symvers(const std::filesystem::path& path) {
     exports.exporter_[name] = binary;
   }
   if (exports.exporter_.empty())
-    return Error("invalid_symvers", path.string() + " lists no exports");
+    return Error(errc::kInvalidSymvers, path.string() + " lists no exports");
   return exports;
 }
 

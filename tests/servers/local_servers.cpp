@@ -12,6 +12,7 @@
 #include "core/base/file_io.h"
 #include "core/base/subprocess.h"
 #include "core/base/unique_fd.h"
+#include "tests/servers/error_codes.h"
 
 namespace hotsplice::testing {
 namespace {
@@ -72,7 +73,7 @@ Expected<std::pair<vm::ChildProcess, int>> start_listening(
     }
     if (last_failure.empty()) last_failure = name + " did not listen within 10 s";
   }
-  return Error("server_start_failed", last_failure + ": " + file_tail(output_log, 2048));
+  return Error(errc::kServerStartFailed, last_failure + ": " + file_tail(output_log, 2048));
 }
 
 std::string read_log(const std::filesystem::path& path) {
@@ -105,7 +106,7 @@ std::optional<std::string> missing_http_servers() {
 Expected<LocalNginx> LocalNginx::start(const std::filesystem::path& work_directory,
                                        const std::filesystem::path& root, NginxOptions options) {
   auto nginx = find_program("nginx");
-  if (!nginx) return Error("server_start_failed", *missing_http_servers());
+  if (!nginx) return Error(errc::kServerStartFailed, *missing_http_servers());
   std::filesystem::path dir = work_directory / "nginx";
   std::filesystem::create_directories(dir);
   auto config_for = [&](int port) {
@@ -176,7 +177,7 @@ std::string LocalNginx::access_log() const {
 
 Expected<LocalTinyproxy> LocalTinyproxy::start(const std::filesystem::path& work_directory) {
   auto tinyproxy = find_program("tinyproxy");
-  if (!tinyproxy) return Error("server_start_failed", *missing_http_servers());
+  if (!tinyproxy) return Error(errc::kServerStartFailed, *missing_http_servers());
   std::filesystem::path dir = work_directory / "tinyproxy";
   std::filesystem::create_directories(dir);
   auto config_for = [&](int port) {

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "core/base/file_io.h"
+#include "core/protocol/error_codes.h"
+#include "tests/vm/error_codes.h"
 
 namespace hotsplice::vm {
 
@@ -90,7 +92,7 @@ Expected<AgentClient> AgentClient::connect(const std::filesystem::path& socket,
                                            std::chrono::milliseconds timeout,
                                            HostSessionOptions options) {
   auto deadline = Clock::now() + timeout;
-  Error last("timeout", "agent did not answer sync on " + socket.string());
+  Error last(protocol::errc::kTimeout, "agent did not answer sync on " + socket.string());
   while (Clock::now() < deadline) {
     auto fd = connect_once(socket);
     if (!fd) {
@@ -114,13 +116,13 @@ Expected<AgentClient> AgentClient::connect(const std::filesystem::path& socket,
       client.hello_ = ready->hello;
       return client;
     }
-    return Error("unexpected_event", "connecting: the session did not become ready");
+    return Error(errc::kUnexpectedEvent, "connecting: the session did not become ready");
   }
   return last;
 }
 
 Expected<HostEvent> AgentClient::next_event(std::optional<std::uint64_t> stop_after_bytes) {
-  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (!session_) return Error(protocol::errc::kDisconnected, "the client is disconnected");
   for (;;) {
     auto events = session_->take_events();
     if (!events.empty()) {
@@ -133,7 +135,7 @@ Expected<HostEvent> AgentClient::next_event(std::optional<std::uint64_t> stop_af
       auto progress = session_->transfer_progress();
       if (stop_after_bytes && progress && progress->queued > *stop_after_bytes) {
         unwritten_.clear();  // what a host cut off in the middle never wrote
-        return Error("cut", "transfer stopped by the test");
+        return Error(errc::kTransferCut, "transfer stopped by the test");
       }
     }
     pollfd descriptor{fd_, static_cast<short>(POLLIN | (unwritten_.empty() ? 0 : POLLOUT)), 0};
@@ -154,7 +156,7 @@ Expected<HostEvent> AgentClient::next_event(std::optional<std::uint64_t> stop_af
     if (ready > 0 && (descriptor.revents & (POLLIN | POLLHUP | POLLERR))) {
       char buffer[64 * 1024];
       ssize_t got = ::read(fd_, buffer, sizeof(buffer));
-      if (got == 0) return Error("disconnected", "the agent socket closed");
+      if (got == 0) return Error(protocol::errc::kDisconnected, "the agent socket closed");
       if (got < 0 && errno != EAGAIN && errno != EINTR) {
         return io_error("read from the agent socket", errno);
       }
@@ -165,7 +167,7 @@ Expected<HostEvent> AgentClient::next_event(std::optional<std::uint64_t> stop_af
 }
 
 Expected<Inventory> AgentClient::inventory() {
-  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (!session_) return Error(protocol::errc::kDisconnected, "the client is disconnected");
   if (Status started = session_->request_inventory(); !started) return started.error();
   auto event = next_event();
   if (!event) return event.error();
@@ -173,26 +175,27 @@ Expected<Inventory> AgentClient::inventory() {
   if (auto* result = std::get_if<RequestResult>(&*event)) {
     return Error(result->result.code, "inventory refused: " + result->result.message);
   }
-  return Error("unexpected_event", "inventory_request answered with another event");
+  return Error(errc::kUnexpectedEvent, "inventory_request answered with another event");
 }
 
 Expected<std::uint64_t> AgentClient::send_bundle(const std::string& bundle_id,
                                                  const std::string& bundle,
                                                  std::optional<std::uint64_t> stop_after_bytes) {
-  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (!session_) return Error(protocol::errc::kDisconnected, "the client is disconnected");
   auto bytes = std::make_shared<const std::string>(bundle);
   if (Status started = session_->send_bundle(bundle_id, bytes); !started) return started.error();
   auto event = next_event(stop_after_bytes);
-  if (!event && event.error().code() == "cut") {
+  if (!event && event.error().code() == errc::kTransferCut) {
     return session_->transfer_progress()->resumed_from;
   }
   if (!event) return event.error();
   if (auto* done = std::get_if<TransferDone>(&*event)) return done->resumed_from;
   if (auto* result = std::get_if<RequestResult>(&*event)) {
-    return Error("transfer_failed", std::string(request_kind_name(result->kind)) + " refused: " +
-                                        result->result.code + ": " + result->result.message);
+    return Error(errc::kTransferFailed, std::string(request_kind_name(result->kind)) +
+                                            " refused: " + result->result.code + ": " +
+                                            result->result.message);
   }
-  return Error("unexpected_event", "the transfer ended with another event");
+  return Error(errc::kUnexpectedEvent, "the transfer ended with another event");
 }
 
 Expected<Result> AgentClient::request_result(Status started, RequestKind kind) {
@@ -202,17 +205,17 @@ Expected<Result> AgentClient::request_result(Status started, RequestKind kind) {
   if (auto* result = std::get_if<RequestResult>(&*event); result && result->kind == kind) {
     return result->result;
   }
-  return Error("unexpected_event",
+  return Error(errc::kUnexpectedEvent,
                std::string(request_kind_name(kind)) + " answered with another event");
 }
 
 Expected<Result> AgentClient::apply(const std::string& bundle_id) {
-  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (!session_) return Error(protocol::errc::kDisconnected, "the client is disconnected");
   return request_result(session_->apply(bundle_id), RequestKind::apply);
 }
 
 Expected<Result> AgentClient::rollback(const std::string& bundle_id) {
-  if (!session_) return Error("disconnected", "the client is disconnected");
+  if (!session_) return Error(protocol::errc::kDisconnected, "the client is disconnected");
   return request_result(session_->rollback(bundle_id), RequestKind::rollback);
 }
 

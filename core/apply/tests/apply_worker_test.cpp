@@ -56,7 +56,7 @@ class LoopQueue {
 };
 
 Outcome ok(std::string message) {
-  return {true, "ok", std::move(message), std::nullopt};
+  return Outcome::success(std::move(message));
 }
 
 }  // namespace

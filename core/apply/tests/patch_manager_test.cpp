@@ -19,7 +19,6 @@ using namespace hotsplice::testing;
 using namespace std::chrono_literals;
 using Fixture = PatchManagerFixture;
 
-
 TEST_CASE("patch manager: apply and rollback, logged with fields") {
   Fixture f;
   auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
@@ -35,14 +34,14 @@ TEST_CASE("patch manager: apply and rollback, logged with fields") {
   Outcome rolled = f.patches.rollback("hs-test-0001");
   CHECK(rolled.ok);
   CHECK(f.store.applied_ids().empty());
-  CHECK(f.patches.rollback("hs-test-0001").code == errc::kNotApplied);
+  CHECK(f.patches.rollback("hs-test-0001").code == apply::errc::kNotApplied);
 }
 
 TEST_CASE("patch manager: refusals name their reason and store nothing") {
   SECTION("the manifest names another id") {
     Fixture f;
     auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
-    CHECK(f.patches.apply_bundle_file("hs-other", file).code == errc::kBundleIdMismatch);
+    CHECK(f.patches.apply_bundle_file("hs-other", file).code == apply::errc::kBundleIdMismatch);
     CHECK(f.store.applied_ids().empty());
   }
   SECTION("inside a shared-kernel container") {
@@ -65,7 +64,7 @@ TEST_CASE("patch manager: refusals name their reason and store nothing") {
     f.kernel.stall = true;
     auto file = f.bundle_file(make_bundle(compile_module(f.dir, true), f.key));
     Outcome outcome = f.patches.apply_bundle_file("hs-test-0001", file);
-    CHECK(outcome.code == errc::kTransitionStalled);
+    CHECK(outcome.code == apply::errc::kTransitionStalled);
     CHECK_FALSE(f.kernel.loaded);
     CHECK(f.store.applied_ids().empty());
     CHECK(f.log_pipe.read_all().find("code=transition_stalled") != std::string::npos);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "core/base/error_codes.h"
 #include "core/protocol/field_rules.h"
 #include "core/protocol/tests/protocol_test_helpers.h"
 
@@ -272,8 +273,8 @@ TEST_CASE("an error reply names the refused request and carries safe text") {
   CHECK(reply.re == 4u);
   CHECK(reply.code == "invalid_field");
 
-  ErrorMessage from_garbage =
-      ErrorMessage::answering(Error("invalid_json", "bad byte \x01\xff here"), std::nullopt);
+  ErrorMessage from_garbage = ErrorMessage::answering(
+      Error(hotsplice::errc::kInvalidJson, "bad byte \x01\xff here"), std::nullopt);
   CHECK_FALSE(from_garbage.re);
   CHECK(from_garbage.message == "bad byte ?? here");
   auto reparsed = parse_json_message(from_garbage.to_json());

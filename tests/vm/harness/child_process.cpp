@@ -11,7 +11,9 @@
 #include <thread>
 #include <utility>
 
+#include "core/base/error_codes.h"
 #include "core/base/file_io.h"
+#include "tests/vm/harness/error_codes.h"
 
 extern char** environ;
 
@@ -38,7 +40,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(20);
 
 Expected<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
                                            const std::filesystem::path& output_log) {
-  if (argv.empty()) return Error("invalid_argument", "spawn: empty command");
+  if (argv.empty()) return Error(errc::kInvalidArgument, "spawn: empty command");
   SpawnSetup setup;
   // Own process group (pgid = pid): killing -pid reaches every descendant that stays in it.
   posix_spawnattr_setflags(&setup.attributes,
@@ -120,11 +122,12 @@ Status run_command(const std::vector<std::string>& argv, const std::filesystem::
   if (!child) return child.error();
   std::optional<int> status = child->wait_until(deadline);
   if (!status) {
-    return Error("timeout", argv[0] + " did not finish in time; output:\n" + file_tail(output_log));
+    return Error(errc::kTimeout,
+                 argv[0] + " did not finish in time; output:\n" + file_tail(output_log));
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return Error("command_failed", argv[0] + " " + describe_wait_status(*status) + "; output:\n" +
-                                       file_tail(output_log));
+    return Error(hotsplice::errc::kCommandFailed, argv[0] + " " + describe_wait_status(*status) +
+                                                      "; output:\n" + file_tail(output_log));
   }
   return Status::ok();
 }

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "tests/vm/harness/child_process.h"
+#include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {
 namespace {
@@ -27,16 +28,16 @@ Status wait_for_guest_ready(const std::filesystem::path& console_log, const Dead
       if (text.find(fatal) != std::string::npos) {
         // Give the kernel a moment to finish printing the panic and its stack.
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        return Error("guest_failed", "guest console reports \"" + std::string(fatal) + "\"" +
-                                         console_log_excerpt(console_log));
+        return Error(errc::kGuestFailed, "guest console reports \"" + std::string(fatal) + "\"" +
+                                             console_log_excerpt(console_log));
       }
     }
     if (auto gone = guest_gone()) {
-      return Error("guest_failed", "guest stopped before it was ready: " + *gone +
-                                       console_log_excerpt(console_log));
+      return Error(errc::kGuestFailed, "guest stopped before it was ready: " + *gone +
+                                           console_log_excerpt(console_log));
     }
     if (deadline.expired()) {
-      return Error("timeout", "guest not ready in time" + console_log_excerpt(console_log));
+      return Error(errc::kTimeout, "guest not ready in time" + console_log_excerpt(console_log));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

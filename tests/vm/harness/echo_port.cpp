@@ -1,5 +1,6 @@
 #include "tests/vm/harness/echo_port.h"
 
+#include "tests/vm/harness/error_codes.h"
 #include "tests/vm/harness/unix_stream.h"
 
 namespace hotsplice::vm {
@@ -40,7 +41,7 @@ Expected<std::string> echo_exchange(const std::filesystem::path& path, const std
     auto reply = stream->read_line(deadline.capped(std::chrono::milliseconds(500)));
     if (reply) return *reply;
   }
-  return Error("timeout", "no answer through " + path.string());
+  return Error(errc::kTimeout, "no answer through " + path.string());
 }
 
 }  // namespace hotsplice::vm

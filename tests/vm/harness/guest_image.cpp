@@ -9,6 +9,7 @@
 #include "core/base/subprocess.h"
 #include "core/crypto/sha256.h"
 #include "tests/vm/harness/cpio_writer.h"
+#include "tests/vm/harness/error_codes.h"
 #include "tests/vm/harness/guest_kernel.h"
 
 namespace hotsplice::vm {
@@ -96,7 +97,7 @@ Expected<GuestImage> build_guest_image(const GuestImageSpec& spec) {
   if (Status added = add_modules(tree, spec); !added) return added.error();
   for (const auto& [host, guest] : spec.extra_files) {
     if (!guest.starts_with('/')) {
-      return Error("invalid_argument", "guest path must be absolute: " + guest);
+      return Error(errc::kInvalidArgument, "guest path must be absolute: " + guest);
     }
     if (Status added = add_host_file(tree, host, guest); !added) return added.error();
   }

@@ -12,8 +12,10 @@
 
 #include "core/base/file_io.h"
 #include "core/crypto/sha256.h"
+#include "core/kernel/error_codes.h"
 #include "core/kernel/kernel_image.h"
 #include "tests/vm/harness/child_process.h"
+#include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {
 namespace {
@@ -104,7 +106,7 @@ Expected<std::filesystem::path> direct_boot_kernel(const std::string& release) {
   if (Status made = ensure_directory(cache); !made) return made.error();
   // XZ (Debian's 6.1) and zstd (Debian's 6.12) payloads alike; anything else boots as is.
   auto elf = read_kernel_image_vmlinux(*image);
-  if (!elf && elf.error().code() == "unsupported_compression") return bz_image;
+  if (!elf && elf.error().code() == kernel::errc::kUnsupportedCompression) return bz_image;
   if (!elf) return elf.error().with_context("extracting vmlinux from " + bz_image.string());
   if (Status written = write_file_atomically(vmlinux, *elf); !written) return written.error();
   return vmlinux;
@@ -146,7 +148,7 @@ Expected<std::vector<KernelModule>> resolve_modules(const std::string& release,
     auto found = graph.find(name);
     if (found == graph.end() && builtin.count(name)) return Status::ok();
     if (found == graph.end()) {
-      return Error("module_not_found", "module " + name + " is not in " + dep_file.string());
+      return Error(errc::kModuleNotFound, "module " + name + " is not in " + dep_file.string());
     }
     for (const std::string& dep : found->second.second) {
       if (Status ok = visit(module_name_of(split_compression(dep).relative_path)); !ok) return ok;

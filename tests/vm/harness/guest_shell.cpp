@@ -4,7 +4,9 @@
 #include <random>
 #include <sstream>
 
+#include "core/base/error_codes.h"
 #include "tests/vm/harness/base64.h"
+#include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {
 namespace {
@@ -54,11 +56,12 @@ Expected<GuestShell> GuestShell::connect(const std::filesystem::path& socket_pat
   while (true) {
     auto pong = shell.run_until("echo pong", deadline.capped(std::chrono::seconds(1)));
     if (pong && pong->out == "pong\n") return shell;
-    if (!pong && pong.error().code() != "timeout") {
+    if (!pong && pong.error().code() != errc::kTimeout) {
       return pong.error().with_context("waiting for the guest test shell");
     }
     if (deadline.expired()) {
-      return Error("timeout", "the guest test shell did not answer on " + socket_path.string());
+      return Error(errc::kTimeout,
+                   "the guest test shell did not answer on " + socket_path.string());
     }
   }
 }
@@ -90,8 +93,9 @@ Expected<std::string> GuestShell::check_output(std::string_view script,
   auto result = run(script, timeout);
   if (!result) return result.error();
   if (result->exit_code != 0) {
-    return Error("command_failed", "guest command `" + std::string(script) + "` exited with " +
-                                       std::to_string(result->exit_code) + ": " + result->err);
+    return Error(hotsplice::errc::kCommandFailed,
+                 "guest command `" + std::string(script) + "` exited with " +
+                     std::to_string(result->exit_code) + ": " + result->err);
   }
   return std::move(result->out);
 }

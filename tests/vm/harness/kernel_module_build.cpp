@@ -2,6 +2,7 @@
 
 #include "core/base/file_io.h"
 #include "tests/vm/harness/child_process.h"
+#include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {
 
@@ -11,8 +12,9 @@ Expected<std::filesystem::path> build_kernel_module(const std::filesystem::path&
                                                     const std::filesystem::path& work_dir) {
   std::filesystem::path headers = std::filesystem::path("/lib/modules") / release / "build";
   if (!std::filesystem::exists(headers / "Makefile")) {
-    return Error("headers_missing", headers.string() + " has no Makefile: install linux-headers-" +
-                                        release + " (scripts/setup does)");
+    return Error(errc::kHeadersMissing, headers.string() +
+                                            " has no Makefile: install linux-headers-" + release +
+                                            " (scripts/setup does)");
   }
   if (Status made = ensure_directory(work_dir); !made) return made.error();
   std::error_code error;
@@ -29,7 +31,7 @@ Expected<std::filesystem::path> build_kernel_module(const std::filesystem::path&
   if (!built) return built.error().with_context("building " + module_name + " for " + release);
   std::filesystem::path module = work_dir / (module_name + ".ko");
   if (!std::filesystem::exists(module)) {
-    return Error("build_failed", "kbuild succeeded but produced no " + module.string());
+    return Error(errc::kBuildFailed, "kbuild succeeded but produced no " + module.string());
   }
   return module;
 }

@@ -15,9 +15,11 @@
 
 #include "core/base/file_io.h"
 #include "integrations/kvm/domain_xml.h"
+#include "integrations/kvm/error_codes.h"
 #include "integrations/kvm/libvirt_handles.h"
 #include "tests/vm/harness/console_watch.h"
 #include "tests/vm/harness/domain_xml.h"
+#include "tests/vm/harness/error_codes.h"
 #include "tests/vm/harness/guest_kernel.h"
 
 namespace hotsplice::vm {
@@ -87,8 +89,9 @@ Status PrivateLibvirt::enter_private_mounts() {
   if (Status ok = write_file_atomically(work_dir_ / "no-kvm", ""); !ok) return ok;
 
   if (int threads = count_threads(); threads != 1) {
-    return Error("invalid_state", "PrivateLibvirt::start needs a single-threaded process (has " +
-                                      std::to_string(threads) + " threads)");
+    return Error(errc::kInvalidState,
+                 "PrivateLibvirt::start needs a single-threaded process (has " +
+                     std::to_string(threads) + " threads)");
   }
   if (::unshare(CLONE_NEWNS) != 0) return io_error("unshare(CLONE_NEWNS)", errno);
   // Nothing mounted from here on propagates back to the machine's namespace.
@@ -162,14 +165,15 @@ Status PrivateLibvirt::connect(const Deadline& deadline) {
     }
     for (auto* daemon : {&virtlogd_, &libvirtd_}) {
       if (auto status = (*daemon)->poll_exit()) {
-        return Error("daemon_failed", "a libvirt daemon " + describe_wait_status(*status) +
-                                          "; libvirtd log:\n" +
-                                          file_tail(work_dir_ / "libvirtd.log"));
+        return Error(errc::kDaemonFailed, "a libvirt daemon " + describe_wait_status(*status) +
+                                              "; libvirtd log:\n" +
+                                              file_tail(work_dir_ / "libvirtd.log"));
       }
     }
     if (deadline.expired()) {
-      return Error("timeout", kvm::libvirt_error_message("connecting to the private libvirtd") +
-                                  "; libvirtd log:\n" + file_tail(work_dir_ / "libvirtd.log"));
+      return Error(errc::kTimeout,
+                   kvm::libvirt_error_message("connecting to the private libvirtd") +
+                       "; libvirtd log:\n" + file_tail(work_dir_ / "libvirtd.log"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -195,12 +199,13 @@ Expected<LibvirtGuest> PrivateLibvirt::start_guest(const std::string& name, cons
   spec.agent_channel = agent_channel == AgentChannel::present;
   spec.qemu_guest_agent_channel = qemu_guest_agent == QemuGuestAgentChannel::present;
   kvm::DomainHandle domain(virDomainDefineXML(connection_, test_domain_xml(spec).c_str()));
-  if (!domain) return Error("libvirt_error", kvm::libvirt_error_message("defining " + name));
+  if (!domain)
+    return Error(kvm::errc::kLibvirtError, kvm::libvirt_error_message("defining " + name));
   char uuid[VIR_UUID_STRING_BUFLEN] = {};
   virDomainGetUUIDString(domain.get(), uuid);
   LibvirtGuest guest(this, uuid, name, spec.console_log);
   if (virDomainCreate(domain.get()) != 0)
-    return Error("libvirt_error", kvm::libvirt_error_message("starting " + name));
+    return Error(kvm::errc::kLibvirtError, kvm::libvirt_error_message("starting " + name));
   return guest;
 }
 
@@ -292,10 +297,12 @@ Status LibvirtGuest::wait_until_ready(const Deadline& deadline) {
 
 Expected<std::string> LibvirtGuest::live_xml() const {
   kvm::DomainHandle domain(lookup());
-  if (!domain) return Error("libvirt_error", kvm::libvirt_error_message("looking up " + name_));
+  if (!domain)
+    return Error(kvm::errc::kLibvirtError, kvm::libvirt_error_message("looking up " + name_));
   kvm::LibvirtString xml(virDomainGetXMLDesc(domain.get(), 0));
   if (!xml)
-    return Error("libvirt_error", kvm::libvirt_error_message("reading the XML of " + name_));
+    return Error(kvm::errc::kLibvirtError,
+                 kvm::libvirt_error_message("reading the XML of " + name_));
   return std::string(xml.get());
 }
 
@@ -307,8 +314,8 @@ Expected<std::filesystem::path> LibvirtGuest::channel_path(std::string_view port
   auto channel = kvm::find_agent_channel(*domain, port_name);
   if (!channel || channel->source_type != kvm::ChannelSourceType::unix_socket ||
       channel->source_path.empty()) {
-    return Error("not_found", "no unix channel " + std::string(port_name) +
-                                  " with a path in the live XML of " + name_);
+    return Error(errc::kNotFound, "no unix channel " + std::string(port_name) +
+                                      " with a path in the live XML of " + name_);
   }
   return std::filesystem::path(channel->source_path);
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/base/file_io.h"
+#include "tests/vm/harness/error_codes.h"
 
 namespace hotsplice::vm {
 namespace {
@@ -22,7 +23,7 @@ Status wait_ready(int fd, short events, const Deadline& deadline, std::string_vi
     int timeout_ms = static_cast<int>(deadline.remaining().count());
     int rc = ::poll(&entry, 1, timeout_ms);
     if (rc > 0) return Status::ok();
-    if (rc == 0) return Error("timeout", std::string(what) + ": timed out");
+    if (rc == 0) return Error(errc::kTimeout, std::string(what) + ": timed out");
     if (errno != EINTR) return io_error(what, errno);
   }
 }
@@ -35,7 +36,7 @@ Expected<UnixStream> UnixStream::connect(const std::filesystem::path& path,
   address.sun_family = AF_UNIX;
   const std::string& text = path.native();
   if (text.size() >= sizeof(address.sun_path)) {
-    return Error("invalid_argument", "socket path too long for AF_UNIX: " + text);
+    return Error(errc::kInvalidArgument, "socket path too long for AF_UNIX: " + text);
   }
   std::memcpy(address.sun_path, text.c_str(), text.size() + 1);
   while (true) {
@@ -92,7 +93,7 @@ Status UnixStream::fill(const Deadline& deadline) {
       buffer_.append(chunk, static_cast<std::size_t>(got));
       return Status::ok();
     }
-    if (got == 0) return Error("connection_closed", "socket closed by the peer");
+    if (got == 0) return Error(errc::kConnectionClosed, "socket closed by the peer");
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return io_error("reading from socket", errno);
     if (Status ready = wait_ready(fd_, POLLIN, deadline, "reading from socket"); !ready)
@@ -108,7 +109,7 @@ Expected<std::string> UnixStream::read_line(const Deadline& deadline, std::size_
       buffer_.erase(0, end + 1);
       return line;
     }
-    if (buffer_.size() > max_bytes) return Error("line_too_long", "line longer than limit");
+    if (buffer_.size() > max_bytes) return Error(errc::kLineTooLong, "line longer than limit");
     if (Status filled = fill(deadline); !filled) return filled.error();
   }
 }
