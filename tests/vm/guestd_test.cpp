@@ -76,16 +76,46 @@ void wait_in_guest(GuestShell& shell, const std::string& condition) {
                                 "; do i=$((i+1)); [ $i -gt 300 ] && exit 1; usleep 50000; done"));
 }
 
-// One QMP command on QEMU's monitor socket; events that arrive meanwhile are skipped.
-void qmp(UnixStream& monitor, const std::string& command) {
-  auto deadline = Deadline::after(20s);
-  require_ok(monitor.write_all(command + "\n", deadline));
-  for (;;) {
-    std::string line = require_ok(monitor.read_line(deadline, 64 * 1024));
-    if (line.find("\"return\"") != std::string::npos) return;
-    if (line.find("\"error\"") != std::string::npos) FAIL("QMP " << command << ": " << line);
+// QEMU's monitor socket: commands, and the events that arrive between their answers (kept,
+// so that a test can wait for one that came before it asked).
+class Qmp {
+ public:
+  explicit Qmp(UnixStream stream) : stream_(std::move(stream)) {}
+
+  void command(const std::string& command) {
+    auto deadline = Deadline::after(20s);
+    require_ok(stream_.write_all(command + "\n", deadline));
+    for (;;) {
+      std::string line = require_ok(stream_.read_line(deadline, 64 * 1024));
+      if (line.find("\"return\"") != std::string::npos) return;
+      if (line.find("\"error\"") != std::string::npos) FAIL("QMP " << command << ": " << line);
+      if (line.find("\"event\"") != std::string::npos) events_.push_back(line);
+    }
   }
-}
+
+  // Waits (at most timeout) for an event named `name` whose line also contains `needle`.
+  void wait_for_event(const std::string& name, const std::string& needle,
+                      std::chrono::seconds timeout) {
+    auto matches = [&](const std::string& line) {
+      return line.find("\"" + name + "\"") != std::string::npos &&
+             line.find(needle) != std::string::npos;
+    };
+    for (const auto& line : events_) {
+      if (matches(line)) return;
+    }
+    auto deadline = Deadline::after(timeout);
+    for (;;) {
+      auto line = stream_.read_line(deadline, 64 * 1024);
+      if (!line)
+        FAIL("no QMP event " << name << " with " << needle << ": " << line.error().message());
+      if (matches(*line)) return;
+    }
+  }
+
+ private:
+  UnixStream stream_;
+  std::vector<std::string> events_;
+};
 
 void reconnect(AgentClient& agent, const QemuGuest& guest) {
   agent.disconnect();
@@ -400,18 +430,19 @@ TEST_CASE("guestd: a port hot-plugged after the agent started is found and serve
       "2>/tmp/hp.log &) ; true"));
   wait_in_guest(shell, "grep -q 'waiting for port' /tmp/hp.log");
 
-  UnixStream monitor = require_ok(UnixStream::connect(monitor_path, Deadline::after(20s)));
-  require_ok(monitor.read_line(Deadline::after(20s), 64 * 1024));  // greeting
-  qmp(monitor, R"({"execute":"qmp_capabilities"})");
+  UnixStream stream = require_ok(UnixStream::connect(monitor_path, Deadline::after(20s)));
+  require_ok(stream.read_line(Deadline::after(20s), 64 * 1024));  // greeting
+  Qmp monitor(std::move(stream));
+  monitor.command(R"({"execute":"qmp_capabilities"})");
   const auto port_socket = dir / "hp.sock";
-  qmp(monitor, R"({"execute":"chardev-add","arguments":{"id":"hp","backend":{"type":"socket",)"
-               R"("data":{"addr":{"type":"unix","data":{"path":")" +
-                   port_socket.string() + R"("}},"server":true,"wait":false}}}})");
+  monitor.command(R"({"execute":"chardev-add","arguments":{"id":"hp","backend":{"type":"socket",)"
+                  R"("data":{"addr":{"type":"unix","data":{"path":")" +
+                  port_socket.string() + R"("}},"server":true,"wait":false}}}})");
 
   const std::string add_port =
       R"({"execute":"device_add","arguments":{"driver":"virtserialport",)"
       R"("bus":"serial0.0","chardev":"hp","name":"org.hotsplice.hotplug.0","id":"hp0"}})";
-  qmp(monitor, add_port);
+  monitor.command(add_port);
 
   AgentClient agent = require_ok(AgentClient::connect(port_socket));
   CHECK(agent.hello().kernel == kit.newest().identity);
@@ -419,13 +450,16 @@ TEST_CASE("guestd: a port hot-plugged after the agent started is found and serve
   // Unplugged while open, plugged in again: the agent lets the dead port go and finds the
   // new one.
   agent.disconnect();
-  qmp(monitor, R"({"execute":"device_del","arguments":{"id":"hp0"}})");
+  monitor.command(R"({"execute":"device_del","arguments":{"id":"hp0"}})");
   auto gone = require_ok(shell.run(
       "i=0; until grep -q 'went away' /tmp/hp.log; do i=$((i+1)); [ $i -gt 100 ] && exit 1; "
       "usleep 50000; done"));
   INFO(guest_output(shell, "cat /tmp/hp.log; ls -l /sys/class/virtio-ports/ /dev/vport*"));
   REQUIRE(gone.exit_code == 0);
-  qmp(monitor, add_port);
+  // device_del only asks the guest to let go; the chardev is free for a new port once QEMU
+  // reports the device deleted (later than the guest's log line on a loaded host).
+  monitor.wait_for_event("DEVICE_DELETED", "\"hp0\"", 60s);
+  monitor.command(add_port);
   agent = require_ok(AgentClient::connect(port_socket));
   CHECK(agent.hello().kernel == kit.newest().identity);
   INFO(guest_output(shell, "cat /tmp/hp.log"));
