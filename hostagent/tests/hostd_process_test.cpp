@@ -366,13 +366,12 @@ TEST_CASE("with its guest directory unreachable, hostd says so in status, CLI an
   auto host = hotsplice::testing::http_get(port, "/api/v1/host");
   REQUIRE(host.status == 200);
   Json summary = host.json()["summary"];
-  CHECK_THAT(metrics.body, Catch::Contains("\nhotsplice_cves_unknown " +
-                                           summary["cves_unknown"].dump() + "\n"));
+  CHECK_THAT(metrics.body,
+             Catch::Contains("\nhotsplice_cves_unknown " + summary["cves_unknown"].dump() + "\n"));
   CHECK(summary["cves_unknown"] == listed["guests"].size());
   CHECK_THAT(metrics.body, Catch::Contains("\nhotsplice_open_cves 0\n"));
-  CHECK_THAT(metrics.body,
-             Catch::Contains("hotsplice_guests{status=\"unknown\"} " +
-                             summary["by_status"]["unknown"].dump() + "\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("hotsplice_guests{status=\"unknown\"} " +
+                                           summary["by_status"]["unknown"].dump() + "\n"));
 }
 
 TEST_CASE("when the API cannot listen, status names the configured address and the error") {
