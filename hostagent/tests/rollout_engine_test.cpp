@@ -337,7 +337,7 @@ TEST_CASE(
   CHECK(rig.targets["uuid-web1"].count("apply hs-1") == 0);
 }
 
-TEST_CASE("a guest directory down: VMs unknown with their last report, nothing sent; back after") {
+TEST_CASE("a guest directory down: VMs unknown with their last report, nothing sent, back after") {
   Rig rig;
   rig.rollout.policy = RolloutPolicy::automatic;
   rig.start();
