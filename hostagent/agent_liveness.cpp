@@ -49,6 +49,10 @@ void RolloutEngine::check_overdue(Guest& guest, Clock::time_point now) {
 }
 
 Status RolloutEngine::not_ready(const Guest& guest) const {
+  if (directory_down_ && !guest.info.local_kernel) {
+    return Error(errc::kGuestNotReady, guest.info.name + " is unknown: " + *directory_down_ +
+                                           "; nothing is sent to it until then");
+  }
   if (!guest.hello) {
     return Error(errc::kGuestNotReady, guest.info.name + " has not completed a handshake yet");
   }

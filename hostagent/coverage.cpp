@@ -84,14 +84,19 @@ LastKnown last_known_of(const CoverageFacts& facts) {
                    then.agent_version};
 }
 
+// "; last known: patched, <effective kernel>"
+std::string last_known_suffix(const LastKnown& last) {
+  std::string out = std::string("; last known: ") + status_name(last.status);
+  if (!last.effective_kernel.empty()) out += ", " + last.effective_kernel;
+  return out;
+}
+
 // "no answer from the agent since T (problem); last known: patched, <effective kernel>"
 std::string silent_reason(const std::string& problem, const LastKnown& last) {
   std::string out = "no answer from the agent";
   if (last.at) out += " since " + format_utc(*last.at);
   if (!problem.empty()) out += " (" + problem + ")";
-  out += std::string("; last known: ") + status_name(last.status);
-  if (!last.effective_kernel.empty()) out += ", " + last.effective_kernel;
-  return out;
+  return out + last_known_suffix(last);
 }
 
 }  // namespace
@@ -214,6 +219,39 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
   out.status = GuestStatus::pending;
   out.reason = first_missing ? pending_reason(*first_missing, facts) : choice.pin_note;
   if (first_missing && !choice.pin_note.empty()) out.reason += "; " + choice.pin_note;
+  return out;
+}
+
+CoverageRecord directory_unreachable(CoverageRecord current, const std::string& why) {
+  CoverageRecord out;
+  out.id = std::move(current.id);
+  out.name = std::move(current.name);
+  out.kind = std::move(current.kind);
+  out.platform_evidence = std::move(current.platform_evidence);
+  out.last_contact = current.last_contact;
+  out.pin = std::move(current.pin);
+  out.covered_by = std::move(current.covered_by);
+  out.status = GuestStatus::unknown;
+  out.reason = why;
+  if (current.last_known) {
+    out.last_known = std::move(current.last_known);  // silent before: its last real report
+  } else if (current.kernel) {
+    out.last_known = LastKnown{current.last_contact,
+                               current.status,
+                               current.reason,
+                               current.kernel,
+                               current.effective_kernel,
+                               std::move(current.applied),
+                               std::move(current.cves_fixed),
+                               std::move(current.cves_open),
+                               current.cves_known,
+                               std::move(current.agent_version)};
+  }
+  if (out.last_known) {
+    out.reason += last_known_suffix(*out.last_known);
+  } else if (current.status != GuestStatus::unknown) {
+    out.reason += std::string("; last known: ") + status_name(current.status);
+  }
   return out;
 }
 

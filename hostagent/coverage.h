@@ -31,7 +31,7 @@ enum class GuestStatus {
   unsupported_kernel,  // its agent answered, and no bundle targets its exact kernel
   no_channel,          // the domain has no hotsplice channel (and none was hot-plugged)
   agent_silent,        // the channel exists but the agent does not answer (now); see last_known
-  unknown,             // not asked yet (just seen, or not running)
+  unknown,             // not asked yet (just seen, or not running), or its guest directory is down
 };
 
 inline constexpr GuestStatus kAllGuestStatuses[] = {
@@ -130,7 +130,8 @@ struct CoverageRecord {
   std::optional<Clock::time_point> last_contact;
   std::optional<std::string> pin;         // the configured pin, if any ("" holds at none)
   std::optional<std::string> covered_by;  // "host" for containers (their kernel is the host's)
-  // Set only for agent_silent after the agent had reported: what it last said.
+  // Set only for agent_silent after the agent had reported, and for a VM whose guest
+  // directory is down (unknown) that had a status before: what it last said.
   std::optional<LastKnown> last_known;
 
   bool operator==(const CoverageRecord&) const = default;
@@ -179,6 +180,14 @@ struct CoverageFacts {
 // Pure: same facts, same record.
 CoverageRecord build_coverage(const CoverageFacts& facts);
 
+// A VM's record while the guest directory (libvirt) that lists it is unreachable: hostd
+// cannot tell whether the domain still exists, runs or was changed, so the record becomes
+// `unknown` (reason: why, e.g. "guest directory qemu:///system disconnected since T: ...;
+// last known: patched, 6.1.0-56-amd64+hotsplice.hs-2") and what it said until then moves to
+// last_known (an agent_silent record keeps its own, older last_known). As for agent_silent:
+// no kernel, nothing applied or available, CVEs unknown; never coverage.
+CoverageRecord directory_unreachable(CoverageRecord current, const std::string& why);
+
 // "6.1.0-56-amd64+hotsplice.hs-2" (newest live bundle by publication order among for_kernel,
 // else the last live one), or the release when nothing is live.
 std::string effective_kernel(const std::string& release, const std::vector<std::string>& live,
@@ -189,7 +198,9 @@ struct CoverageSummary {
   std::size_t total = 0;
   std::map<GuestStatus, std::size_t> by_status;  // every status present, zeros included
   std::size_t open_cves = 0;                     // distinct CVE ids open on any record
-  std::size_t cves_unknown = 0;                  // records whose CVEs are unknown (!cves_known)
+  // Records whose CVEs are unknown (!cves_known: unsupported_kernel, no_channel, agent_silent,
+  // unknown): no manifest lists them, so open_cves says nothing about these.
+  std::size_t cves_unknown = 0;
 };
 CoverageSummary summarize(const std::vector<CoverageRecord>& records);
 

@@ -102,6 +102,9 @@ Status Daemon::start() {
       if (up != directory_up_) directory_since_ = Clock::now();
       directory_up_ = up;
       directory_why_ = why;
+      // While it is down, VM records are unknown (what they said before is last_known) and
+      // operator requests on them are refused (docs/hostd.md, "Control socket").
+      engine_->directory_changed(up, up ? std::string() : directory_down_reason());
       if (up) {
         log_.info("guest directory connected", {{"uri", config_.libvirt_uri}});
       } else {
@@ -200,6 +203,11 @@ void Daemon::on_containers(Expected<openvz::ContainerList> list) {
   container_list_ = std::move(list->containers);
   container_warnings_ = std::move(list->warnings);
   publish_status();
+}
+
+std::string Daemon::directory_down_reason() const {
+  return "guest directory " + config_.libvirt_uri + " disconnected since " +
+         format_utc(directory_since_) + " (" + directory_why_ + "): unknown until it reconnects";
 }
 
 std::vector<CoverageRecord> Daemon::coverage() const {

@@ -103,6 +103,9 @@ class Daemon : public ApiModel {
   Status start_host();
   void on_containers(Expected<openvz::ContainerList> list);
   Json host_json() const;
+  // "guest directory URI disconnected since T (why): unknown until it reconnects": the reason
+  // every VM record gives while the directory is down.
+  std::string directory_down_reason() const;
 
   boost::asio::io_context& io_;
   std::filesystem::path config_path_;

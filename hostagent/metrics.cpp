@@ -102,7 +102,7 @@ std::string render_metrics(const MetricsInput& input) {
 
   x.family("hotsplice_guest_directory_up", "gauge",
            "1 while hostd reaches the hypervisor that lists its guests; 0 while it does not (its "
-           "guests are then unknown and absent from the other series).");
+           "guests are then counted unknown, with no CVE, patch or progress series).");
   x.sample({}, input.directory_up ? 1 : 0);
 
   x.family("hotsplice_guests", "gauge",
@@ -111,8 +111,14 @@ std::string render_metrics(const MetricsInput& input) {
     x.sample({{"status", status_name(status)}}, static_cast<double>(count));
   }
 
-  x.family("hotsplice_open_cves", "gauge", "Distinct CVEs still open on any covered kernel.");
+  x.family("hotsplice_open_cves", "gauge",
+           "Distinct CVEs open on the kernels whose CVEs are known (see hotsplice_cves_unknown: "
+           "0 here says nothing about those).");
   x.sample({}, static_cast<double>(summary.open_cves));
+  x.family("hotsplice_cves_unknown", "gauge",
+           "Kernels whose CVE state is unknown: no verified bundle targets them "
+           "(unsupported_kernel) or they are not known now (no_channel, agent_silent, unknown).");
+  x.sample({}, static_cast<double>(summary.cves_unknown));
 
   x.family("hotsplice_guest_info", "gauge",
            "One per covered kernel: its status, kind and effective kernel (always 1).");
@@ -167,13 +173,13 @@ std::string render_metrics(const MetricsInput& input) {
   x.family("hotsplice_rollout_stage", "gauge", "The rollout's stage (always 1).");
   x.sample({{"stage", input.rollout.stage}}, 1);
   x.family("hotsplice_rollout_progress_ratio", "gauge",
-           "Patched share of the kernels the catalogue has bundles for (patched / (patched + "
-           "pending + failed)); no series when there are none or the guest directory is down "
-           "(unknown, not done).");
+           "Patched kernels / every kernel hostd lists (hotsplice_guests summed: pending, failed, "
+           "unsupported_kernel, no_channel, agent_silent and unknown count as not patched), so 1 "
+           "means every kernel is patched; no series when there are none or the guest directory "
+           "is down (unknown, not done).");
   double done = static_cast<double>(summary.by_status[GuestStatus::patched]);
-  double todo = static_cast<double>(summary.by_status[GuestStatus::pending] +
-                                    summary.by_status[GuestStatus::failed]);
-  if (done + todo > 0 && input.directory_up) x.sample({}, done / (done + todo));
+  double all = static_cast<double>(summary.total);
+  if (all > 0 && input.directory_up) x.sample({}, done / all);
 
   x.family("hotsplice_patches_applied_total", "counter",
            "Bundles applied successfully since hostd started.");

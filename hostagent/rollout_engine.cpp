@@ -275,6 +275,8 @@ bool RolloutEngine::start_automatic(Guest& guest) {
     return false;
   }
   if (guest.settled) return false;
+  // An unknown VM (its directory is down) gets nothing new until the directory answers.
+  if (directory_down_ && !guest.info.local_kernel) return false;
   auto recorded = db_.guest_bundles(guest.info.uuid);
   if (!recorded) {
     log_.error("reading state failed", {{"error", recorded.error().message()}});
@@ -613,7 +615,21 @@ CoverageRecord RolloutEngine::record_of(const Guest& guest,
   facts.rollout.stopped = rollout_.stage == kStageStopped;
   facts.rollout.stop_reason = rollout_.reason;
   facts.rollout.canary_stage = rollout_.stage == kStageCanary || rollout_.stage == kStageCanaryWait;
-  return build_coverage(facts);
+  CoverageRecord record = build_coverage(facts);
+  if (directory_down_ && !guest.info.local_kernel) {
+    return directory_unreachable(std::move(record), *directory_down_);
+  }
+  return record;
+}
+
+void RolloutEngine::directory_changed(bool up, const std::string& why) {
+  if (up) {
+    directory_down_.reset();
+  } else {
+    directory_down_ = why;
+  }
+  for (auto& [uuid, guest] : guests_) persist(*guest);
+  if (up) pump();  // work held while it was down
 }
 
 std::vector<CoverageRecord> RolloutEngine::coverage() const {

@@ -58,6 +58,12 @@ class RolloutEngine {
   // From the guest directory.
   void guest_seen(const GuestInfo& info);
   void guest_gone(const std::string& uuid);
+  // The guest directory (libvirt) stopped (up false; why: the reason each VM record then
+  // gives) or resumed answering. While it is down hostd cannot tell whether a domain still
+  // exists, runs or changed: every VM's record is unknown with what it said before as
+  // last_known (coverage.h directory_unreachable), and operator requests on VMs answer
+  // guest_not_ready. The host's own kernel (local_kernel) is not listed by it: unaffected.
+  void directory_changed(bool up, const std::string& why);
   // The catalogue's bundles changed (a repository sync added some): maybe a new rollout.
   void catalog_changed();
   // Retries silent agents, confirms idle guests' agents every timeouts.confirm_every() (an
@@ -137,6 +143,7 @@ class RolloutEngine {
   std::map<std::string, std::unique_ptr<Guest>> guests_;  // by uuid
   std::uint64_t next_epoch_ = 1;
   RolloutCounters counters_;
+  std::optional<std::string> directory_down_;  // why, while the guest directory is down
 };
 
 }  // namespace hotsplice::hostd

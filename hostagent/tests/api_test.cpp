@@ -243,7 +243,9 @@ TEST_CASE("/metrics is Prometheus text with escaped guest names") {
   // No kernel here has a bundle: open CVEs unknown, so no series (never a 0).
   CHECK_THAT(text, !Catch::Contains("\nhotsplice_guest_open_cves{"));
   CHECK_THAT(text, Catch::Contains("\nhotsplice_guest_directory_up 1\n"));
-  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  // None of them is patched: the progress is 0 of every kernel listed, never "done".
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_rollout_progress_ratio 0\n"));
+  CHECK_THAT(text, Catch::Contains("# TYPE hotsplice_cves_unknown gauge\n"));
   // web-1's failed handshakes are counted by code.
   CHECK_THAT(text, Catch::Contains("hotsplice_errors_total{code=\"channel_connect\"} "));
 }

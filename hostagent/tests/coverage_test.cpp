@@ -196,3 +196,71 @@ TEST_CASE(
   CHECK(summary.by_status.at(GuestStatus::agent_silent) == 1);
   CHECK(summary.cves_unknown == 1);
 }
+
+TEST_CASE("a guest directory down: the VM is unknown, what it said before kept apart") {
+  const std::string why = "guest directory qemu:///system disconnected since T (gone)";
+  // Pending before: unknown now; its report only as last_known.
+  CoverageFacts facts = reported({"hs-1"});
+  facts.last_contact = Clock::time_point(std::chrono::seconds(1'800'000'000));
+  CoverageRecord before = build_coverage(facts);
+  REQUIRE(before.status == GuestStatus::pending);
+  auto record = directory_unreachable(before, why);
+  CHECK(record.status == GuestStatus::unknown);
+  CHECK(record.id == "uuid-web1");
+  CHECK(record.name == "web1");
+  CHECK(record.applied.empty());
+  CHECK(record.available.empty());
+  CHECK_FALSE(record.kernel);
+  CHECK(record.effective_kernel.empty());
+  CHECK_FALSE(record.cves_known);
+  CHECK(record.agent_version.empty());
+  CHECK(record.last_contact == facts.last_contact);
+  CHECK_THAT(record.reason, Catch::StartsWith(why));
+  CHECK_THAT(record.reason, Catch::Contains("last known: pending, 6.1.0-56-amd64+hotsplice.hs-1"));
+  REQUIRE(record.last_known);
+  CHECK(record.last_known->status == GuestStatus::pending);
+  CHECK(record.last_known->at == facts.last_contact);
+  REQUIRE(record.last_known->applied.size() == 1);
+  CHECK(record.last_known->cves_open == std::vector<std::string>{"CVE-2026-0003"});
+  Json json = to_json(record);
+  CHECK(json["status"] == "unknown");
+  CHECK(json["cves_open"].is_null());
+  CHECK(json["last_known"]["status"] == "pending");
+
+  // Unsupported or failed before: nothing stale is left in the record.
+  CoverageFacts legacy = reported();
+  legacy.for_kernel.clear();
+  auto unsupported = directory_unreachable(build_coverage(legacy), why);
+  CHECK(unsupported.status == GuestStatus::unknown);
+  REQUIRE(unsupported.last_known);
+  CHECK(unsupported.last_known->status == GuestStatus::unsupported_kernel);
+  CoverageFacts broken = reported();
+  broken.recorded = {row("hs-1", BundleEvent::failed, "wrong_kernel", "no")};
+  auto failed = directory_unreachable(build_coverage(broken), why);
+  CHECK(failed.status == GuestStatus::unknown);
+  CHECK(failed.available.empty());
+  CHECK(failed.last_known->status == GuestStatus::failed);
+
+  // Silent before: the agent's own last report stays the last known one.
+  facts.live = {"hs-1", "hs-2"};
+  facts.silent = true;
+  auto silent = directory_unreachable(build_coverage(facts), why);
+  CHECK(silent.status == GuestStatus::unknown);
+  REQUIRE(silent.last_known);
+  CHECK(silent.last_known->status == GuestStatus::patched);
+  // Never answered, or no channel: no last report, the last status named in the reason.
+  CoverageFacts bare;
+  bare.id = "uuid-db1";
+  bare.name = "db1";
+  bare.has_channel = false;
+  auto no_channel = directory_unreachable(build_coverage(bare), why);
+  CHECK(no_channel.status == GuestStatus::unknown);
+  CHECK_FALSE(no_channel.last_known);
+  CHECK_THAT(no_channel.reason, Catch::EndsWith("; last known: no_channel"));
+
+  auto summary = summarize({record, unsupported, failed, silent, no_channel});
+  CHECK(summary.by_status.at(GuestStatus::unknown) == 5);
+  CHECK(summary.by_status.at(GuestStatus::pending) == 0);
+  CHECK(summary.open_cves == 0);
+  CHECK(summary.cves_unknown == 5);
+}

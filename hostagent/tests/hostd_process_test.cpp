@@ -352,7 +352,26 @@ TEST_CASE("with its guest directory unreachable, hostd says so in status, CLI an
   CHECK_THAT(metrics.body, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
   auto api = hotsplice::testing::http_get(port, "/api/v1/guests");
   REQUIRE(api.status == 200);
-  CHECK(api.json()["guest_directory"]["connected"] == false);
+  Json listed = api.json();
+  CHECK(listed["guest_directory"]["connected"] == false);
+  // Only what hostd reaches without libvirt (this machine's kernel, its containers): no VM
+  // with a status it cannot know, in the API or in /metrics.
+  for (const auto& record : listed["guests"]) {
+    INFO(record.dump());
+    CHECK((record["kind"] == "host" || record["kind"] == "container"));
+  }
+  CHECK_THAT(metrics.body, !Catch::Contains("kind=\"kvm\""));
+  // /metrics and the API count the same kernels, the unknown CVE states included (the host
+  // kernel here has no bundle: an empty repository).
+  auto host = hotsplice::testing::http_get(port, "/api/v1/host");
+  REQUIRE(host.status == 200);
+  Json summary = host.json()["summary"];
+  CHECK_THAT(metrics.body,
+             Catch::Contains("\nhotsplice_cves_unknown " + summary["cves_unknown"].dump() + "\n"));
+  CHECK(summary["cves_unknown"] == listed["guests"].size());
+  CHECK_THAT(metrics.body, Catch::Contains("\nhotsplice_open_cves 0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("hotsplice_guests{status=\"unknown\"} " +
+                                           summary["by_status"]["unknown"].dump() + "\n"));
 }
 
 TEST_CASE("when the API cannot listen, status names the configured address and the error") {

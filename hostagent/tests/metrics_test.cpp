@@ -104,33 +104,68 @@ TEST_CASE("a silent agent's last report counts for nothing: no patched, no live,
   CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"agent_silent\"} 1\n"));
   CHECK_THAT(text, !Catch::Contains("hotsplice_guest_patches_applied{"));
   CHECK_THAT(text, !Catch::Contains("hotsplice_guest_open_cves{"));
-  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_cves_unknown 1\n"));
+  // Not patched: it counts against the progress, never for it.
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_rollout_progress_ratio 0\n"));
   // How long it has been silent stays visible.
   CHECK_THAT(text,
              Catch::Contains("hotsplice_agent_last_seen_seconds{guest=\"web-1\",id=\"u1\"} 90\n"));
 }
 
-TEST_CASE("unknown values have no series: CVEs of unsupported kernels, progress of nothing") {
+TEST_CASE("an unsupported kernel: CVEs unknown (counted, no series) and progress below 1") {
   CoverageFacts facts;
   facts.id = "u3";
   facts.name = "legacy-1";
   facts.reported = true;
   facts.kernel = kKernel;  // no bundle for it: unsupported_kernel
   MetricsInput input;
-  input.records = {build_coverage(facts)};
   input.now = Clock::time_point(std::chrono::seconds(1030));
+  // No kernel at all: no progress ratio (never 1 claimed for nothing).
+  CHECK_THAT(render_metrics(input), !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+  input.records = {build_coverage(facts)};
   std::string text = render_metrics(input);
   CHECK_THAT(text, Catch::Contains("# TYPE hotsplice_guest_open_cves gauge\n"));
   CHECK_THAT(text, !Catch::Contains("hotsplice_guest_open_cves{"));
-  // Nothing has bundles: no progress ratio (never 1 claimed for nothing).
-  CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
-  // The guest directory down: 0, and no ratio even with a patched kernel.
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_cves_unknown 1\n"));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_rollout_progress_ratio 0\n"));
+  // Beside a patched kernel: 0 open CVEs is only about the known ones, and the unpatched
+  // legacy-1 keeps the progress at a half, not 1 (the demo's finding).
   input.records.push_back(record("u1", "web-1", {"hs-1", "hs-2"}));
-  CHECK_THAT(render_metrics(input), Catch::Contains("\nhotsplice_rollout_progress_ratio 1\n"));
+  text = render_metrics(input);
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_open_cves 0\n"));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_cves_unknown 1\n"));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_rollout_progress_ratio 0.5\n"));
+  // The guest directory down: 0, and no ratio.
   input.directory_up = false;
   text = render_metrics(input);
   CHECK_THAT(text, Catch::Contains("\nhotsplice_guest_directory_up 0\n"));
   CHECK_THAT(text, !Catch::Contains("\nhotsplice_rollout_progress_ratio "));
+}
+
+TEST_CASE("a guest directory down: its VMs count as unknown, with no stale series") {
+  CoverageFacts legacy;
+  legacy.id = "u3";
+  legacy.name = "legacy-1";
+  legacy.reported = true;
+  legacy.kernel = kKernel;
+  legacy.last_contact = Clock::time_point(std::chrono::seconds(1000));
+  const std::string why = "guest directory qemu:///system disconnected since T (gone)";
+  MetricsInput input;
+  input.records = {directory_unreachable(record("u1", "web-1", {"hs-1"}), why),
+                   directory_unreachable(build_coverage(legacy), why)};
+  input.directory_up = false;
+  input.now = Clock::time_point(std::chrono::seconds(1030));
+  std::string text = render_metrics(input);
+  CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"unknown\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"pending\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("hotsplice_guests{status=\"unsupported_kernel\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("hotsplice_guest_info{guest=\"web-1\",id=\"u1\",kind=\"kvm\","
+                                   "status=\"unknown\",effective_kernel=\"\"} 1\n"));
+  CHECK_THAT(text, !Catch::Contains("status=\"pending\",effective"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_open_cves{"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_patches_applied{"));
+  CHECK_THAT(text, !Catch::Contains("hotsplice_guest_patch_blocked{"));
+  CHECK_THAT(text, Catch::Contains("\nhotsplice_cves_unknown 2\n"));
 }
 
 TEST_CASE("patches count guests that have them live, waiting, or failed") {

@@ -1,6 +1,7 @@
 // A real Prometheus (Debian's package) scrapes a real hotsplice-hostd's /metrics every
 // second, and PromQL through Prometheus's HTTP API sees the guests by status that hostd's
-// own API reports — including a guest whose name is hostile to label parsers.
+// own API reports — including a guest whose name is hostile to label parsers — and the
+// alert rules of deploy/prometheus match what hostd really exports.
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdio>
@@ -54,6 +55,8 @@ TEST_CASE("Prometheus scrapes hostd's /metrics and PromQL counts the guests by s
   const TempDir& dir = hostd.dir();
   auto config = dir.write("prometheus.yml",
                           "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                          "rule_files:\n  - '" HOTSPLICE_PROMETHEUS_RULES
+                          "'\n"
                           "scrape_configs:\n  - job_name: hotsplice\n    static_configs:\n"
                           "      - targets: ['127.0.0.1:" +
                               std::to_string(hostd.port()) + "']\n");
@@ -97,4 +100,33 @@ TEST_CASE("Prometheus scrapes hostd's /metrics and PromQL counts the guests by s
   REQUIRE(hostile.size() == 1);
   CHECK(hostile[0]["metric"]["guest"] == kHostileName);
   CHECK(query(port, "up{job=\"hotsplice\"}")[0]["value"][1] == "1");
+
+  // The kernels whose CVEs are unknown, as the API counts them.
+  Json unknown_cves = query(port, "hotsplice_cves_unknown{job=\"hotsplice\"}");
+  REQUIRE(unknown_cves.is_array());
+  REQUIRE(unknown_cves.size() == 1);
+  CHECK(unknown_cves[0]["value"][1] ==
+        http_get(hostd.port(), "/api/v1/host").json()["summary"]["cves_unknown"].dump());
+
+  // deploy/prometheus's rules match what this hostd really exports: web-1's agent never
+  // answered (it has no last-seen series at all) and still trips HotspliceAgentSilent; the
+  // guest without a channel trips HotspliceNoChannel (both pending: their `for` is long).
+  CHECK(query(port, "hotsplice_agent_last_seen_seconds{guest=\"web-1\"}").empty());
+  auto pending_for = [&](const std::string& alert) {
+    Json result;
+    for (int i = 0; i < 300; ++i) {
+      result = query(port, "ALERTS{alertname=\"" + alert + "\",alertstate=\"pending\"}");
+      if (result.is_array() && !result.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return result;
+  };
+  Json silent = pending_for("HotspliceAgentSilent");
+  REQUIRE(silent.is_array());
+  REQUIRE(silent.size() == 1);
+  CHECK(silent[0]["metric"]["guest"] == "web-1");
+  Json no_channel = pending_for("HotspliceNoChannel");
+  REQUIRE(no_channel.is_array());
+  REQUIRE(no_channel.size() == 1);
+  CHECK(no_channel[0]["metric"]["guest"] == kHostileName);
 }

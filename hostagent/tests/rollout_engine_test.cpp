@@ -336,3 +336,57 @@ TEST_CASE(
   CHECK(rig.targets["uuid-web1"].calls.back() == "apply clearing the crash record hs-1");
   CHECK(rig.targets["uuid-web1"].count("apply hs-1") == 0);
 }
+
+TEST_CASE("a guest directory down: VMs unknown with their last report, nothing sent, back after") {
+  Rig rig;
+  rig.rollout.policy = RolloutPolicy::automatic;
+  rig.start();
+  rig.engine->pause();
+  rig.engine->guest_seen(guest("web1"));
+  rig.targets.answer_hello("uuid-web1", hello(kNew));  // hs-1 not live: pending (paused)
+  rig.engine->guest_seen(guest("legacy"));
+  rig.targets.answer_hello("uuid-legacy", hello(kOld));  // no bundle: unsupported_kernel
+  rig.engine->guest_seen(guest("db1", false));           // no_channel
+  GuestInfo host = guest("host");
+  host.local_kernel = true;
+  rig.engine->guest_seen(host);
+  rig.targets.answer_hello("uuid-host", hello(kNew, {"hs-1"}));
+  REQUIRE(rig.status("web1") == GuestStatus::pending);
+  REQUIRE(rig.status("legacy") == GuestStatus::unsupported_kernel);
+  REQUIRE(rig.status("db1") == GuestStatus::no_channel);
+  REQUIRE(rig.status("host") == GuestStatus::patched);
+
+  const std::string why = "guest directory qemu:///system disconnected since T (gone)";
+  rig.engine->directory_changed(false, why);
+  for (const char* name : {"web1", "legacy", "db1"}) {
+    INFO(name);
+    auto record = rig.record(name);
+    CHECK(record.status == GuestStatus::unknown);
+    CHECK_THAT(record.reason, Catch::StartsWith(why));
+    CHECK(record.available.empty());
+    CHECK_FALSE(record.cves_known);
+  }
+  CHECK(rig.record("web1").last_known->status == GuestStatus::pending);
+  CHECK(rig.record("legacy").last_known->status == GuestStatus::unsupported_kernel);
+  CHECK_THAT(rig.reason("db1"), Catch::EndsWith("last known: no_channel"));
+  CHECK(rig.status("host") == GuestStatus::patched);  // not listed by the directory
+  // The state database says so too.
+  auto row = rig.db->guest("uuid-legacy");
+  REQUIRE(row);
+  REQUIRE(*row);
+  CHECK((*row)->status == "unknown");
+
+  // Nothing is sent to an unknown VM: neither the rollout nor an operator's request.
+  rig.engine->resume();
+  CHECK(rig.targets["uuid-web1"].count("send hs-1") == 0);
+  auto refused = rig.engine->request_apply("web1", "");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == errc::kGuestNotReady);
+  CHECK_THAT(refused.error().message(), Catch::Contains(why));
+
+  // The directory answers again: true statuses, and the held work goes on.
+  rig.engine->directory_changed(true, "");
+  CHECK(rig.status("legacy") == GuestStatus::unsupported_kernel);
+  CHECK_FALSE(rig.record("legacy").last_known);
+  CHECK(rig.targets["uuid-web1"].count("send hs-1") == 1);
+}
