@@ -10,6 +10,7 @@
 #include "core/base/error_codes.h"
 #include "core/base/outside_text.h"
 #include "hostagent/control_client.h"
+#include "hostagent/error_codes.h"
 
 namespace hotsplice::cli {
 namespace {
@@ -329,15 +330,23 @@ int run_apply(CommandContext& context) {
   auto request = make_request(ControlCommand::apply, words[0], words.size() > 1 ? words[1] : "");
   auto result = call(context, "apply", *parsed, request);
   if (!result) return kExitFailure;
+  // Nothing queued: hostd says why (hostd::errc, RolloutEngine::request_apply). Only "already
+  // live" is success; anything else means nothing is or will be live by this request.
+  const Json& why = (*result)["nothing_queued"];
+  bool refused =
+      (*result)["queued"].empty() && !(why.is_object() && why["code"] == hostd::errc::kAlreadyLive);
   if (parsed->json) {
     print_json(context, *result);
+  } else if ((*result)["queued"].empty() && why.is_object()) {
+    context.out << text_of((*result)["guest"]) << ": nothing queued: " << text_of(why["message"])
+                << " [" << text_of(why["code"]) << "]\n";
   } else if ((*result)["queued"].empty()) {
-    context.out << text_of((*result)["guest"]) << ": nothing to apply (already live)\n";
+    context.out << text_of((*result)["guest"]) << ": nothing queued (hostd gave no reason)\n";
   } else {
     context.out << text_of((*result)["guest"]) << ": queued " << text_of((*result)["queued"])
                 << " (see hotsplice guests)\n";
   }
-  return kExitOk;
+  return refused ? kExitFailure : kExitOk;
 }
 
 int run_rollback(CommandContext& context) {
