@@ -482,6 +482,21 @@ Json nothing_queued(const std::string& code, const std::string& message) {
   return {{"code", code}, {"message", message}};
 }
 
+// Why a bare apply (no bundle named) found nothing to queue for a kernel.
+Json nothing_wanted(const BundleChoice& choice, const KernelIdentity& kernel) {
+  if (choice.for_kernel.empty()) {
+    return nothing_queued(errc::kNoBundleForKernel,
+                          "no verified bundle targets its kernel " + describe(kernel));
+  }
+  if (choice.wanted.empty()) {
+    return nothing_queued(errc::kHeldByPin,
+                          choice.pin_note + "; name a bundle to apply it over the pin");
+  }
+  std::string message = "every bundle it should have is live";
+  if (!choice.pin_note.empty()) message += " (" + choice.pin_note + ")";
+  return nothing_queued(errc::kAlreadyLive, message);
+}
+
 }  // namespace
 
 Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::string& bundle_id) {
@@ -505,7 +520,7 @@ Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::
                                                   guest->info.name + "'s kernel " +
                                                   describe(guest->hello->kernel));
     }
-    // An operator naming a bundle overrides the guest's pin (docs/hostd.md, Pins).
+    // An operator naming a bundle overrides the guest's pin (docs/hostd.md, "Operator apply").
     if (!has(*it)) {
       queued.push_back(bundle_id);
     } else if (guest->is_live(bundle_id)) {
@@ -519,19 +534,7 @@ Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::
     for (const auto& bundle : choice.wanted) {
       if (!has(bundle)) queued.push_back(bundle.id);
     }
-    if (!queued.empty()) {
-      // queued below
-    } else if (choice.for_kernel.empty()) {
-      why = nothing_queued(errc::kNoBundleForKernel, "no verified bundle targets its kernel " +
-                                                         describe(guest->hello->kernel));
-    } else if (choice.wanted.empty()) {
-      why = nothing_queued(errc::kHeldByPin,
-                           choice.pin_note + "; name a bundle to apply it over the pin");
-    } else {
-      std::string message = "every bundle it should have is live";
-      if (!choice.pin_note.empty()) message += " (" + choice.pin_note + ")";
-      why = nothing_queued(errc::kAlreadyLive, message);
-    }
+    if (queued.empty()) why = nothing_wanted(choice, guest->hello->kernel);
   }
   for (const auto& id : queued) {
     guest->queue.push_back(Operation{Operation::Kind::apply, id, true, false});
