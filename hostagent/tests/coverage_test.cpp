@@ -126,7 +126,7 @@ TEST_CASE("a bundle live above the pin is live: patched when nothing is held bac
   CHECK(record.reason.empty());
 }
 
-TEST_CASE("a bundle an operator rolled back does not keep the guest pending; its CVEs stay open") {
+TEST_CASE("a bundle an operator rolled back does not keep the guest pending, its CVEs stay open") {
   auto facts = reported({"hs-1"});
   facts.for_kernel.pop_back();  // hs-1 only
   facts.live.clear();
@@ -151,7 +151,7 @@ TEST_CASE("a newer bundle after a rolled-back level waits for the operator: pend
   CHECK_THAT(record.reason, Catch::Contains("hs-2 waits"));
 }
 
-TEST_CASE("a bundle superseded by a newer live level is not missing; unlisted CVEs stay open") {
+TEST_CASE("a bundle superseded by a newer live level is not missing, unlisted CVEs stay open") {
   // hs-2 is live and replaces hs-1 (atomic replace); hs-1 was rolled back earlier (web-1).
   auto facts = reported({"hs-2"});
   facts.recorded = {row("hs-1", BundleEvent::rolled_back)};

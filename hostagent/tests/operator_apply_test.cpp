@@ -82,7 +82,7 @@ TEST_CASE("an operator's named apply overrides the pin, and the record says what
   CHECK(rig.status("web2") == GuestStatus::patched);
 }
 
-TEST_CASE("a rollback does not leave the guest pending forever; a newer live level supersedes it") {
+TEST_CASE("a rollback does not leave the guest pending forever, a newer live level supersedes it") {
   Rig rig;
   rig.start();
   rig.engine->guest_seen(guest("web1"));
