@@ -10,6 +10,7 @@
 #include "core/base/error_codes.h"
 #include "core/base/outside_text.h"
 #include "hostagent/control_client.h"
+#include "hostagent/error_codes.h"
 
 namespace hotsplice::cli {
 namespace {
@@ -329,15 +330,32 @@ int run_apply(CommandContext& context) {
   auto request = make_request(ControlCommand::apply, words[0], words.size() > 1 ? words[1] : "");
   auto result = call(context, "apply", *parsed, request);
   if (!result) return kExitFailure;
+  auto outcome = describe_apply_answer(*result);
   if (parsed->json) {
     print_json(context, *result);
-  } else if ((*result)["queued"].empty()) {
-    context.out << text_of((*result)["guest"]) << ": nothing to apply (already live)\n";
   } else {
-    context.out << text_of((*result)["guest"]) << ": queued " << text_of((*result)["queued"])
-                << " (see hotsplice guests)\n";
+    context.out << outcome.line;
   }
-  return kExitOk;
+  return outcome.exit_code;
+}
+
+ApplyOutcome describe_apply_answer(const Json& answer) {
+  if (!answer.is_object()) return {"hostd's answer is not a JSON object\n", kExitFailure};
+  std::string guest = text_of(answer.value("guest", Json("?")));
+  const Json queued = answer.value("queued", Json::array());
+  if (queued.is_array() && !queued.empty()) {
+    return {guest + ": queued " + text_of(queued) + " (see hotsplice guests)\n", kExitOk};
+  }
+  // Nothing queued: hostd says why. Only "already live" is success; anything else means
+  // nothing is or will be live by this request.
+  const Json why = answer.value("nothing_queued", Json(nullptr));
+  if (!why.is_object() || !why.contains("code")) {
+    return {guest + ": nothing queued (hostd gave no reason)\n", kExitFailure};
+  }
+  bool already_live = why["code"] == hostd::errc::kAlreadyLive;
+  return {guest + ": nothing queued: " + text_of(why.value("message", Json(""))) + " [" +
+              text_of(why["code"]) + "]\n",
+          already_live ? kExitOk : kExitFailure};
 }
 
 int run_rollback(CommandContext& context) {

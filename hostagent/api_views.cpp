@@ -78,7 +78,7 @@ Json patches_document(const std::vector<CatalogBundle>& bundles,
       if (waiting == record.available.end()) continue;
       if (waiting->error) {
         ++failed;
-      } else if (waiting->why_not != why_not::kPinned) {
+      } else if (awaits_apply(*waiting)) {
         ++pending;
       }
     }

@@ -16,7 +16,7 @@ BundleChoice choose_bundles(std::vector<CatalogBundle> for_kernel,
     return choice;
   }
   if (pin->empty()) {
-    if (!choice.for_kernel.empty()) choice.pin_note = "held at no patch by its pin";
+    if (!choice.for_kernel.empty()) choice.pin_note = "pinned at no patch";
     return choice;
   }
   auto pinned = std::find_if(for_kernel.begin(), for_kernel.end(),
@@ -37,11 +37,24 @@ std::optional<std::string> pin_for(const std::map<std::string, std::string>& pin
   return std::nullopt;
 }
 
+const CatalogBundle* superseded_by(const CatalogBundle& bundle,
+                                   const std::vector<std::string>& live,
+                                   const std::vector<CatalogBundle>& for_kernel) {
+  const CatalogBundle* newest = nullptr;
+  for (const auto& candidate : for_kernel) {
+    if (candidate.sequence <= bundle.sequence) continue;
+    if (std::find(live.begin(), live.end(), candidate.id) == live.end()) continue;
+    if (!newest || candidate.sequence > newest->sequence) newest = &candidate;
+  }
+  return newest;
+}
+
 std::optional<CatalogBundle> next_automatic(const BundleChoice& choice,
                                             const std::vector<std::string>& live,
                                             const std::vector<GuestBundleRow>& recorded) {
   for (const auto& bundle : choice.wanted) {
     if (std::find(live.begin(), live.end(), bundle.id) != live.end()) continue;
+    if (superseded_by(bundle, live, choice.for_kernel)) continue;
     auto row = std::find_if(recorded.begin(), recorded.end(),
                             [&](const GuestBundleRow& r) { return r.bundle_id == bundle.id; });
     if (row != recorded.end() &&

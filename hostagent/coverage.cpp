@@ -27,7 +27,9 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 }
 
 // Why a wanted bundle is not live, from the most specific fact to the most general.
-AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts) {
+// after_rollback: a lower wanted level, not live, was rolled back by an operator.
+AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts,
+                        bool after_rollback) {
   AvailablePatch out{bundle.id, bundle.cves, why_not::kQueued, std::nullopt};
   const GuestBundleRow* row = find_row(facts.recorded, bundle.id);
   if (contains(facts.crashed_bundles, bundle.id)) {
@@ -40,9 +42,11 @@ AvailablePatch classify(const CatalogBundle& bundle, const CoverageFacts& facts)
         row->code == apply::errc::kCrashedLastTime ? why_not::kCrashedLastTime : why_not::kFailed;
     out.error = PatchError{row->code, row->message};
   } else if (row && row->state == BundleEvent::rolled_back) {
-    out.why_not = why_not::kPolicy;
+    out.why_not = why_not::kRolledBack;
   } else if (facts.in_progress == bundle.id) {
     out.why_not = why_not::kQueued;
+  } else if (after_rollback) {
+    out.why_not = why_not::kAfterRollback;
   } else if (facts.rollout.manual) {
     out.why_not = why_not::kPolicy;
   } else if (facts.rollout.paused) {
@@ -61,16 +65,28 @@ std::vector<std::string> sorted_unique(std::vector<std::string> list) {
 
 // The human reason of a pending record: the first bundle's why, in words.
 std::string pending_reason(const AvailablePatch& first, const CoverageFacts& facts) {
-  const GuestBundleRow* row = find_row(facts.recorded, first.bundle_id);
-  if (row && row->state == BundleEvent::rolled_back) {
-    return first.bundle_id + " was rolled back by the operator";
-  }
   if (facts.in_progress) return "applying " + *facts.in_progress;
+  if (first.why_not == why_not::kAfterRollback) {
+    return first.bundle_id +
+           " waits: a lower level was rolled back by the operator, and the "
+           "rollout stacks nothing on it (`hotsplice apply` resumes)";
+  }
   if (first.why_not == why_not::kPolicy) return "manual policy: waiting for an operator's apply";
   if (first.why_not == why_not::kPaused) return "rollout paused";
   if (facts.rollout.stopped) return "rollout stopped: " + facts.rollout.stop_reason;
   if (first.why_not == why_not::kCanaryStage) return "waiting for the canary stage";
   return "queued (concurrency limit)";
+}
+
+std::string joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+// "its pin (pinned at no patch) holds back hs-2, hs-3"
+std::string pin_reason(const std::string& pin_note, const std::vector<std::string>& held) {
+  return "its pin (" + pin_note + ") holds back " + joined(held);
 }
 
 // What the agent's last report said, judged as if it still answered.
@@ -139,6 +155,11 @@ std::string effective_kernel(const std::string& release, const std::vector<std::
   return release + "+hotsplice." + (newest ? newest->id : live.back());
 }
 
+bool awaits_apply(const AvailablePatch& patch) {
+  return patch.why_not != why_not::kPinned && patch.why_not != why_not::kSuperseded &&
+         patch.why_not != why_not::kRolledBack;
+}
+
 CoverageRecord build_coverage(const CoverageFacts& facts) {
   CoverageRecord out;
   out.id = facts.id;
@@ -186,13 +207,21 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
   }
   auto choice = choose_bundles(facts.for_kernel, facts.pin);
   std::vector<std::string> open;
-  const AvailablePatch* first_missing = nullptr;
-  const AvailablePatch* first_failure = nullptr;
+  std::vector<std::string> held_by_pin;  // not live, above the pin
+  std::vector<std::string> rolled_back;  // not live, rolled back by an operator
   for (const auto& bundle : facts.for_kernel) {
     if (contains(facts.live, bundle.id)) continue;
-    bool wanted = find_bundle(choice.wanted, bundle.id) != nullptr;
-    out.available.push_back(wanted ? classify(bundle, facts)
-                                   : AvailablePatch{bundle.id, bundle.cves, why_not::kPinned, {}});
+    AvailablePatch patch{bundle.id, bundle.cves, why_not::kPinned, {}};
+    if (superseded_by(bundle, facts.live, facts.for_kernel)) {
+      patch.why_not = why_not::kSuperseded;
+    } else if (find_bundle(choice.wanted, bundle.id)) {
+      patch = classify(bundle, facts, !rolled_back.empty());
+    } else {
+      held_by_pin.push_back(bundle.id);
+    }
+    if (patch.why_not == why_not::kRolledBack) rolled_back.push_back(bundle.id);
+    out.available.push_back(std::move(patch));
+    // Open unless a live bundle's verified manifest lists it, whatever replaced the bundle.
     for (const auto& cve : bundle.cves) {
       if (!std::binary_search(out.cves_fixed.begin(), out.cves_fixed.end(), cve)) {
         open.push_back(cve);
@@ -201,8 +230,11 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
   }
   out.cves_open = sorted_unique(std::move(open));
   out.cves_known = true;
+  // Missing: wanted, not live, and the rollout or an operator's queue will still apply it.
+  const AvailablePatch* first_missing = nullptr;
+  const AvailablePatch* first_failure = nullptr;
   for (const auto& patch : out.available) {
-    if (patch.why_not == why_not::kPinned) continue;
+    if (!awaits_apply(patch)) continue;
     if (!first_missing) first_missing = &patch;
     if (!first_failure && patch.error) first_failure = &patch;
   }
@@ -212,13 +244,19 @@ CoverageRecord build_coverage(const CoverageFacts& facts) {
                  first_failure->error->message;
     return out;
   }
-  if (!first_missing && choice.pin_note.empty()) {
+  if (first_missing || !held_by_pin.empty()) {
+    out.status = GuestStatus::pending;
+    out.reason = first_missing ? pending_reason(*first_missing, facts) : "";
+    if (!held_by_pin.empty()) {
+      out.reason += (out.reason.empty() ? "" : "; ") + pin_reason(choice.pin_note, held_by_pin);
+    }
+  } else {
     out.status = GuestStatus::patched;
-    return out;
   }
-  out.status = GuestStatus::pending;
-  out.reason = first_missing ? pending_reason(*first_missing, facts) : choice.pin_note;
-  if (first_missing && !choice.pin_note.empty()) out.reason += "; " + choice.pin_note;
+  if (!rolled_back.empty()) {
+    out.reason += (out.reason.empty() ? "" : "; ") + joined(rolled_back) +
+                  " rolled back by the operator (not re-applied until `hotsplice apply`)";
+  }
   return out;
 }
 

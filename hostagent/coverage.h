@@ -25,9 +25,11 @@
 namespace hotsplice::hostd {
 
 enum class GuestStatus {
-  patched,             // every bundle that targets its kernel (up to its pin) is live
-  pending,             // bundles target its kernel and are not live yet (policy, stage, pin, queue)
-  failed,              // the last attempt at a bundle it needs failed; the record says why
+  // every bundle that targets its kernel is live, superseded by a newer live one, or rolled
+  // back by an operator (kept open in cves_open); no pin holds one back
+  patched,
+  pending,  // bundles target its kernel and are not live yet (policy, stage, queue, or its pin)
+  failed,   // the last attempt at a bundle it needs failed; the record says why
   unsupported_kernel,  // its agent answered, and no bundle targets its exact kernel
   no_channel,          // the domain has no hotsplice channel (and none was hot-plugged)
   agent_silent,        // the channel exists but the agent does not answer (now); see last_known
@@ -54,7 +56,17 @@ inline constexpr char kXen[] = "xen";              // a Xen guest (id = domain u
 
 // Why a bundle that targets a kernel is not live there (AvailablePatch::why_not).
 namespace why_not {
-inline constexpr char kPolicy[] = "policy";  // manual policy, or rolled back by an operator
+inline constexpr char kPolicy[] = "policy";  // manual policy: waits for an operator's apply
+// An operator rolled it back: the rollout does not re-apply it (only `hotsplice apply` does),
+// so it does not keep the guest pending; its CVEs stay open unless a live bundle lists them.
+inline constexpr char kRolledBack[] = "rolled_back";
+// A lower level it builds on was rolled back by an operator: the rollout stacks nothing on
+// that gap (bundle_choice.h next_automatic), so it waits for `hotsplice apply`; pending.
+inline constexpr char kAfterRollback[] = "after_rollback";
+// A newer live bundle for the same kernel replaces it (every bundle is an atomic-replace
+// cumulative livepatch: bundle_choice.h superseded_by); not missing, never applied over it.
+// Its CVEs stay open unless the live bundle's manifest lists them.
+inline constexpr char kSuperseded[] = "superseded";
 inline constexpr char kCanaryStage[] = "canary_stage";  // waits for (or stopped at) the canaries
 inline constexpr char kPinned[] = "pinned";             // above the guest's pin
 inline constexpr char kFailed[] = "failed";             // its last attempt failed (see error)
@@ -175,6 +187,11 @@ struct CoverageFacts {
   RolloutView rollout;
   std::optional<std::string> covered_by;
 };
+
+// True when the rollout (or an operator's queue) will still apply it without a new decision:
+// not held by the pin, not rolled back by an operator, not superseded by a newer live bundle.
+// Such a bundle keeps its guest pending (or failed, with its error).
+bool awaits_apply(const AvailablePatch& patch);
 
 // The record for one kernel: the status, reason, applied/available with why_not and CVEs.
 // Pure: same facts, same record.

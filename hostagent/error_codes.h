@@ -26,6 +26,15 @@ inline constexpr char kTargetClosed[] = "target_closed";
 // The agent has not answered a handshake or liveness check within timeouts.handshake.
 inline constexpr char kAgentNoAnswer[] = "agent_no_answer";
 
+// Why an operator's apply queued nothing (RolloutEngine::request_apply's "nothing_queued"
+// answer; the CLI exits 0 only for kAlreadyLive). Not errors: the request was understood.
+// Every bundle it asked for is live (or superseded by a newer live level).
+inline constexpr char kAlreadyLive[] = "already_live";
+// No verified bundle targets the guest's exact kernel (its status is unsupported_kernel).
+inline constexpr char kNoBundleForKernel[] = "no_bundle_for_kernel";
+// Bundles target its kernel, but its pin holds it below all of them that are not live.
+inline constexpr char kHeldByPin[] = "held_by_pin";
+
 // Guest channel sessions (channel_connection.cpp, remote_guest_target.cpp).
 inline constexpr char kChannelConnect[] = "channel_connect";
 inline constexpr char kChannelTimeout[] = "channel_timeout";

@@ -477,13 +477,43 @@ void RolloutEngine::update_canary_stage() {
   }
 }
 
+namespace {
+
+// Why an operator's apply queued nothing: {"code": errc::k..., "message": for humans}.
+Json nothing_queued(const std::string& code, const std::string& message) {
+  return {{"code", code}, {"message", message}};
+}
+
+// Why a bare apply (no bundle named) found nothing to queue for a kernel.
+Json nothing_wanted(const BundleChoice& choice, const KernelIdentity& kernel) {
+  if (choice.for_kernel.empty()) {
+    return nothing_queued(errc::kNoBundleForKernel,
+                          "no verified bundle targets its kernel " + describe(kernel));
+  }
+  if (choice.wanted.empty()) {
+    return nothing_queued(errc::kHeldByPin,
+                          choice.pin_note + "; name a bundle to apply it over the pin");
+  }
+  std::string message = "every bundle it should have is live";
+  if (!choice.pin_note.empty()) message += " (" + choice.pin_note + ")";
+  return nothing_queued(errc::kAlreadyLive, message);
+}
+
+}  // namespace
+
 Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::string& bundle_id) {
   Guest* guest = find(name);
   if (guest == nullptr) return Error(errc::kUnknownGuest, "no guest named " + name);
   if (auto refused = not_ready(*guest); !refused) return refused.error();
   auto choice = choose_bundles(catalog_.bundles_for(guest->hello->kernel),
                                pin_for(config_.pins, guest->info.uuid, guest->info.name));
+  auto live = guest->live();
+  // A bundle live, or replaced by a newer live level (applying it would be a downgrade).
+  auto has = [&](const CatalogBundle& bundle) {
+    return guest->is_live(bundle.id) || superseded_by(bundle, live, choice.for_kernel);
+  };
   std::vector<std::string> queued;
+  Json why = nullptr;
   if (!bundle_id.empty()) {
     auto it = std::find_if(choice.for_kernel.begin(), choice.for_kernel.end(),
                            [&](const CatalogBundle& b) { return b.id == bundle_id; });
@@ -492,17 +522,27 @@ Expected<Json> RolloutEngine::request_apply(const std::string& name, const std::
                                                   guest->info.name + "'s kernel " +
                                                   describe(guest->hello->kernel));
     }
-    if (!guest->is_live(bundle_id)) queued.push_back(bundle_id);
+    // An operator naming a bundle overrides the guest's pin (docs/hostd.md, "Operator apply").
+    if (!has(*it)) {
+      queued.push_back(bundle_id);
+    } else if (guest->is_live(bundle_id)) {
+      why = nothing_queued(errc::kAlreadyLive, bundle_id + " is already live");
+    } else {
+      why = nothing_queued(errc::kAlreadyLive, bundle_id + " is superseded by " +
+                                                   superseded_by(*it, live, choice.for_kernel)->id +
+                                                   ", which is live and replaces it");
+    }
   } else {
     for (const auto& bundle : choice.wanted) {
-      if (!guest->is_live(bundle.id)) queued.push_back(bundle.id);
+      if (!has(bundle)) queued.push_back(bundle.id);
     }
+    if (queued.empty()) why = nothing_wanted(choice, guest->hello->kernel);
   }
   for (const auto& id : queued) {
     guest->queue.push_back(Operation{Operation::Kind::apply, id, true, false});
   }
   log_.info("operator apply", {{"guest", guest->info.name}, {"queued", queued.size()}});
-  Json result = {{"guest", guest->info.name}, {"queued", queued}};
+  Json result = {{"guest", guest->info.name}, {"queued", queued}, {"nothing_queued", why}};
   pump();
   return result;
 }

@@ -77,6 +77,9 @@ class RolloutEngine {
   // bundle_id queues every wanted bundle the guest lacks. Manual actions ignore pause and
   // stage but respect the concurrency limit; they answer once queued (the result shows in
   // status). Errors: unknown_guest, guest_not_ready, unknown_bundle, bundle_not_for_kernel.
+  // apply answers {"guest", "queued": [ids], "nothing_queued": null | {"code", "message"}}:
+  // when nothing was queued, why (errc::kAlreadyLive, kNoBundleForKernel, kHeldByPin). A
+  // named bundle overrides the pin; a bundle superseded by a newer live one is never queued.
   Expected<Json> request_apply(const std::string& guest, const std::string& bundle_id);
   Expected<Json> request_rollback(const std::string& guest, const std::string& bundle_id);
   Json pause();

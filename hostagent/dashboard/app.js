@@ -16,9 +16,10 @@
     agent_silent: '! agent silent', unknown: '? unknown',
   };
   const WHY_NOT = {
-    policy: 'policy (manual, or rolled back)', canary_stage: 'waiting for the canary stage',
+    policy: 'manual policy', canary_stage: 'waiting for the canary stage',
     pinned: 'above the pin', failed: 'failed', crashed_last_time: 'crashed last time',
-    queued: 'queued', paused: 'rollout paused',
+    queued: 'queued', paused: 'rollout paused', rolled_back: 'rolled back by the operator',
+    after_rollback: 'waits behind a rolled-back level', superseded: 'replaced by a newer live bundle',
   };
 
   const $ = (id) => document.getElementById(id);

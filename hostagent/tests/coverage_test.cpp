@@ -109,6 +109,65 @@ TEST_CASE("a pin holds newer bundles back as pinned") {
   CHECK_FALSE(record.reason.empty());
 }
 
+TEST_CASE("a bundle live above the pin is live: patched when nothing is held back") {
+  // An operator applied hs-1 over a pin at no patch (web-2 in the demo).
+  auto facts = reported({"hs-1"});
+  facts.pin = "";
+  auto record = build_coverage(facts);
+  CHECK(record.effective_kernel == "6.1.0-56-amd64+hotsplice.hs-1");
+  CHECK(record.status == GuestStatus::pending);  // hs-2 is above the pin and not live
+  CHECK(record.reason == "its pin (pinned at no patch) holds back hs-2");
+  REQUIRE(record.available.size() == 1);
+  CHECK(record.available[0].why_not == why_not::kPinned);
+  // Everything live, whatever the pin says: nothing is held, the guest is patched.
+  facts.live = {"hs-1", "hs-2"};
+  record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::patched);
+  CHECK(record.reason.empty());
+}
+
+TEST_CASE("a bundle an operator rolled back does not keep the guest pending, its CVEs stay open") {
+  auto facts = reported({"hs-1"});
+  facts.for_kernel.pop_back();  // hs-1 only
+  facts.live.clear();
+  facts.recorded = {row("hs-1", BundleEvent::rolled_back)};
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::patched);
+  CHECK_THAT(record.reason, Catch::Contains("hs-1 rolled back by the operator"));
+  REQUIRE(record.available.size() == 1);
+  CHECK(record.available[0].why_not == why_not::kRolledBack);
+  CHECK(record.cves_open == std::vector<std::string>{"CVE-2026-0001", "CVE-2026-0002"});
+  CHECK(record.cves_fixed.empty());
+}
+
+TEST_CASE("a newer bundle after a rolled-back level waits for the operator: pending") {
+  auto facts = reported();
+  facts.recorded = {row("hs-1", BundleEvent::rolled_back)};
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::pending);
+  REQUIRE(record.available.size() == 2);
+  CHECK(record.available[0].why_not == why_not::kRolledBack);
+  CHECK(record.available[1].why_not == why_not::kAfterRollback);
+  CHECK_THAT(record.reason, Catch::Contains("hs-2 waits"));
+}
+
+TEST_CASE("a bundle superseded by a newer live level is not missing, unlisted CVEs stay open") {
+  // hs-2 is live and replaces hs-1 (atomic replace); hs-1 was rolled back earlier (web-1).
+  auto facts = reported({"hs-2"});
+  facts.recorded = {row("hs-1", BundleEvent::rolled_back)};
+  auto record = build_coverage(facts);
+  CHECK(record.status == GuestStatus::patched);
+  CHECK(record.reason.empty());
+  REQUIRE(record.available.size() == 1);
+  CHECK(record.available[0].why_not == why_not::kSuperseded);
+  // hs-2's manifest lists 0002 and 0003; 0001 is only in hs-1's: not claimed as fixed.
+  CHECK(record.cves_fixed == std::vector<std::string>{"CVE-2026-0002", "CVE-2026-0003"});
+  CHECK(record.cves_open == std::vector<std::string>{"CVE-2026-0001"});
+  // A failure of the superseded level no longer makes the guest failed.
+  facts.recorded = {row("hs-1", BundleEvent::failed, "wrong_kernel", "x")};
+  CHECK(build_coverage(facts).status == GuestStatus::patched);
+}
+
 TEST_CASE("a failed apply makes the guest failed with the code and message") {
   auto facts = reported();
   facts.recorded = {row("hs-1", BundleEvent::failed, "wrong_kernel", "build-id differs")};
