@@ -19,6 +19,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -114,6 +115,24 @@ Expected<Json> ask(const TempDir& dir, ControlCommand command) {
   return call_hostd(dir / "run" / "hostd.sock", request, std::chrono::seconds(10));
 }
 
+// Every file of the state a hostd under dir keeps (the state directory with its database,
+// the repository cache): path -> bytes. SQLite's -shm file is left out: it is shared memory
+// the running hostd's own reads write to, not stored state.
+std::map<std::string, std::string> state_snapshot(const TempDir& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& root : {dir / "state", dir / "cache"}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(root, ec)) continue;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file()) continue;
+      if (entry.path().string().ends_with("-shm")) continue;
+      auto bytes = read_file(entry.path(), 64u << 20);
+      files[entry.path().string()] = bytes ? *bytes : "unreadable: " + bytes.error().message();
+    }
+  }
+  return files;
+}
+
 }  // namespace
 
 namespace {
@@ -187,14 +206,52 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   // Heartbeats at half of WATCHDOG_USEC.
   CHECK(notify.wait_for_count("WATCHDOG=1", 3, std::chrono::seconds(30)));
 
-  // A second hostd on the same socket refuses to start and leaves the first one serving.
+  // A second hostd on the same state refuses before it reads or writes anything: the
+  // database and the repository cache stay byte-identical, the first one keeps serving.
   {
+    const auto before = state_snapshot(dir);
+    REQUIRE_FALSE(before.empty());
     HostdProcess second(config, dir / "second.log", {});
     int exit_status = second.wait_exit();
     REQUIRE(WIFEXITED(exit_status));
     CHECK(WEXITSTATUS(exit_status) == 1);
-    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains("another hotsplice-hostd"));
+    INFO("second hostd's log:\n" << file_tail(dir / "second.log"));
+    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains(errc::kAlreadyRunning));
+    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains("hostd.lock"));
+    CHECK(state_snapshot(dir) == before);
     REQUIRE(ask(dir, ControlCommand::status));
+  }
+  // Same state, another control socket: the state_dir lock alone refuses it (before it, such
+  // a hostd started and shared the first one's database).
+  {
+    Json other = Json::parse(config_text(dir, "automatic"));
+    other["control_socket"] = (dir / "run" / "other.sock").string();
+    REQUIRE(write_file_atomically(dir / "other.json", other.dump()));
+    const auto before = state_snapshot(dir);
+    HostdProcess second(dir / "other.json", dir / "other.log", {});
+    int exit_status = second.wait_exit();
+    REQUIRE(WIFEXITED(exit_status));
+    CHECK(WEXITSTATUS(exit_status) == 1);
+    INFO("other hostd's log:\n" << file_tail(dir / "other.log"));
+    CHECK_THAT(file_tail(dir / "other.log"), Catch::Contains(errc::kAlreadyRunning));
+    CHECK(state_snapshot(dir) == before);
+    CHECK_FALSE(std::filesystem::exists(dir / "run" / "other.sock"));
+  }
+  // Another state_dir, the same control socket: refused on the socket, its state untouched.
+  {
+    Json other = Json::parse(config_text(dir, "automatic"));
+    other["state_dir"] = (dir / "other-state").string();
+    other["repository"]["cache_dir"] = (dir / "other-cache").string();
+    REQUIRE(write_file_atomically(dir / "other2.json", other.dump()));
+    HostdProcess second(dir / "other2.json", dir / "other2.log", {});
+    int exit_status = second.wait_exit();
+    REQUIRE(WIFEXITED(exit_status));
+    CHECK(WEXITSTATUS(exit_status) == 1);
+    INFO("other hostd's log:\n" << file_tail(dir / "other2.log"));
+    CHECK_THAT(file_tail(dir / "other2.log"), Catch::Contains(errc::kAlreadyRunning));
+    CHECK_THAT(file_tail(dir / "other2.log"), Catch::Contains("answers on"));
+    CHECK_FALSE(std::filesystem::exists(dir / "other-state" / "hostd.db"));
+    CHECK_FALSE(std::filesystem::exists(dir / "other-cache"));
   }
 
   // SIGHUP with a broken file: refused with a log line, the running config kept.
