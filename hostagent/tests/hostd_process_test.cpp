@@ -323,11 +323,54 @@ TEST_CASE("hostd --check-config runs a start's checks and says when the file is 
     REQUIRE(result);
     return *result;
   };
-  SECTION("a good file: OK") {
+  SECTION("a good file: OK, with a warning naming each key a start would run without") {
     auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+    auto token = dir.write("api-token", "test-token-0123456789abcdef\n");
+    ::chmod(token.c_str(), 0600);
     auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
     CHECK(result.succeeded());
-    CHECK(result.output == config.string() + ": OK\n");
+    // The fixture's keys directory is empty: a start runs, refusing every bundle.
+    CHECK_THAT(result.output,
+               Catch::Contains(config.string() + ": warning: keys_dir: " + (dir / "keys").string() +
+                               " holds no trusted key (*.pub)"));
+    CHECK_THAT(result.output, !Catch::Contains("http.token_file"));
+    CHECK_THAT(result.output, !Catch::Contains("repository.directory"));
+    CHECK_THAT(result.output, Catch::EndsWith(config.string() + ": OK, with 1 warning(s) above\n"));
+  }
+  SECTION("what a start accepts but degrades: OK, and each named by its key") {
+    Json text = Json::parse(config_text(dir, "automatic"));
+    text["keys_dir"] = (dir / "no-keys").string();
+    text["repository"]["directory"] = (dir / "no-repo").string();
+    auto config = dir.write("hostd.json", text.dump());
+    auto token = dir.write("api-token", "test-token-0123456789abcdef\n");
+    ::chmod(token.c_str(), 0644);
+    auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("warning: keys_dir: " + (dir / "no-keys").string() +
+                                              " does not exist"));
+    CHECK_THAT(result.output, Catch::Contains("warning: repository.directory: " +
+                                              (dir / "no-repo").string() + " does not exist"));
+    CHECK_THAT(result.output, Catch::Contains("warning: http.token_file: ") &&
+                                  Catch::Contains("the HTTP API will not start"));
+    CHECK_THAT(result.output, Catch::Contains(": OK, with 3 warning(s) above"));
+    // Nothing was created by the check.
+    CHECK_FALSE(std::filesystem::exists(dir / "state"));
+    CHECK_FALSE(std::filesystem::exists(dir / "cache"));
+  }
+  SECTION("host.patch_kernel on inside a shared-kernel container: refused as a start is") {
+    Json host = {{"root", fixture("openvz/container-vz7")}, {"patch_kernel", "on"}};
+    auto config = dir.write("hostd.json", config_text(dir, "automatic", host));
+    auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK_FALSE(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("[shared_kernel_container]"));
+    CHECK_THAT(result.output, Catch::Contains("host.patch_kernel"));
+    CHECK_THAT(result.output, !Catch::Contains(": OK"));
+    auto start = check({"--config", config.string()});
+    CHECK_FALSE(start.succeeded());
+    CHECK_THAT(start.output, Catch::Contains("shared_kernel_container"));
   }
   SECTION("a file without a repository: the refusal a start gives, exit 1") {
     auto config = dir.write("hostd.json", "{}");
