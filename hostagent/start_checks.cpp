@@ -9,7 +9,7 @@ namespace hotsplice::hostd {
 
 namespace {
 
-bool exists(const std::filesystem::path& path) {
+bool path_exists(const std::filesystem::path& path) {
   std::error_code ignored;
   return std::filesystem::exists(path, ignored);
 }
@@ -24,11 +24,11 @@ void check_repository(const HostdConfig& config, StartCheckReport& report) {
   if (keys->size() == 0) {
     report.warnings.push_back(
         "keys_dir: " + config.keys_dir.string() +
-        (exists(config.keys_dir) ? " holds no trusted key (*.pub)" : " does not exist") +
+        (path_exists(config.keys_dir) ? " holds no trusted key (*.pub)" : " does not exist") +
         ": every bundle will be refused");
   }
   const auto& directory = config.repository.directory;
-  if (directory && !exists(*directory)) {
+  if (directory && !path_exists(*directory)) {
     report.warnings.push_back("repository.directory: " + directory->string() +
                               " does not exist: every sync fails until it does");
   }
