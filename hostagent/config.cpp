@@ -302,6 +302,10 @@ Expected<HostdConfig> parse_config(std::string_view text) {
   }
   if (auto s = read_path(o, "state_dir", config.state_dir); !s) return s.error();
   config.database = config.state_dir / "hostd.db";
+  // The cache follows state_dir like the database unless the file names its own.
+  const bool cache_named = o.has("repository") && json->at("repository").is_object() &&
+                           json->at("repository").contains("cache_dir");
+  if (!cache_named) config.repository.cache_dir = config.state_dir / "repository";
   if (auto s = read_path(o, "database", config.database); !s) return s.error();
   config.host.state_dir = config.state_dir / "host";
   if (auto s =

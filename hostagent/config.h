@@ -43,6 +43,7 @@ struct RepositoryConfig {
   std::optional<std::string> url;                  // or an HTTP(S) base URL
   std::optional<std::string> proxy;                // explicit proxy for url
   std::optional<std::filesystem::path> ca_file;
+  // Default <state_dir>/repository (load_config), like the database.
   std::filesystem::path cache_dir = "/var/lib/hotsplice/repository";
   std::chrono::seconds poll_interval{3600};
   std::uint32_t poll_jitter_percent = 10;  // each poll waits interval ± this share

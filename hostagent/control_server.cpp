@@ -80,6 +80,19 @@ ControlServer::~ControlServer() {
   stop();
 }
 
+Status check_no_other_hostd(const std::filesystem::path& path) {
+  std::error_code exists_error;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, exists_error))) {
+    return Status::ok();
+  }
+  auto probe = call_hostd(path, ControlRequest{}, std::chrono::seconds(2));
+  if (probe || probe.error().code() != errc::kHostdNotRunning) {
+    return Error(errc::kAlreadyRunning,
+                 "another hotsplice-hostd answers on " + path.string() + "; not starting twice");
+  }
+  return Status::ok();
+}
+
 Status ControlServer::listen(const std::filesystem::path& path) {
   if (path.has_parent_path()) {
     if (auto s = ensure_directory(path.parent_path(), 0755); !s) {
@@ -88,11 +101,7 @@ Status ControlServer::listen(const std::filesystem::path& path) {
   }
   std::error_code exists_error;
   if (std::filesystem::exists(std::filesystem::symlink_status(path, exists_error))) {
-    auto probe = call_hostd(path, ControlRequest{}, std::chrono::seconds(2));
-    if (probe || probe.error().code() != errc::kHostdNotRunning) {
-      return Error(errc::kSocketSetup,
-                   "another hotsplice-hostd answers on " + path.string() + "; not starting twice");
-    }
+    if (auto alone = check_no_other_hostd(path); !alone) return alone;
     std::filesystem::remove(path, exists_error);  // a stale socket of a crashed hostd
   }
   boost::system::error_code ec;

@@ -17,6 +17,11 @@
 
 namespace hotsplice::hostd {
 
+// Whether another hotsplice-hostd answers on the control socket at path (it may use another
+// state_dir, so the state_dir lock does not see it). Errors: errc::kAlreadyRunning when one
+// answers. A stale socket (nobody answers) is left for listen() to replace. Touches nothing.
+Status check_no_other_hostd(const std::filesystem::path& path);
+
 class ControlServer {
  public:
   // Runs on the io_context; returns the response line (encode_ok / encode_error).

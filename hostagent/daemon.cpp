@@ -60,6 +60,12 @@ Status Daemon::start() {
   started_ = Clock::now();
   directory_since_ = started_;
   log_.set_level(config_.log_level);
+  // One hostd per state: refused before the database, the repository cache, the state
+  // directories or the host kernel are read or written.
+  auto lock = InstanceLock::acquire(config_.state_dir);
+  if (!lock) return lock.error();
+  instance_lock_.emplace(std::move(*lock));
+  if (auto alone = check_no_other_hostd(config_.control_socket); !alone) return alone;
   wait_signals();
   // Where hostd runs decides first: with host.patch_kernel "on", a container or an unknown
   // environment is a reason not to start at all.

@@ -25,6 +25,7 @@
 #include "hostagent/guest_directory.h"
 #include "hostagent/host_kernel.h"
 #include "hostagent/http_server.h"
+#include "hostagent/instance_lock.h"
 #include "hostagent/patch_target.h"
 #include "hostagent/rollout_engine.h"
 #include "hostagent/state_db.h"
@@ -116,6 +117,8 @@ class Daemon : public ApiModel {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer watchdog_timer_;
+  // Held for the daemon's life: one hostd per state_dir (taken before anything is read).
+  std::optional<InstanceLock> instance_lock_;
   std::optional<StateDb> db_;
   std::unique_ptr<BundleCatalog> catalog_;
   std::unique_ptr<RolloutEngine> engine_;

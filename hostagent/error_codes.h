@@ -42,6 +42,11 @@ inline constexpr char kChannelClosed[] = "channel_closed";
 inline constexpr char kChannelIo[] = "channel_io";
 inline constexpr char kChannelQueueFull[] = "channel_queue_full";
 
+// Single instance (instance_lock.cpp, daemon.cpp): another hostd holds this state_dir's
+// lock or answers on the control socket; nothing was read or written.
+inline constexpr char kAlreadyRunning[] = "hostd_already_running";
+inline constexpr char kInstanceLock[] = "instance_lock";
+
 // Control socket (control_*.cpp).
 inline constexpr char kControlBadRequest[] = "bad_request";
 inline constexpr char kControlUnknownCommand[] = "unknown_command";

@@ -7,6 +7,7 @@
 #include "core/base/arguments.h"
 #include "core/base/version.h"
 #include "hostagent/daemon_parts.h"
+#include "hostagent/start_checks.h"
 
 namespace {
 
@@ -21,7 +22,9 @@ patched with the signed bundles that target them exactly, and answers `hotsplice
   --config FILE    configuration (default /etc/hotsplice/hostd.json); every key has a
                    default except the repository (directory or url), so an absent
                    file is refused
-  --check-config   read the configuration, report what is wrong, and exit
+  --check-config   run a start's checks on the configuration and exit: 1 with the
+                   refusal a start would give, else OK (0) after a warning, naming
+                   the key, for each thing a start would run without
   --help, --version
 Signals: SIGHUP re-reads the configuration; SIGTERM or SIGINT stop.
 )";
@@ -57,17 +60,28 @@ int main(int argc, char** argv) {
     }
     config = *loaded;
   }
-  // --check-config runs the same checks a start runs on the config before opening anything.
   const std::string described =
       config_path.string() + (present ? "" : ": absent (every key at its default)");
-  if (auto startable = check_startable(config); !startable) {
-    std::cerr << "hotsplice-hostd: " << described << ": " << startable.error().message() << " ["
-              << startable.error().code() << "]\n";
+  auto refuse = [&](const Error& error) {
+    std::cerr << "hotsplice-hostd: " << described << ": " << error.message() << " [" << error.code()
+              << "]\n";
     return 1;
-  }
+  };
   if (arguments->has("check-config")) {
-    std::cout << described << ": OK\n";
+    // The checks a start makes before it touches state: refused here what a start refuses,
+    // warned (naming the key) what a start accepts but runs without.
+    StartCheckReport report = check_start(config);
+    if (!report.refusal) return refuse(report.refusal.error());
+    for (const auto& warning : report.warnings) {
+      std::cerr << "hotsplice-hostd: " << described << ": warning: " << warning << "\n";
+    }
+    std::cout << described << ": OK";
+    if (!report.warnings.empty()) {
+      std::cout << ", with " << report.warnings.size() << " warning(s) above";
+    }
+    std::cout << "\n";
     return 0;
   }
+  if (auto startable = check_startable(config); !startable) return refuse(startable.error());
   return run_daemon(config_path, config, standard_parts);
 }

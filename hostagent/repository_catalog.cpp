@@ -74,6 +74,11 @@ void RepositoryCatalog::poll_loop(std::unique_ptr<repository::RepositorySource> 
     } else {
       last["index_version"] = report->index_version;
       last["added"] = report->added;
+      if (!report->switched_from.empty()) {
+        // Said once, so a lower index version than before reads as what it is.
+        log_.notice("repository changed; its index versions are its own",
+                    {{"source", source->describe()}, {"before", report->switched_from}});
+      }
       Json quarantined = Json::array();
       for (const auto& q : report->quarantined) {
         quarantined.push_back(

@@ -23,6 +23,8 @@ struct AcceptedState {
   std::uint64_t highest_version = 0;
   std::string index;
   std::string signature;
+  std::string repository;  // source.describe() of the sync that accepted it; "" before recorded
+  std::string key_id;      // who signed the accepted index
 };
 
 Error corrupt(const std::filesystem::path& path, const Error& cause) {
@@ -41,7 +43,9 @@ Expected<std::optional<AcceptedState>> read_accepted(const std::filesystem::path
   if (!json) return corrupt(path, json.error());
   auto root = JsonObject::from(*json, "accepted");
   if (!root) return corrupt(path, root.error());
-  if (Status known = root->only_fields({"highest_version", "index", "signature"}); !known) {
+  if (Status known =
+          root->only_fields({"highest_version", "index", "signature", "repository", "key_id"});
+      !known) {
     return corrupt(path, known.error());
   }
   AcceptedState state;
@@ -54,6 +58,14 @@ Expected<std::optional<AcceptedState>> read_accepted(const std::filesystem::path
   auto signature = root->string("signature", kMaxSignatureBytes);
   if (!signature) return corrupt(path, signature.error());
   state.signature = std::move(*signature);
+  // Written since the record is tied to its repository; a cache from before has neither.
+  for (auto [name, field] :
+       {std::pair{"repository", &state.repository}, std::pair{"key_id", &state.key_id}}) {
+    if (!root->has(name)) continue;
+    auto value = root->string(name, 4096);
+    if (!value) return corrupt(path, value.error());
+    *field = std::move(*value);
+  }
   return std::optional<AcceptedState>(std::move(state));
 }
 
@@ -96,6 +108,8 @@ Status RepositoryCache::load() {
   AcceptedState& state = **accepted;
   highest_version_ = state.highest_version;
   accepted_index_bytes_ = std::move(state.index);
+  accepted_repository_ = std::move(state.repository);
+  accepted_key_id_ = std::move(state.key_id);
   // Keys may have changed since the index was accepted (one withdrawn): what no longer
   // verifies is not offered, and the next sync fetches a fresh index.
   auto signed_index = verify_index(accepted_index_bytes_, state.signature, keys_);
@@ -120,13 +134,17 @@ Status RepositoryCache::load() {
 }
 
 Status RepositoryCache::save_accepted(std::uint64_t highest_version, std::string_view index_bytes,
-                                      std::string_view signature) const {
+                                      std::string_view signature, std::string_view repository,
+                                      std::string_view key_id) const {
   std::string text;
   try {
-    text =
-        Json{{"highest_version", highest_version}, {"index", index_bytes}, {"signature", signature}}
-            .dump() +
-        "\n";
+    text = Json{{"highest_version", highest_version},
+                {"index", index_bytes},
+                {"signature", signature},
+                {"repository", repository},
+                {"key_id", key_id}}
+               .dump() +
+           "\n";
   } catch (const Json::exception& error) {  // bytes that are not UTF-8 (a verified index is)
     return Error(errc::kIndexMalformed, std::string("index: ") + error.what());
   }
@@ -159,12 +177,24 @@ Expected<SyncReport> RepositoryCache::sync(RepositorySource& source,
   auto signed_index = verify_index(*index_bytes, *signature, keys_);
   if (!signed_index) return signed_index.error().with_context(context);
   const RepositoryIndex& index = signed_index->index;
-  if (Status fresh = check_index_freshness(index, highest_version_,
-                                           std::chrono::floor<std::chrono::seconds>(now));
+  // The accepted version is a promise of one repository: another repository numbers its
+  // indexes on its own, so its first index is judged as a first sync, not as a replay.
+  // Another repository is another location (the operator changed repository.directory or
+  // url), or the same location signed by a new key while the key of the accepted index is
+  // no longer trusted (a repository re-made with new keys). A key rotation where the old
+  // key is still trusted keeps the protection: an old index signed by it would verify. A
+  // cache from before the repository was recorded ("") keeps it too.
+  const bool switched =
+      !accepted_repository_.empty() &&
+      (accepted_repository_ != source.describe() ||
+       (accepted_key_id_ != signed_index->key_id && keys_.find(accepted_key_id_) == nullptr));
+  const std::uint64_t baseline = switched ? 0 : highest_version_;
+  if (Status fresh =
+          check_index_freshness(index, baseline, std::chrono::floor<std::chrono::seconds>(now));
       !fresh) {
     return fresh.error().with_context(context);
   }
-  if (index.version == highest_version_ && *index_bytes != accepted_index_bytes_) {
+  if (!switched && index.version == highest_version_ && *index_bytes != accepted_index_bytes_) {
     return Error(errc::kIndexVersionReused,
                  context + ": index version " + std::to_string(index.version) +
                      " differs from the version " + std::to_string(highest_version_) +
@@ -173,7 +203,8 @@ Expected<SyncReport> RepositoryCache::sync(RepositorySource& source,
 
   SyncReport report;
   report.index_version = index.version;
-  report.new_index = index.version > highest_version_;
+  report.new_index = switched || index.version > highest_version_;
+  if (switched) report.switched_from = accepted_repository_;
   std::vector<CachedBundle> available;
   for (const auto& entry : index.bundles) {
     auto cached = std::find_if(available_.begin(), available_.end(),
@@ -211,7 +242,9 @@ Expected<SyncReport> RepositoryCache::sync(RepositorySource& source,
     report.added.push_back(entry.id);
   }
 
-  if (Status saved = save_accepted(index.version, *index_bytes, *signature); !saved) {
+  if (Status saved = save_accepted(index.version, *index_bytes, *signature, source.describe(),
+                                   signed_index->key_id);
+      !saved) {
     return saved.error();
   }
   std::set<std::string> listed_files;
@@ -231,6 +264,8 @@ Expected<SyncReport> RepositoryCache::sync(RepositorySource& source,
   }
   highest_version_ = index.version;
   accepted_index_bytes_ = std::move(*index_bytes);
+  accepted_repository_ = source.describe();
+  accepted_key_id_ = signed_index->key_id;
   index_ = std::move(signed_index->index);
   available_ = std::move(available);
   return report;

@@ -1,8 +1,9 @@
 // The host's copy of a repository: the last accepted signed index and the bundles it lists
 // that passed every check, in one directory (hostd: /var/lib/hotsplice/repository).
 //
-//   accepted.json   the accepted index.json and index.sig (exact bytes) and the highest
-//                   index version ever accepted, written in one atomic rename
+//   accepted.json   the accepted index.json and index.sig (exact bytes), the highest
+//                   index version ever accepted, and the repository (source.describe():
+//                   directory or URL) and signing key it came from, in one atomic rename
 //   bundles/        <file>.hsb, each verified and matching its index entry
 //   quarantine/     <file>.hsb and <file>.hsb.error: bundles that failed, for an operator
 //
@@ -63,6 +64,9 @@ struct SyncReport {
   std::vector<std::string> unchanged;  // ids already cached and still listed
   std::vector<std::string> removed;    // ids no longer listed, deleted from bundles/
   std::vector<FailedBundle> failed;
+  // Not empty when the cache held another repository's index (this one): its version was
+  // not held against this repository's. The other repository's describe().
+  std::string switched_from;
 };
 
 class RepositoryCache {
@@ -75,7 +79,9 @@ class RepositoryCache {
   static Expected<RepositoryCache> open(std::filesystem::path directory, TrustedKeys keys);
 
   // Fetches index.json and index.sig from source, verifies them (verify_index), applies the
-  // freshness rules (check_index_freshness against the highest version accepted so far;
+  // freshness rules (check_index_freshness against the highest version accepted so far from
+  // this repository: another describe(), or the same one signed by a new key while the
+  // accepted index's key is no longer trusted, starts afresh, see SyncReport::switched_from;
   // the same version is accepted only with the same bytes, else errc::kIndexVersionReused),
   // then fetches every listed bundle not already cached, each capped at its listed size.
   // A bundle that fails any check is written to quarantine/ and reported, never offered; a
@@ -90,6 +96,10 @@ class RepositoryCache {
 
   // The highest index version ever accepted (0 before the first sync).
   std::uint64_t highest_version() const { return highest_version_; }
+  // The repository (source.describe()) and signing key of the accepted index; "" before
+  // the first sync or in a cache written before they were recorded.
+  const std::string& accepted_repository() const { return accepted_repository_; }
+  const std::string& accepted_key_id() const { return accepted_key_id_; }
   // The accepted index, if any (also after its expiry: the bundles it lists stay valid
   // patches; expiry only refuses new indexes).
   const std::optional<RepositoryIndex>& index() const { return index_; }
@@ -106,7 +116,8 @@ class RepositoryCache {
       : directory_(std::move(directory)), keys_(std::move(keys)) {}
   Status load();
   Status save_accepted(std::uint64_t highest_version, std::string_view index_bytes,
-                       std::string_view signature) const;
+                       std::string_view signature, std::string_view repository,
+                       std::string_view key_id) const;
   std::filesystem::path bundle_path(const IndexEntry& entry) const;
   QuarantinedBundle quarantine(const IndexEntry& entry, std::string_view bytes, Error why) const;
 
@@ -114,6 +125,8 @@ class RepositoryCache {
   TrustedKeys keys_;
   std::uint64_t highest_version_ = 0;
   std::string accepted_index_bytes_;
+  std::string accepted_repository_;
+  std::string accepted_key_id_;
   std::optional<RepositoryIndex> index_;
   std::vector<CachedBundle> available_;
   std::vector<Error> load_problems_;

@@ -58,7 +58,8 @@ TEST_CASE("every key is read") {
   CHECK(config->repository.url == "https://mirror.example/hs");
   CHECK(config->repository.proxy == "http://proxy:3128");
   CHECK(config->repository.poll_jitter_percent == 20);
-  CHECK(config->database == "/srv/hs/hostd.db");  // follows state_dir unless given
+  CHECK(config->database == "/srv/hs/hostd.db");        // follows state_dir unless given
+  CHECK(config->repository.cache_dir == "/srv/cache");  // named: kept
   CHECK(config->rollout.policy == RolloutPolicy::manual);
   CHECK(config->rollout.canary_count == 0);
   CHECK(config->rollout.canary_percent == 10);
@@ -66,6 +67,20 @@ TEST_CASE("every key is read") {
   CHECK(config->rollout.pins.at("db1") == "");
   CHECK(config->timeouts.io == std::chrono::seconds(7));
   CHECK(config->log_level == LogLevel::debug);
+}
+
+TEST_CASE("the repository cache follows state_dir like the database unless named") {
+  auto defaults = parse_config("{}");
+  REQUIRE(defaults);
+  CHECK(defaults->repository.cache_dir == "/var/lib/hotsplice/repository");
+  auto moved = parse_config(R"({"state_dir": "/srv/hs", "repository": {"directory": "/srv/r"}})");
+  REQUIRE(moved);
+  CHECK(moved->repository.cache_dir == "/srv/hs/repository");
+  CHECK(moved->database == "/srv/hs/hostd.db");
+  CHECK(moved->host.state_dir == "/srv/hs/host");
+  auto named = parse_config(R"({"state_dir": "/srv/hs", "repository": {"cache_dir": "/c"}})");
+  REQUIRE(named);
+  CHECK(named->repository.cache_dir == "/c");
 }
 
 TEST_CASE("malformed configs are refused naming what is wrong") {

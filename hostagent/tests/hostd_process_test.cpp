@@ -19,6 +19,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -114,6 +115,24 @@ Expected<Json> ask(const TempDir& dir, ControlCommand command) {
   return call_hostd(dir / "run" / "hostd.sock", request, std::chrono::seconds(10));
 }
 
+// Every file of the state a hostd under dir keeps (the state directory with its database,
+// the repository cache): path -> bytes. SQLite's -shm file is left out: it is shared memory
+// the running hostd's own reads write to, not stored state.
+std::map<std::string, std::string> state_snapshot(const TempDir& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& root : {dir / "state", dir / "cache"}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(root, ec)) continue;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file()) continue;
+      if (entry.path().string().ends_with("-shm")) continue;
+      auto bytes = read_file(entry.path(), 64u << 20);
+      files[entry.path().string()] = bytes ? *bytes : "unreadable: " + bytes.error().message();
+    }
+  }
+  return files;
+}
+
 }  // namespace
 
 namespace {
@@ -187,16 +206,37 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   // Heartbeats at half of WATCHDOG_USEC.
   CHECK(notify.wait_for_count("WATCHDOG=1", 3, std::chrono::seconds(30)));
 
-  // A second hostd on the same socket refuses to start and leaves the first one serving.
+  // A second hostd on the same state refuses before it reads or writes anything: the
+  // database and the repository cache stay byte-identical, the first one keeps serving.
   {
+    const auto before = state_snapshot(dir);
+    REQUIRE_FALSE(before.empty());
     HostdProcess second(config, dir / "second.log", {});
     int exit_status = second.wait_exit();
     REQUIRE(WIFEXITED(exit_status));
     CHECK(WEXITSTATUS(exit_status) == 1);
-    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains("another hotsplice-hostd"));
+    INFO("second hostd's log:\n" << file_tail(dir / "second.log"));
+    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains(errc::kAlreadyRunning));
+    CHECK_THAT(file_tail(dir / "second.log"), Catch::Contains("hostd.lock"));
+    CHECK(state_snapshot(dir) == before);
     REQUIRE(ask(dir, ControlCommand::status));
   }
-
+  // Same state, another control socket: the state_dir lock alone refuses it (before it, such
+  // a hostd started and shared the first one's database).
+  {
+    Json other = Json::parse(config_text(dir, "automatic"));
+    other["control_socket"] = (dir / "run" / "other.sock").string();
+    REQUIRE(write_file_atomically(dir / "other.json", other.dump()));
+    const auto before = state_snapshot(dir);
+    HostdProcess second(dir / "other.json", dir / "other.log", {});
+    int exit_status = second.wait_exit();
+    REQUIRE(WIFEXITED(exit_status));
+    CHECK(WEXITSTATUS(exit_status) == 1);
+    INFO("other hostd's log:\n" << file_tail(dir / "other.log"));
+    CHECK_THAT(file_tail(dir / "other.log"), Catch::Contains(errc::kAlreadyRunning));
+    CHECK(state_snapshot(dir) == before);
+    CHECK_FALSE(std::filesystem::exists(dir / "run" / "other.sock"));
+  }
   // SIGHUP with a broken file: refused with a log line, the running config kept.
   REQUIRE(write_file_atomically(config, R"({"rollout": {"policy": "sometimes"}})"));
   hostd.signal(SIGHUP);
@@ -204,6 +244,9 @@ TEST_CASE("hostd runs as a service: notify, control socket, reload, single insta
   CHECK_THAT(file_tail(log), Catch::Contains("config reload refused"));
   CHECK_THAT(file_tail(log), Catch::Contains("policy"));
   status = ask(dir, ControlCommand::status);
+  INFO("hostd log now:\n" << file_tail(log));
+  INFO("status: " << (status ? std::string("ok")
+                             : status.error().code() + ": " + status.error().message()));
   REQUIRE(status);
   CHECK((*status)["rollout"]["policy"] == "automatic");
 
@@ -266,11 +309,54 @@ TEST_CASE("hostd --check-config runs a start's checks and says when the file is 
     REQUIRE(result);
     return *result;
   };
-  SECTION("a good file: OK") {
+  SECTION("a good file: OK, with a warning naming each key a start would run without") {
     auto config = dir.write("hostd.json", config_text(dir, "automatic"));
+    auto token = dir.write("api-token", "test-token-0123456789abcdef\n");
+    ::chmod(token.c_str(), 0600);
     auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
     CHECK(result.succeeded());
-    CHECK(result.output == config.string() + ": OK\n");
+    // The fixture's keys directory is empty: a start runs, refusing every bundle.
+    CHECK_THAT(result.output,
+               Catch::Contains(config.string() + ": warning: keys_dir: " + (dir / "keys").string() +
+                               " holds no trusted key (*.pub)"));
+    CHECK_THAT(result.output, !Catch::Contains("http.token_file"));
+    CHECK_THAT(result.output, !Catch::Contains("repository.directory"));
+    CHECK_THAT(result.output, Catch::EndsWith(config.string() + ": OK, with 1 warning(s) above\n"));
+  }
+  SECTION("what a start accepts but degrades: OK, and each named by its key") {
+    Json text = Json::parse(config_text(dir, "automatic"));
+    text["keys_dir"] = (dir / "no-keys").string();
+    text["repository"]["directory"] = (dir / "no-repo").string();
+    auto config = dir.write("hostd.json", text.dump());
+    auto token = dir.write("api-token", "test-token-0123456789abcdef\n");
+    ::chmod(token.c_str(), 0644);
+    auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("warning: keys_dir: " + (dir / "no-keys").string() +
+                                              " does not exist"));
+    CHECK_THAT(result.output, Catch::Contains("warning: repository.directory: " +
+                                              (dir / "no-repo").string() + " does not exist"));
+    CHECK_THAT(result.output, Catch::Contains("warning: http.token_file: ") &&
+                                  Catch::Contains("the HTTP API will not start"));
+    CHECK_THAT(result.output, Catch::Contains(": OK, with 3 warning(s) above"));
+    // Nothing was created by the check.
+    CHECK_FALSE(std::filesystem::exists(dir / "state"));
+    CHECK_FALSE(std::filesystem::exists(dir / "cache"));
+  }
+  SECTION("host.patch_kernel on inside a shared-kernel container: refused as a start is") {
+    Json host = {{"root", fixture("openvz/container-vz7")}, {"patch_kernel", "on"}};
+    auto config = dir.write("hostd.json", config_text(dir, "automatic", host));
+    auto result = check({"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK_FALSE(result.succeeded());
+    CHECK_THAT(result.output, Catch::Contains("[shared_kernel_container]"));
+    CHECK_THAT(result.output, Catch::Contains("host.patch_kernel"));
+    CHECK_THAT(result.output, !Catch::Contains(": OK"));
+    auto start = check({"--config", config.string()});
+    CHECK_FALSE(start.succeeded());
+    CHECK_THAT(start.output, Catch::Contains("shared_kernel_container"));
   }
   SECTION("a file without a repository: the refusal a start gives, exit 1") {
     auto config = dir.write("hostd.json", "{}");

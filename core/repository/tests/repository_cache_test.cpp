@@ -335,3 +335,49 @@ TEST_CASE("LocalDirectorySource refuses names that leave the directory and caps 
   CHECK(source.fetch("index.json", 100)->size() == 100);
   CHECK(source.fetch("missing.hsb", 10).error().code() == errc::kNotFound);
 }
+
+TEST_CASE("another repository's first index is not a replay; a replay within it still is") {
+  // The cache last held repository A at version 3.
+  Publisher first;
+  first.add("hs-a-1", newest_kernel());
+  first.publish();
+  first.publish();
+  first.publish();  // version 3
+  TempDir cache_dir;
+  {
+    repo::LocalDirectorySource source(first.repo());
+    auto cache = open_cache(cache_dir.path(), first);
+    sync_ok(cache, source);
+    REQUIRE(cache.highest_version() == 3);
+    CHECK(cache.accepted_repository() == first.repo().string());
+  }
+  // The operator points hostd at repository B (its own place and key), at version 1.
+  Publisher second;
+  second.add("hs-b-1", newest_kernel());
+  second.publish();  // version 1
+  auto v1_json = hotsplice::read_file(second.repo() / "index.json", 1 << 20);
+  auto v1_sig = hotsplice::read_file(second.repo() / "index.sig", 4096);
+  repo::LocalDirectorySource source(second.repo());
+  auto cache = open_cache(cache_dir.path(), second);
+  repo::SyncReport report = sync_ok(cache, source);
+  CHECK(report.index_version == 1);
+  CHECK(report.new_index);
+  CHECK(report.switched_from == first.repo().string());
+  CHECK(ids_of(cache.available()) == std::vector<std::string>{"hs-b-1"});
+  CHECK(cache.accepted_repository() == second.repo().string());
+  CHECK_FALSE(cache.accepted_key_id().empty());
+
+  // Within B the protection holds, also across a restart: B's version 1 replayed after 2.
+  second.publish();  // version 2
+  sync_ok(cache, source);
+  REQUIRE(hotsplice::write_file_atomically(second.repo() / "index.json", *v1_json));
+  REQUIRE(hotsplice::write_file_atomically(second.repo() / "index.sig", *v1_sig));
+  auto refused = cache.sync(source, at(kTestNow));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == errc::kIndexReplayed);
+  auto reopened = open_cache(cache_dir.path(), second);
+  auto refused_again = reopened.sync(source, at(kTestNow));
+  REQUIRE_FALSE(refused_again);
+  CHECK(refused_again.error().code() == errc::kIndexReplayed);
+  CHECK(ids_of(reopened.available()) == std::vector<std::string>{"hs-b-1"});
+}

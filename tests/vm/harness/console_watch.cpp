@@ -54,8 +54,9 @@ std::string guest_kernel_command_line(const std::string& extra_args,
   // panic=-1: reboot at once on panic, which -no-reboot / on_crash=destroy turn into an
   // exit, so a panicking guest is noticed immediately. quiet: less console output to
   // emulate (panics and errors are printed anyway).
-  std::string line =
-      "console=ttyS0 panic=-1 quiet hotsplice.lifetime=" + std::to_string(lifetime.count());
+  std::string line = "console=ttyS0 panic=-1 quiet";
+  // 0: no limit (a lab kept open by hand); /init would power off at once on "=0".
+  if (lifetime.count() > 0) line += " hotsplice.lifetime=" + std::to_string(lifetime.count());
   if (!extra_args.empty()) line += " " + extra_args;
   return line;
 }

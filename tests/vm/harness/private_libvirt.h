@@ -29,7 +29,8 @@ class LibvirtGuest;
 
 class PrivateLibvirt {
  public:
-  // Daemons are killed after `hard_timeout` even if this process dies without cleaning up.
+  // Daemons are killed after `hard_timeout` even if this process dies without cleaning up
+  // (and guests power off after it); 0: no limit, only the destructor stops them.
   static Expected<std::unique_ptr<PrivateLibvirt>> start(
       const std::filesystem::path& work_dir,
       std::chrono::seconds hard_timeout = std::chrono::minutes(15));

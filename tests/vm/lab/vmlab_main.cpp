@@ -42,12 +42,15 @@ struct LabOptions {
   std::vector<GuestRequest> guests;
   std::optional<std::pair<std::string, std::filesystem::path>> kallsyms;
   std::optional<std::string> show;
+  // How long the private daemons may outlive a lab that dies without tearing down
+  // (`timeout -s KILL`); 0: no limit (the lab's own teardown stops them).
+  std::chrono::minutes lifetime{30};
   std::vector<std::string> program;
 };
 
 constexpr const char* kUsage = R"(Usage: hotsplice-vmlab --work DIR --trust KEY.pub
          --guest NAME=RELEASE[,no-channel]... [--kallsyms NAME=FILE]
-         [--show 'SHELL COMMAND'] -- PROGRAM [ARGS...]
+         [--show 'SHELL COMMAND'] [--lifetime MINUTES] -- PROGRAM [ARGS...]
 A throwaway KVM host for the demo and for trying hostd by hand: starts a private virtlogd and
 libvirtd under DIR (the machine's own libvirt is never touched), boots each guest (kernel
 RELEASE, e.g. 6.1.0-56-amd64, with hotsplice-guestd trusting KEY.pub; no-channel: without
@@ -60,6 +63,10 @@ and tears everything down when PROGRAM exits.
   --guest NAME=RELEASE   a guest to boot (repeat for more)
   --kallsyms NAME=FILE   write that guest's /proc/kallsyms to FILE before PROGRAM starts
   --show 'COMMAND'       after PROGRAM exits, run COMMAND in every guest and print answers
+  --lifetime MINUTES     the private libvirtd and virtlogd are SIGKILLed this long after the
+                         start even if the lab dies without tearing down (default 30; 0: no
+                         limit, for a lab kept open by hand; the lab's teardown still stops
+                         them and its guests)
   --help
 Exit status: PROGRAM's; 1 when the lab fails; 64 on a usage error.
 )";
@@ -81,8 +88,8 @@ Expected<std::pair<std::string, std::string>> name_value(const std::string& text
 }
 
 Expected<LabOptions> parse(int argc, char** argv) {
-  static const std::vector<OptionSpec> kSpecs = {
-      {"work"}, {"trust"}, {"guest", true, true}, {"kallsyms"}, {"show"}};
+  static const std::vector<OptionSpec> kSpecs = {{"work"},     {"trust"}, {"guest", true, true},
+                                                 {"kallsyms"}, {"show"},  {"lifetime"}};
   auto arguments = Arguments::parse(std::vector<std::string>(argv + 1, argv + argc), kSpecs, 64);
   if (!arguments) return arguments.error();
   LabOptions options;
@@ -111,6 +118,12 @@ Expected<LabOptions> parse(int argc, char** argv) {
     options.kallsyms = std::pair{parts->first, std::filesystem::absolute(parts->second)};
   }
   options.show = arguments->value("show");
+  if (auto text = arguments->value("lifetime")) {
+    if (text->empty() || text->size() > 6 ||
+        text->find_first_not_of("0123456789") != std::string::npos)
+      return usage("--lifetime wants whole minutes (0: no limit), got '" + *text + "'");
+    options.lifetime = std::chrono::minutes(std::stol(*text));
+  }
   options.program = arguments->positionals();
   if (options.program.empty()) return usage("no program to run after --");
   return options;
@@ -167,7 +180,7 @@ int run(const LabOptions& options) {
   if (!std::filesystem::is_regular_file(options.trusted_key))
     return fail(usage("--trust " + options.trusted_key.string() + " is not a file"));
   // First, before any thread exists: the private mount namespace and the daemons.
-  auto libvirt = PrivateLibvirt::start(options.work / "libvirt", std::chrono::minutes(30));
+  auto libvirt = PrivateLibvirt::start(options.work / "libvirt", options.lifetime);
   if (!libvirt) return fail(libvirt.error());
 
   std::map<std::string, GuestImage> images;  // by release
@@ -242,5 +255,8 @@ int main(int argc, char** argv) {
     return 64;
   }
   hotsplice::vm::catch_stop_signals();
+  // A guest's console socket or the terminal closing under --show must come back as an
+  // error (EPIPE), not kill the lab before its teardown stops the guests' QEMUs.
+  ::signal(SIGPIPE, SIG_IGN);
   return hotsplice::vm::run(*options);
 }
