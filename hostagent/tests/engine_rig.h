@@ -74,6 +74,14 @@ struct Rig {
     FAIL("no coverage record for " << name);
     return {};
   }
+  // A guest reporting `live` on kNew, then an operator's rollback of `bundle` that completes.
+  void operator_rolls_back(const std::string& name, std::vector<std::string> live,
+                           const std::string& bundle) {
+    engine->guest_seen(guest(name));
+    targets.answer_hello("uuid-" + name, hello(kNew, std::move(live)));
+    REQUIRE(engine->request_rollback(name, bundle));
+    targets.finish("uuid-" + name);
+  }
   GuestStatus status(const std::string& name) { return record(name).status; }
   std::string reason(const std::string& name) { return record(name).reason; }
   void advance(std::chrono::seconds by) {

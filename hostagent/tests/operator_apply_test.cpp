@@ -85,10 +85,7 @@ TEST_CASE("an operator's named apply overrides the pin, and the record says what
 TEST_CASE("a rollback does not leave the guest pending forever, a newer live level supersedes it") {
   Rig rig;
   rig.start();
-  rig.engine->guest_seen(guest("web1"));
-  rig.targets.answer_hello("uuid-web1", hello(kNew, {"hs-1"}));
-  REQUIRE(rig.engine->request_rollback("web1", "hs-1"));
-  rig.targets.finish("uuid-web1");
+  rig.operator_rolls_back("web1", {"hs-1"}, "hs-1");
   // Automatic policy; the rollout will not re-apply it: not pending, and its CVE stays open.
   auto record = rig.record("web1");
   CHECK(record.status == GuestStatus::patched);

@@ -216,10 +216,7 @@ TEST_CASE("manual policy: nothing moves until the operator applies, and rollback
 TEST_CASE("an operator rollback is not undone by the automatic rollout") {
   Rig rig;
   rig.start();
-  rig.engine->guest_seen(guest("web1"));
-  rig.targets.answer_hello("uuid-web1", hello(kNew, {"hs-1"}));
-  REQUIRE(rig.engine->request_rollback("web1", "hs-1"));
-  rig.targets.finish("uuid-web1");
+  rig.operator_rolls_back("web1", {"hs-1"}, "hs-1");
   rig.advance(rig.timeouts.recheck);
   rig.targets.answer_hello("uuid-web1", hello(kNew));
   CHECK(rig.targets["uuid-web1"].count("send hs-1") == 0);

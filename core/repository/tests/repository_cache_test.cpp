@@ -336,7 +336,7 @@ TEST_CASE("LocalDirectorySource refuses names that leave the directory and caps 
   CHECK(source.fetch("missing.hsb", 10).error().code() == errc::kNotFound);
 }
 
-TEST_CASE("another repository's first index is not a replay; a replay within it still is") {
+TEST_CASE("another repository's first index is not a replay, and a replay within it still is") {
   // The cache last held repository A at version 3.
   Publisher first;
   first.add("hs-a-1", newest_kernel());
