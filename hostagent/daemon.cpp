@@ -13,6 +13,7 @@
 #include "hostagent/container_coverage.h"
 #include "hostagent/error_codes.h"
 #include "hostagent/metrics.h"
+#include "hostagent/start_checks.h"
 
 namespace hotsplice::hostd {
 
@@ -70,9 +71,7 @@ Status Daemon::start() {
   // Where hostd runs decides first: with host.patch_kernel "on", a container or an unknown
   // environment is a reason not to start at all.
   host_report_ = platform::detect_host(config_.host.root);
-  if (config_.host.patch_kernel == HostPatching::on) {
-    if (auto allowed = platform::check_may_patch_kernel(host_report_); !allowed) return allowed;
-  }
+  if (auto allowed = check_patch_kernel_setting(config_, host_report_); !allowed) return allowed;
   auto db = StateDb::open(config_.database);
   if (!db) return db.error();
   db_.emplace(std::move(*db));

@@ -56,10 +56,9 @@ StartCheckReport check_start(const HostdConfig& config) {
     report.refusal = startable;
     return report;
   }
-  // Daemon::start's first check: "on" is refused where the host's kernel may not be patched.
   if (config.host.patch_kernel == HostPatching::on) {
-    auto host = platform::detect_host(config.host.root);
-    if (auto allowed = platform::check_may_patch_kernel(host); !allowed) {
+    auto allowed = check_patch_kernel_setting(config, platform::detect_host(config.host.root));
+    if (!allowed) {
       report.refusal = allowed.error().with_context("host.patch_kernel \"on\"");
       return report;
     }
@@ -68,6 +67,11 @@ StartCheckReport check_start(const HostdConfig& config) {
   if (!report.refusal) return report;
   check_http(config, report);
   return report;
+}
+
+Status check_patch_kernel_setting(const HostdConfig& config, const platform::HostReport& host) {
+  if (config.host.patch_kernel != HostPatching::on) return Status::ok();
+  return platform::check_may_patch_kernel(host);
 }
 
 }  // namespace hotsplice::hostd

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/expected.h"
+#include "core/platform/host_detection.h"
 #include "hostagent/config.h"
 
 namespace hotsplice::hostd {
@@ -21,5 +22,10 @@ struct StartCheckReport {
 // trusted keys (TrustedKeys::load), host.patch_kernel "on" against the detected environment.
 // Not covered: what needs the host's kernel opened (HostKernel::open) or a port bound.
 StartCheckReport check_start(const HostdConfig& config);
+
+// Daemon::start's first host check, shared with check_start: host.patch_kernel "on" is
+// refused where the host's kernel may not be patched (check_may_patch_kernel's codes, e.g.
+// shared_kernel_container); "auto" and "off" always pass here.
+Status check_patch_kernel_setting(const HostdConfig& config, const platform::HostReport& host);
 
 }  // namespace hotsplice::hostd
